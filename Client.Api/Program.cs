@@ -1,3 +1,30 @@
+using Orleans.Dashboard;
+using ShipmentGrid.Api;
+using ShipmentGrid.Hosting.Cluster;
+using ShipmentGrid.Hosting.Health;
+using ShipmentGrid.Hosting.Observability;
+using ShipmentGrid.Hosting.Postgres;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddShipmentGridObservability("shipment-grid-api");
+
+// Embedded default: no database configured, so the API co-hosts a silo on localhost with memory providers.
+// With ConnectionStrings:Postgres the API is a plain Orleans client of the silo cluster.
+if (PostgresSettings.FromConfiguration(builder.Configuration) is null)
+{
+    builder.UseOrleans(silo => silo.UseShipmentGridSilo(builder.Configuration));
+}
+else
+{
+    builder.UseOrleansClient(client => client.UseShipmentGridClient(builder.Configuration));
+}
+
+builder.Services.AddShipmentGridHealth(builder.Configuration);
+builder.Services.AddShipmentGridApi();
+
 var app = builder.Build();
-app.Run();
+app.UseShipmentGridApi();
+app.MapShipmentGridHealth();
+app.MapOrleansDashboard(routePrefix: "/dashboard").ExcludeFromDescription();
+app.MapShipmentGridApi();
+await app.RunAsync();

@@ -1,1 +1,42 @@
-Console.WriteLine("silo");
+using ShipmentGrid.Hosting.Cluster;
+using ShipmentGrid.Hosting.Health;
+using ShipmentGrid.Hosting.Observability;
+using ShipmentGrid.Hosting.Postgres;
+
+// A standalone silo. `dotnet run --project Silo -- migrate` applies the PostgreSQL migrations and exits;
+// with Postgres:MigrateOnStartup=true the silo applies them itself before joining the cluster.
+var builder = WebApplication.CreateBuilder(args);
+builder.AddShipmentGridObservability("shipment-grid-silo");
+var postgres = PostgresSettings.FromConfiguration(builder.Configuration);
+var migrateOnly = args.Contains("migrate", StringComparer.OrdinalIgnoreCase);
+if (postgres is not null)
+{
+    builder.Services.AddSingleton(postgres);
+    builder.Services.AddSingleton<SchemaMigrator>();
+}
+else if (migrateOnly)
+{
+    Console.Error.WriteLine("migrate needs ConnectionStrings:Postgres (env ConnectionStrings__Postgres).");
+    return 2;
+}
+
+if (migrateOnly)
+{
+    await using var migrationHost = builder.Build();
+    var outcome = await migrationHost.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);
+    Console.WriteLine(outcome);
+    return 0;
+}
+
+builder.UseOrleans(silo => silo.UseShipmentGridSilo(builder.Configuration));
+builder.Services.AddShipmentGridHealth(builder.Configuration);
+
+var app = builder.Build();
+if (postgres is not null && app.Configuration.GetValue("Postgres:MigrateOnStartup", false))
+{
+    await app.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(app.Lifetime.ApplicationStopping);
+}
+
+app.MapShipmentGridHealth();
+await app.RunAsync();
+return 0;

@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+using ShipmentGrid.Hosting.Postgres;
+
+namespace ShipmentGrid.Hosting.Cluster;
+
+/// <summary>
+/// The one place that turns configuration into Orleans providers. Nothing configured: the embedded default
+/// (localhost clustering, memory storage, streams and reminders). <c>ConnectionStrings:Postgres</c> set: ADO.NET
+/// clustering, persistence and reminders on PostgreSQL. Same binaries, configuration only.
+/// </summary>
+public static class GridHosting
+{
+    public static ISiloBuilder UseShipmentGridSilo(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var grid = GridOptions.FromConfiguration(configuration);
+        var postgres = PostgresSettings.FromConfiguration(configuration);
+        silo.Configure<ClusterOptions>(options =>
+        {
+            options.ClusterId = grid.ClusterId;
+            options.ServiceId = grid.ServiceId;
+        });
+
+        if (postgres is null)
+        {
+            silo.UseLocalhostClustering(grid.SiloPort, grid.GatewayPort, serviceId: grid.ServiceId, clusterId: grid.ClusterId)
+                .AddMemoryGrainStorage(GridProviders.Storage)
+                .AddMemoryGrainStorage("PubSubStore")
+                .UseInMemoryReminderService()
+                .AddMemoryStreams(GridProviders.Streams);
+        }
+        else
+        {
+            silo.ConfigureEndpoints(grid.ResolveAdvertisedAddress(), grid.SiloPort, grid.GatewayPort, listenOnAnyHostAddress: true)
+                .UseAdoNetClustering(options =>
+                {
+                    options.Invariant = PostgresSettings.Invariant;
+                    options.ConnectionString = postgres.ProviderConnectionString;
+                })
+                .AddAdoNetGrainStorage(GridProviders.Storage, options =>
+                {
+                    options.Invariant = PostgresSettings.Invariant;
+                    options.ConnectionString = postgres.ProviderConnectionString;
+                })
+                .AddAdoNetGrainStorage("PubSubStore", options =>
+                {
+                    options.Invariant = PostgresSettings.Invariant;
+                    options.ConnectionString = postgres.ProviderConnectionString;
+                })
+                .UseAdoNetReminderService(options =>
+                {
+                    options.Invariant = PostgresSettings.Invariant;
+                    options.ConnectionString = postgres.ProviderConnectionString;
+                });
+            silo.Services.AddShipmentGridPostgres(postgres);
+        }
+
+        silo.AddActivityPropagation();
+        silo.AddDashboard();
+        return silo;
+    }
+
+    public static IClientBuilder UseShipmentGridClient(this IClientBuilder client, IConfiguration configuration)
+    {
+        var grid = GridOptions.FromConfiguration(configuration);
+        var postgres = PostgresSettings.FromConfiguration(configuration)
+            ?? throw new InvalidOperationException("An Orleans client needs ConnectionStrings:Postgres to find the cluster's gateways.");
+        client.Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = grid.ClusterId;
+                options.ServiceId = grid.ServiceId;
+            })
+            .UseAdoNetClustering(options =>
+            {
+                options.Invariant = PostgresSettings.Invariant;
+                options.ConnectionString = postgres.ProviderConnectionString;
+            });
+        client.Services.AddShipmentGridPostgres(postgres);
+        client.AddActivityPropagation();
+        client.AddDashboard();
+        return client;
+    }
+
+    /// <summary>One data source per process: the single way the grid talks to PostgreSQL outside Orleans' providers.</summary>
+    private static void AddShipmentGridPostgres(this IServiceCollection services, PostgresSettings postgres)
+    {
+        services.AddSingleton(postgres);
+        services.AddSingleton(_ => NpgsqlDataSource.Create(postgres.ProviderConnectionString));
+    }
+}

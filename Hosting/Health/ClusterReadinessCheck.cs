@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace ShipmentGrid.Hosting.Health;
+
+/// <summary>
+/// Ready when a call through this process's cluster client reaches the management grain and the cluster has an
+/// active silo: true for a silo that has joined and for a client connected to a gateway alike.
+/// </summary>
+internal sealed class ClusterReadinessCheck(IClusterClient client) : IHealthCheck
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var hosts = await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true, cancellationToken: cancellationToken)
+                .WaitAsync(Timeout, cancellationToken);
+            return hosts.Count > 0
+                ? HealthCheckResult.Healthy($"{hosts.Count} active silo(s)")
+                : HealthCheckResult.Unhealthy("no active silo");
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return HealthCheckResult.Unhealthy("cluster not reachable", exception);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace ShipmentGrid.Hosting.Observability;
+
+/// <summary>Logging, tracing and metrics shared by every Shipment Grid process.</summary>
+public static class ObservabilityExtensions
+{
+    /// <summary>The console line: every line carries the trace id (empty outside a trace).</summary>
+    internal const string ConsoleTemplate =
+        "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj} trace={TraceId}{NewLine}{Exception}";
+
+    /// <summary>
+    /// Serilog (console, or compact JSON with <c>Logging:Json=true</c>) and OpenTelemetry for ASP.NET Core,
+    /// outgoing HTTP, Npgsql and Orleans. OTLP export is added only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    /// </summary>
+    public static TBuilder AddShipmentGridObservability<TBuilder>(this TBuilder builder, string serviceName)
+        where TBuilder : IHostApplicationBuilder
+    {
+        var json = builder.Configuration.GetValue("Logging:Json", false);
+        builder.Services.AddSerilog((services, logger) => ConfigureLogger(logger, builder.Configuration, json));
+
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName))
+            .WithTracing(tracing =>
+            {
+                tracing.AddAspNetCoreInstrumentation(options =>
+                        options.Filter = context => !context.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal))
+                    .AddHttpClientInstrumentation()
+                    .AddNpgsql()
+                    .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application");
+                if (otlp)
+                {
+                    tracing.AddOtlpExporter();
+                }
+            })
+            .WithMetrics(metrics =>
+            {
+                metrics.AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddRuntimeInstrumentation()
+                    .AddMeter("Microsoft.Orleans", "Npgsql");
+                if (otlp)
+                {
+                    metrics.AddOtlpExporter();
+                }
+            });
+        return builder;
+    }
+
+    internal static LoggerConfiguration ConfigureLogger(LoggerConfiguration logger, IConfiguration configuration, bool json)
+    {
+        logger.MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            .MinimumLevel.Override("Orleans", LogEventLevel.Warning)
+            // Placement retries log one line per attempt; only failures that outlast them matter.
+            .MinimumLevel.Override("Polly", LogEventLevel.Warning)
+            .MinimumLevel.Override("System.Net.Http.HttpClient", LogEventLevel.Warning)
+            .ReadFrom.Configuration(configuration)
+            .Enrich.FromLogContext();
+        return json
+            ? logger.WriteTo.Console(new RenderedCompactJsonFormatter())
+            : logger.WriteTo.Console(outputTemplate: ConsoleTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
