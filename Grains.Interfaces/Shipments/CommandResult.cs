@@ -1,0 +1,37 @@
+using System.Collections.Immutable;
+
+namespace ShipmentGrid.Shipments;
+
+[GenerateSerializer, Alias("sg.command-outcome.v1")]
+public enum CommandOutcome
+{
+    Applied = 0,
+
+    /// <summary>Already recorded: reported back, not applied again. Callers treat it as success.</summary>
+    Duplicate = 1,
+
+    Rejected = 2,
+}
+
+/// <summary>Why a command was rejected; the API maps these to problem types and status codes.</summary>
+[GenerateSerializer, Alias("sg.rejection-code.v1")]
+public enum RejectionCode
+{
+    None = 0,
+    ValidationFailed = 1,
+    ShipmentNotBooked = 2,
+    AlreadyBookedDifferently = 3,
+    CarrierMismatch = 4,
+    ExceptionAfterDelivery = 5,
+    ChargeConflict = 6,
+    ChargesClosed = 7,
+    ExceptionNotFound = 8,
+}
+
+/// <summary>What a shipment command did, with field errors (field name → messages) when validation failed.</summary>
+[GenerateSerializer, Immutable, Alias("sg.command-result.v1")]
+public sealed record CommandResult(
+    [Id(0)] CommandOutcome Outcome,
+    [Id(1)] RejectionCode Rejection,
+    [Id(2)] string? Reason,
+    [Id(3)] ImmutableDictionary<string, ImmutableArray<string>> Errors);

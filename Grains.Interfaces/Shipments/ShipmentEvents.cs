@@ -1,0 +1,106 @@
+using System.Collections.Immutable;
+using ShipmentGrid.Billing;
+
+namespace ShipmentGrid.Shipments;
+
+/// <summary>
+/// Something that happened to a shipment: recorded in its history (state is the fold of these) and
+/// published to subscribers. <see cref="EventId"/> is derived from the shipment and the fact it records,
+/// so a retried publication carries the same id and subscribers can deduplicate.
+/// </summary>
+public interface IShipmentEvent
+{
+    string EventId { get; }
+
+    string ShipmentId { get; }
+
+    DateTimeOffset OccurredAt { get; }
+}
+
+[GenerateSerializer, Immutable, Alias("sg.shipment-booked.v1")]
+public sealed record ShipmentBooked(
+    [Id(0)] string EventId,
+    [Id(1)] string ShipmentId,
+    [Id(2)] DateTimeOffset OccurredAt,
+    [Id(3)] ShipmentBooking Booking,
+    [Id(4)] string BillingCurrency) : IShipmentEvent;
+
+[GenerateSerializer, Immutable, Alias("sg.milestone-recorded.v1")]
+public sealed record MilestoneRecorded(
+    [Id(0)] string EventId,
+    [Id(1)] string ShipmentId,
+    [Id(2)] DateTimeOffset OccurredAt,
+    [Id(3)] CarrierEvent CarrierEvent) : IShipmentEvent;
+
+/// <summary>Raised once, when the shipment first reaches Delivered (directly, or implied by proof of delivery).</summary>
+[GenerateSerializer, Immutable, Alias("sg.shipment-delivered.v1")]
+public sealed record ShipmentDelivered(
+    [Id(0)] string EventId,
+    [Id(1)] string ShipmentId,
+    [Id(2)] DateTimeOffset OccurredAt,
+    [Id(3)] string CustomerId,
+    [Id(4)] bool ImpliedByProofOfDelivery) : IShipmentEvent;
+
+[GenerateSerializer, Immutable, Alias("sg.proof-of-delivery-received.v1")]
+public sealed record ProofOfDeliveryReceived(
+    [Id(0)] string EventId,
+    [Id(1)] string ShipmentId,
+    [Id(2)] DateTimeOffset OccurredAt,
+    [Id(3)] string CustomerId) : IShipmentEvent;
+
+[GenerateSerializer, Immutable, Alias("sg.shipment-exception-opened.v1")]
+public sealed record ShipmentExceptionOpened(
+    [Id(0)] string EventId,
+    [Id(1)] string ShipmentId,
+    [Id(2)] DateTimeOffset OccurredAt,
+    [Id(3)] string CustomerId,
+    [Id(4)] string ExceptionId,
+    [Id(5)] CarrierEvent CarrierEvent) : IShipmentEvent;
+
+[GenerateSerializer, Immutable, Alias("sg.shipment-exception-resolved.v1")]
+public sealed record ShipmentExceptionResolved(
+    [Id(0)] string EventId,
+    [Id(1)] string ShipmentId,
+    [Id(2)] DateTimeOffset OccurredAt,
+    [Id(3)] string CustomerId,
+    [Id(4)] string ExceptionId,
+    [Id(5)] string Resolution) : IShipmentEvent;
+
+[GenerateSerializer, Immutable, Alias("sg.charge-recorded.v1")]
+public sealed record ChargeRecorded(
+    [Id(0)] string EventId,
+    [Id(1)] string ShipmentId,
+    [Id(2)] DateTimeOffset OccurredAt,
+    [Id(3)] Charge Charge) : IShipmentEvent;
+
+/// <summary>
+/// Proof of delivery is in but charges are missing or wrong: billing queues an exception for operations
+/// and finance. Raised when proof of delivery arrives to an incomplete shipment.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("sg.billing-incomplete.v1")]
+public sealed record BillingIncomplete(
+    [Id(0)] string EventId,
+    [Id(1)] string ShipmentId,
+    [Id(2)] DateTimeOffset OccurredAt,
+    [Id(3)] string CustomerId,
+    [Id(4)] ImmutableArray<BillingProblem> Problems) : IShipmentEvent;
+
+/// <summary>
+/// Proof of delivery and every required charge are in: the one invoice decision of the shipment.
+/// Raised exactly once per shipment; carries what the invoice is built from.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("sg.billing-ready.v1")]
+public sealed record BillingReady(
+    [Id(0)] string EventId,
+    [Id(1)] string ShipmentId,
+    [Id(2)] DateTimeOffset OccurredAt,
+    [Id(3)] string CustomerId,
+    [Id(4)] string Currency,
+    [Id(5)] ImmutableArray<Charge> Charges) : IShipmentEvent;
+
+[GenerateSerializer, Immutable, Alias("sg.shipment-invoiced.v1")]
+public sealed record ShipmentInvoiced(
+    [Id(0)] string EventId,
+    [Id(1)] string ShipmentId,
+    [Id(2)] DateTimeOffset OccurredAt,
+    [Id(3)] string InvoiceNumber) : IShipmentEvent;
