@@ -1,3 +1,5 @@
+using ShipmentGrid.Api.Endpoints;
+
 namespace ShipmentGrid.Api;
 
 /// <summary>The HTTP surface: problem+json for every error, OpenAPI, versioned routes under /api/v1.</summary>
@@ -7,6 +9,8 @@ internal static class ApiComposition
     {
         services.AddProblemDetails();
         services.AddOpenApi();
+        services.ConfigureHttpJsonOptions(options =>
+            options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         return services;
     }
 
@@ -21,7 +25,7 @@ internal static class ApiComposition
     {
         endpoints.MapOpenApi();
         var v1 = endpoints.MapGroup("/api/v1");
-        _ = v1;
+        v1.MapShipments();
         return endpoints;
     }
 }

@@ -58,6 +58,8 @@ public static class GridHosting
             silo.Services.AddShipmentGridPostgres(postgres);
         }
 
+        // Failure detection is tunable per deployment (Orleans:Membership:ProbeTimeout, NumMissedProbesLimit, ...).
+        silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection($"{GridOptions.Section}:Membership"));
         silo.AddActivityPropagation();
         silo.AddDashboard();
         return silo;

@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using ShipmentGrid.Shipments;
+
+namespace ShipmentGrid.Api.Endpoints;
+
+internal static class ShipmentEndpoints
+{
+    public static RouteGroupBuilder MapShipments(this RouteGroupBuilder api)
+    {
+        var shipments = api.MapGroup("/shipments").WithTags("Shipments");
+        shipments.MapPost("/", BookAsync)
+            .WithName("BookShipment")
+            .WithSummary("Books a shipment under the caller's id; repeating the same booking is idempotent.");
+        shipments.MapGet("/{shipmentId}", GetAsync)
+            .WithName("GetShipment")
+            .WithSummary("Reads a shipment with its status, timeline, charges and billing state.");
+        return api;
+    }
+
+    private static async Task<Results<Created<ShipmentView>, Ok<ShipmentView>, ProblemHttpResult, ValidationProblem>> BookAsync(
+        ShipmentBooking booking, IGrainFactory grains)
+    {
+        var errors = ShipmentValidation.Validate(booking);
+        if (!errors.IsEmpty)
+        {
+            return Problems.Validation(errors);
+        }
+
+        var shipment = grains.GetGrain<IShipmentGrain>(booking.ShipmentId);
+        var result = await shipment.Book(booking);
+        if (result.Outcome == CommandOutcome.Rejected)
+        {
+            return Problems.Rejected(result);
+        }
+
+        var view = await shipment.Get() ?? throw new InvalidOperationException($"Shipment {booking.ShipmentId} vanished after booking.");
+        return result.Outcome == CommandOutcome.Applied
+            ? TypedResults.Created($"/api/v1/shipments/{Uri.EscapeDataString(booking.ShipmentId)}", view)
+            : TypedResults.Ok(view);
+    }
+
+    private static async Task<Results<Ok<ShipmentView>, ProblemHttpResult>> GetAsync(string shipmentId, IGrainFactory grains)
+    {
+        var view = await grains.GetGrain<IShipmentGrain>(shipmentId).Get();
+        return view is null ? Problems.NotFound("shipment", shipmentId) : TypedResults.Ok(view);
+    }
+}

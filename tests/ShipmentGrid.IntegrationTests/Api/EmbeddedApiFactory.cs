@@ -1,0 +1,16 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using ShipmentGrid.IntegrationTests.Infrastructure;
+
+namespace ShipmentGrid.IntegrationTests.Api;
+
+/// <summary>The API in its embedded default (co-hosted localhost silo, memory providers) on free ports.</summary>
+public sealed class EmbeddedApiFactory : WebApplicationFactory<Program>
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Orleans:SiloPort", FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Orleans:GatewayPort", FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Orleans:ClusterId", $"api-tests-{Guid.NewGuid():N}");
+    }
+}

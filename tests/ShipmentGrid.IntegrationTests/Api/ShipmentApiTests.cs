@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ShipmentGrid.IntegrationTests.Infrastructure;
+
+namespace ShipmentGrid.IntegrationTests.Api;
+
+public sealed class ShipmentApiTests(EmbeddedApiFactory factory) : IClassFixture<EmbeddedApiFactory>
+{
+    private readonly HttpClient http = factory.CreateClient();
+
+    [Fact]
+    public async Task Health_endpoints_answer_live_and_ready()
+    {
+        using var live = await http.GetAsync(new Uri("/health/live", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        await Eventually.Holds(
+            async () =>
+            {
+                using var ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
+                return ready.StatusCode == HttpStatusCode.OK;
+            },
+            TimeSpan.FromSeconds(30),
+            "API ready");
+    }
+
+    [Fact]
+    public async Task A_booked_shipment_reads_back_and_rebooking_is_idempotent()
+    {
+        var booking = SampleBookings.Booking("SHP-API-1");
+        using var created = await http.PostAsJsonAsync(new Uri("/api/v1/shipments", UriKind.Relative), booking);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("/api/v1/shipments/SHP-API-1", created.Headers.Location?.OriginalString);
+
+        var read = await http.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/shipments/SHP-API-1", UriKind.Relative));
+        Assert.NotNull(read);
+        Assert.Equal("SHP-API-1", (string?)read["booking"]?["shipmentId"]);
+        Assert.Equal("CUST-1", (string?)read["booking"]?["customerId"]);
+        Assert.Equal("Dallas", (string?)read["booking"]?["destination"]?["city"]);
+        Assert.Equal("Booked", (string?)read["status"]);
+
+        using var again = await http.PostAsJsonAsync(new Uri("/api/v1/shipments", UriKind.Relative), booking);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+
+        using var conflicting = await http.PostAsJsonAsync(new Uri("/api/v1/shipments", UriKind.Relative), booking with { CarrierId = "OTHER" });
+        Assert.Equal(HttpStatusCode.Conflict, conflicting.StatusCode);
+        Assert.Equal("application/problem+json", conflicting.Content.Headers.ContentType?.MediaType);
+        var unchanged = await http.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/shipments/SHP-API-1", UriKind.Relative));
+        Assert.Equal("CARR-1", (string?)unchanged?["booking"]?["carrierId"]);
+    }
+
+    [Fact]
+    public async Task Invalid_booking_gets_problem_details_with_field_errors_and_books_nothing()
+    {
+        var body = new JsonObject
+        {
+            ["shipmentId"] = "SHP-BAD-1",
+            ["customerId"] = "",
+            ["carrierId"] = "CARR-1",
+            ["origin"] = new JsonObject { ["city"] = "Chicago", ["country"] = "usa" },
+        };
+        using var response = await http.PostAsJsonAsync(new Uri("/api/v1/shipments", UriKind.Relative), body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var errors = problem.RootElement.GetProperty("errors");
+        Assert.True(errors.TryGetProperty("customerId", out _));
+        Assert.True(errors.TryGetProperty("origin.country", out _));
+        Assert.True(errors.TryGetProperty("destination", out _));
+        Assert.Equal(400, problem.RootElement.GetProperty("status").GetInt32());
+
+        using var lookup = await http.GetAsync(new Uri("/api/v1/shipments/SHP-BAD-1", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, lookup.StatusCode);
+    }
+
+    [Fact]
+    public async Task Malformed_json_gets_problem_details()
+    {
+        using var content = new StringContent("{ not json", System.Text.Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync(new Uri("/api/v1/shipments", UriKind.Relative), content);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Unknown_shipment_is_404_problem_details()
+    {
+        using var response = await http.GetAsync(new Uri("/api/v1/shipments/NO-SUCH-SHIPMENT", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task OpenApi_document_describes_the_shipment_routes()
+    {
+        var document = await http.GetFromJsonAsync<JsonObject>(new Uri("/openapi/v1.json", UriKind.Relative));
+        var paths = document?["paths"]?.AsObject();
+        Assert.NotNull(paths);
+        Assert.True(paths.ContainsKey("/api/v1/shipments"));
+        Assert.True(paths.ContainsKey("/api/v1/shipments/{shipmentId}"));
+        Assert.DoesNotContain(paths, path => path.Key.StartsWith("/dashboard", StringComparison.Ordinal));
+    }
+}

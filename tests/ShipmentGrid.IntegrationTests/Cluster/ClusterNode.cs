@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using ShipmentGrid.Hosting.Cluster;
+using ShipmentGrid.IntegrationTests.Infrastructure;
+
+namespace ShipmentGrid.IntegrationTests.Cluster;
+
+/// <summary>A PostgreSQL-mode cluster made of real Silo processes, and an Orleans client to talk to it.</summary>
+internal sealed class ClusterNode
+{
+    private ClusterNode(string connectionString, string clusterId)
+    {
+        ConnectionString = connectionString;
+        ClusterId = clusterId;
+    }
+
+    public string ConnectionString { get; }
+
+    public string ClusterId { get; }
+
+    public static async Task<ClusterNode> MigrateAsync(string connectionString)
+    {
+        var node = new ClusterNode(connectionString, $"test-{Guid.NewGuid():N}"[..16]);
+        await using var migrate = GridProcess.Start("migrate", "Silo", "ShipmentGrid.Silo.dll", node.Environment(0, 0), arguments: "migrate");
+        var exitCode = await migrate.WaitForExitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(exitCode == 0, $"migrate exited with {exitCode}:\n{migrate.Output}");
+        return node;
+    }
+
+    public Dictionary<string, string> Environment(int siloPort, int gatewayPort) => new()
+    {
+        ["ConnectionStrings__Postgres"] = ConnectionString,
+        ["Orleans__ClusterId"] = ClusterId,
+        ["Orleans__ServiceId"] = "shipment-grid-tests",
+        ["Orleans__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Orleans__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        // Declare a killed silo dead within seconds rather than the production default of about a minute.
+        ["Orleans__Membership__ProbeTimeout"] = "00:00:01",
+        ["Orleans__Membership__NumMissedProbesLimit"] = "2",
+        ["Orleans__Membership__IAmAliveTablePublishTimeout"] = "00:00:05",
+    };
+
+    public async Task<GridProcess> StartSiloAsync(string name)
+    {
+        var siloPort = FreePorts.Next();
+        var silo = GridProcess.Start(name, "Silo", "ShipmentGrid.Silo.dll", Environment(siloPort, FreePorts.Next()), siloPort);
+        await silo.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+        return silo;
+    }
+
+    public async Task<IHost> StartClientAsync()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(
+            Environment(1, 1).Select(pair => KeyValuePair.Create(pair.Key.Replace("__", ":", StringComparison.Ordinal), (string?)pair.Value)));
+        builder.UseOrleansClient(client => client.UseShipmentGridClient(builder.Configuration));
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    public static IClusterClient Client(IHost host) => host.Services.GetRequiredService<IClusterClient>();
+}

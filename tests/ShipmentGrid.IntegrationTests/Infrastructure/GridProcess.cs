@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace ShipmentGrid.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A Shipment Grid host (Silo or API) as a separate OS process, configured only through environment
+/// variables, as in production. Killing it is a real SIGKILL: no graceful shutdown, no deregistration.
+/// </summary>
+internal sealed class GridProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly StringBuilder output = new();
+
+    private GridProcess(Process process, string name, int httpPort, int siloPort)
+    {
+        this.process = process;
+        Name = name;
+        HttpPort = httpPort;
+        SiloPort = siloPort;
+    }
+
+    public string Name { get; }
+
+    public int HttpPort { get; }
+
+    /// <summary>The silo-to-silo port for a Silo process (0 for others): how a silo address maps to its process.</summary>
+    public int SiloPort { get; }
+
+    public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}/");
+
+    public bool HasExited => process.HasExited;
+
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    public static GridProcess Start(string name, string projectFolder, string assemblyName, IReadOnlyDictionary<string, string> environment, int siloPort = 0, params string[] arguments)
+    {
+        var httpPort = FreePorts.Next();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(RepositoryLayout.ProjectOutput(projectFolder, assemblyName));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["Urls"] = $"http://127.0.0.1:{httpPort}";
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var grid = new GridProcess(process, name, httpPort, siloPort);
+        process.OutputDataReceived += (_, line) => grid.Append(line.Data);
+        process.ErrorDataReceived += (_, line) => grid.Append(line.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return grid;
+    }
+
+    /// <summary>Waits until <c>/health/ready</c> answers 200, failing early with the process output if it exits.</summary>
+    public async Task WaitUntilReadyAsync(TimeSpan deadline)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        await Eventually.Holds(
+            async () =>
+            {
+                if (process.HasExited)
+                {
+                    throw new Xunit.Sdk.XunitException($"{Name} exited with code {process.ExitCode}:\n{Output}");
+                }
+
+                using var response = await http.GetAsync(new Uri("health/ready", UriKind.Relative));
+                return response.IsSuccessStatusCode;
+            },
+            deadline,
+            $"{Name} ready");
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan deadline)
+    {
+        using var timeout = new CancellationTokenSource(deadline);
+        await process.WaitForExitAsync(timeout.Token);
+        return process.ExitCode;
+    }
+
+    /// <summary>SIGKILL, like <c>kill -9</c>.</summary>
+    public async Task KillAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (output)
+        {
+            output.AppendLine(line);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian machine with the .NET 10 SDK: installs the PostgreSQL server
+# binaries when they are missing (the tests start their own throwaway server), builds and runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+have_postgres() {
+    command -v initdb >/dev/null 2>&1 || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
+}
+
+if ! have_postgres; then
+    echo "PostgreSQL server binaries not found: installing Debian's postgresql package."
+    sudo_cmd=()
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y --no-install-recommends postgresql
+fi
+
+results="$(mktemp -d)"
+trap 'rm -rf "$results"' EXIT
+status=0
+dotnet test Orleans.sln --configuration Release \
+    --logger "console;verbosity=normal" --logger "trx" --results-directory "$results" || status=$?
+
+# One closing line over all test projects, counted from the TRX reports.
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+    [ -e "$trx" ] || continue
+    counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+    p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    n=$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$counters")
+    passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${n:-0}))
+done
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+if [ "$skipped" -ne 0 ] && [ "$status" -eq 0 ]; then
+    echo "A skipped test is a set-up failure."
+    status=1
+fi
+exit "$status"
