@@ -31,6 +31,15 @@ CREATE TABLE membership_silo
         REFERENCES membership_version (deployment_id) ON DELETE CASCADE
 );
 
+-- The provider reads silo rows by column name; both membership reads join this view.
+CREATE VIEW membership_entry AS
+SELECT deployment_id,
+       address AS "Address", port AS "Port", generation AS "Generation",
+       silo_name AS "SiloName", host_name AS "HostName", status AS "Status",
+       proxy_port AS "ProxyPort", suspect_times AS "SuspectTimes",
+       start_time AS "StartTime", i_am_alive_time AS "IAmAliveTime"
+FROM membership_silo;
+
 INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES
 ('InsertMembershipVersionKey', $sql$
 WITH created AS (
@@ -100,26 +109,18 @@ $sql$),
 
 -- Both reads start from the version row so that the version comes back even with no silo rows.
 ('MembershipReadRowKey', $sql$
-SELECT v.version AS "Version",
-       s.address AS "Address", s.port AS "Port", s.generation AS "Generation",
-       s.silo_name AS "SiloName", s.host_name AS "HostName", s.status AS "Status",
-       s.proxy_port AS "ProxyPort", s.suspect_times AS "SuspectTimes",
-       s.start_time AS "StartTime", s.i_am_alive_time AS "IAmAliveTime"
+SELECT v.version AS "Version", e.*
 FROM membership_version v
-LEFT JOIN membership_silo s
-       ON s.deployment_id = v.deployment_id
-      AND s.address = @Address AND s.port = @Port AND s.generation = @Generation
+LEFT JOIN membership_entry e
+       ON e.deployment_id = v.deployment_id
+      AND e."Address" = @Address AND e."Port" = @Port AND e."Generation" = @Generation
 WHERE v.deployment_id = @DeploymentId;
 $sql$),
 
 ('MembershipReadAllKey', $sql$
-SELECT v.version AS "Version",
-       s.address AS "Address", s.port AS "Port", s.generation AS "Generation",
-       s.silo_name AS "SiloName", s.host_name AS "HostName", s.status AS "Status",
-       s.proxy_port AS "ProxyPort", s.suspect_times AS "SuspectTimes",
-       s.start_time AS "StartTime", s.i_am_alive_time AS "IAmAliveTime"
+SELECT v.version AS "Version", e.*
 FROM membership_version v
-LEFT JOIN membership_silo s ON s.deployment_id = v.deployment_id
+LEFT JOIN membership_entry e ON e.deployment_id = v.deployment_id
 WHERE v.deployment_id = @DeploymentId;
 $sql$),
 

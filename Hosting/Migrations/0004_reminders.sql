@@ -15,36 +15,35 @@ CREATE TABLE reminder
 
 CREATE INDEX reminder_ring_idx ON reminder (service_id, grain_hash);
 
+-- The provider reads reminders by column name; this view gives every read query the same shape.
+CREATE VIEW reminder_entry AS
+SELECT service_id, grain_hash,
+       grain_id AS "GrainId", reminder_name AS "ReminderName", start_time AS "StartTime",
+       period_ms AS "Period", version AS "Version"
+FROM reminder;
+
 INSERT INTO OrleansQuery (QueryKey, QueryText) VALUES
 ('ReadReminderRowsKey', $sql$
-SELECT grain_id AS "GrainId", reminder_name AS "ReminderName", start_time AS "StartTime",
-       period_ms AS "Period", version AS "Version"
-FROM reminder
-WHERE service_id = @ServiceId AND grain_id = @GrainId;
+SELECT * FROM reminder_entry
+WHERE service_id = @ServiceId AND "GrainId" = @GrainId;
 $sql$),
 
 ('ReadReminderRowKey', $sql$
-SELECT grain_id AS "GrainId", reminder_name AS "ReminderName", start_time AS "StartTime",
-       period_ms AS "Period", version AS "Version"
-FROM reminder
-WHERE service_id = @ServiceId AND grain_id = @GrainId AND reminder_name = @ReminderName;
+SELECT * FROM reminder_entry
+WHERE service_id = @ServiceId AND "GrainId" = @GrainId AND "ReminderName" = @ReminderName;
 $sql$),
 
 -- Ring ranges exclude their begin and include their end. The provider picks this query when the
 -- range does not wrap around in signed order...
 ('ReadRangeRows1Key', $sql$
-SELECT grain_id AS "GrainId", reminder_name AS "ReminderName", start_time AS "StartTime",
-       period_ms AS "Period", version AS "Version"
-FROM reminder
+SELECT * FROM reminder_entry
 WHERE service_id = @ServiceId
   AND grain_hash > @BeginHash AND grain_hash <= @EndHash;
 $sql$),
 
 -- ...and this one when it does.
 ('ReadRangeRows2Key', $sql$
-SELECT grain_id AS "GrainId", reminder_name AS "ReminderName", start_time AS "StartTime",
-       period_ms AS "Period", version AS "Version"
-FROM reminder
+SELECT * FROM reminder_entry
 WHERE service_id = @ServiceId
   AND (grain_hash > @BeginHash OR grain_hash <= @EndHash);
 $sql$),
