@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Npgsql;
 
@@ -40,7 +38,7 @@ public sealed partial class PostgresServer : IAsyncLifetime
         _pgCtl = Path.Combine(binaries, "pg_ctl");
         _root = Directory.CreateTempSubdirectory("shipmentgrid-pg-").FullName;
         var dataDirectory = Path.Combine(_root, "data");
-        var port = FreeLoopbackPort();
+        var port = LoopbackPorts.Next();
 
         // PostgreSQL refuses to run as root, so under root the server runs as the postgres OS user,
         // which must own the data folder.
@@ -146,13 +144,6 @@ public sealed partial class PostgresServer : IAsyncLifetime
         throw new InvalidOperationException(
             $"PostgreSQL server binaries (initdb, pg_ctl) were not found on PATH or in /usr/lib/postgresql/*/bin. " +
             $"Install them with: {InstallCommand} (or set {ExternalServerVariable} to a connection string of a running server).");
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task RunAsync(string fileName, IReadOnlyList<string> arguments, bool asServiceUser = true)

@@ -129,26 +129,9 @@ public sealed class SchemaMigratorTests(PostgresServer server)
 
     private static SchemaMigrator Migrator(PostgresSettings settings) => new(settings, NullLogger<SchemaMigrator>.Instance);
 
-    private static async Task ExecuteAsync(PostgresSettings settings, string sql)
-    {
-        await using var connection = new NpgsqlConnection(settings.ProviderConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    private static Task ExecuteAsync(PostgresSettings settings, string sql) =>
+        Sql.ExecuteAsync(settings.ProviderConnectionString, sql);
 
-    private static async Task<List<T>> QueryAsync<T>(PostgresSettings settings, string sql, Func<NpgsqlDataReader, T> map)
-    {
-        await using var connection = new NpgsqlConnection(settings.ProviderConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<T>();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(map(reader));
-        }
-
-        return rows;
-    }
+    private static Task<List<T>> QueryAsync<T>(PostgresSettings settings, string sql, Func<NpgsqlDataReader, T> map) =>
+        Sql.QueryAsync(settings.ProviderConnectionString, sql, map);
 }
