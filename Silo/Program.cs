@@ -24,7 +24,11 @@ if (migrateOnly)
 {
     await using var migrationHost = builder.Build();
     var outcome = await migrationHost.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);
-    Console.WriteLine(outcome);
+    migrationHost.Services.GetRequiredService<ILogger<SchemaMigrator>>().LogInformation(
+        "Schema {Schema} is at version {Version}; this run applied {AppliedCount} migration(s)",
+        postgres!.Schema,
+        outcome.CurrentVersion,
+        outcome.AppliedVersions.Count);
     return 0;
 }
 

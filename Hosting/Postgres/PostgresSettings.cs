@@ -1,20 +1,67 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
 
 namespace ShipmentGrid.Hosting.Postgres;
 
-public sealed record PostgresSettings(string ConnectionString, string Schema)
+/// <summary>
+/// Where the system of record lives: the server, and the schema that holds every Shipment Grid object.
+/// </summary>
+public sealed partial record PostgresSettings(string ConnectionString, string Schema)
 {
+    /// <summary>ADO.NET invariant name the Orleans providers use to load Npgsql.</summary>
     public const string Invariant = "Npgsql";
 
+    public const string DefaultSchema = "shipmentgrid";
+
+    public string ConnectionString { get; } = ValidConnectionString(ConnectionString);
+
+    public string Schema { get; } = ValidSchema(Schema);
+
+    /// <summary>
+    /// The connection string for the Orleans providers: their query text names no schema, so the
+    /// search path is what points them at ours.
+    /// </summary>
     public string ProviderConnectionString =>
         new NpgsqlConnectionStringBuilder(ConnectionString) { SearchPath = Schema }.ConnectionString;
 
+    /// <summary>
+    /// Reads <c>ConnectionStrings:Postgres</c> and <c>Postgres:Schema</c>; null when no connection string is
+    /// configured (development runs on in-memory providers).
+    /// </summary>
     public static PostgresSettings? FromConfiguration(IConfiguration configuration)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
         var connectionString = configuration.GetConnectionString("Postgres");
-        return string.IsNullOrWhiteSpace(connectionString)
-            ? null
-            : new PostgresSettings(connectionString, configuration["Postgres:Schema"] ?? "shipmentgrid");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return null;
+        }
+
+        var schema = configuration["Postgres:Schema"];
+        return new PostgresSettings(connectionString, string.IsNullOrWhiteSpace(schema) ? DefaultSchema : schema);
     }
+
+    private static string ValidConnectionString(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        return connectionString;
+    }
+
+    // A plain identifier never needs quoting or case folding, so it means the same in DDL, in
+    // search_path and in the catalog; pg_ names are reserved for the server's own schemas.
+    private static string ValidSchema(string schema)
+    {
+        if (schema is null || !PlainIdentifier().IsMatch(schema) || schema.StartsWith("pg_", StringComparison.Ordinal))
+        {
+            throw new ArgumentException(
+                $"Postgres:Schema '{schema}' must be a plain lower-case identifier: a-z, 0-9 and _, starting with a letter or _, at most 63 characters, not starting with pg_.",
+                nameof(schema));
+        }
+
+        return schema;
+    }
+
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$", RegexOptions.CultureInvariant)]
+    private static partial Regex PlainIdentifier();
 }

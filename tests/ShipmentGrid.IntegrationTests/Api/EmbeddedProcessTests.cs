@@ -13,8 +13,8 @@ public sealed class EmbeddedProcessTests
     {
         var environment = new Dictionary<string, string>
         {
-            ["Orleans__SiloPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Orleans__GatewayPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans__SiloPort"] = LoopbackPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans__GatewayPort"] = LoopbackPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         await using var api = GridProcess.Start("api", "Client.Api", "ShipmentGrid.Api.dll", environment);
         await api.WaitUntilReadyAsync(TimeSpan.FromSeconds(30));

@@ -43,8 +43,8 @@ internal sealed class ClusterNode
 
     public async Task<GridProcess> StartSiloAsync(string name)
     {
-        var siloPort = FreePorts.Next();
-        var silo = GridProcess.Start(name, "Silo", "ShipmentGrid.Silo.dll", Environment(siloPort, FreePorts.Next()), siloPort);
+        var siloPort = LoopbackPorts.Next();
+        var silo = GridProcess.Start(name, "Silo", "ShipmentGrid.Silo.dll", Environment(siloPort, LoopbackPorts.Next()), siloPort);
         await silo.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
         return silo;
     }

@@ -7,7 +7,7 @@ namespace ShipmentGrid.IntegrationTests.Cluster;
 /// Separate Silo processes joined through the PostgreSQL membership table: a kill -9 of the silo hosting a
 /// shipment loses nothing, and a shipment survives a restart of the whole cluster.
 /// </summary>
-[Collection(PostgresCollection.Name)]
+[Collection(SharedPostgres.Name)]
 public sealed class MultiSiloProcessTests(PostgresServer postgres)
 {
     private static readonly TimeSpan FailoverDeadline = TimeSpan.FromSeconds(90);

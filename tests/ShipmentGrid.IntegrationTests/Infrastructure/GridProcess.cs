@@ -44,7 +44,7 @@ internal sealed class GridProcess : IAsyncDisposable
 
     public static GridProcess Start(string name, string projectFolder, string assemblyName, IReadOnlyDictionary<string, string> environment, int siloPort = 0, params string[] arguments)
     {
-        var httpPort = FreePorts.Next();
+        var httpPort = LoopbackPorts.Next();
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,

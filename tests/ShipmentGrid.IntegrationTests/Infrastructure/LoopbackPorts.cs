@@ -3,9 +3,9 @@ using System.Net.Sockets;
 
 namespace ShipmentGrid.IntegrationTests.Infrastructure;
 
-internal static class FreePorts
+/// <summary>Free TCP ports on 127.0.0.1 for servers the tests start.</summary>
+public static class LoopbackPorts
 {
-    /// <summary>Asks the kernel for an unused loopback port; the caller binds it moments later.</summary>
     public static int Next()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using ShipmentGrid.Hosting.Postgres;
+
+namespace ShipmentGrid.IntegrationTests.Postgres;
+
+public sealed class PostgresSettingsTests
+{
+    private const string Server = "Host=db.internal;Username=grid;Database=grid";
+
+    [Fact]
+    public void No_connection_string_means_no_postgres()
+    {
+        Assert.Null(PostgresSettings.FromConfiguration(Configuration(("ConnectionStrings:Postgres", ""))));
+    }
+
+    [Fact]
+    public void Schema_defaults_and_reaches_the_providers_through_search_path()
+    {
+        var settings = PostgresSettings.FromConfiguration(Configuration(("ConnectionStrings:Postgres", Server)));
+
+        Assert.NotNull(settings);
+        Assert.Equal("shipmentgrid", settings.Schema);
+        Assert.Equal("shipmentgrid", new NpgsqlConnectionStringBuilder(settings.ProviderConnectionString).SearchPath);
+    }
+
+    [Theory]
+    [InlineData("Grid")]
+    [InlineData("grid-ops")]
+    [InlineData("\"grid\"")]
+    [InlineData("pg_grid")]
+    [InlineData("9grid")]
+    public void Schema_must_be_a_plain_lower_case_identifier(string schema)
+    {
+        var configuration = Configuration(("ConnectionStrings:Postgres", Server), ("Postgres:Schema", schema));
+
+        Assert.Throws<ArgumentException>(() => PostgresSettings.FromConfiguration(configuration));
+    }
+
+    private static IConfiguration Configuration(params (string Key, string Value)[] values) =>
+        new ConfigurationBuilder()
+            .AddInMemoryCollection(values.Select(value => KeyValuePair.Create(value.Key, (string?)value.Value)))
+            .Build();
+}
