@@ -26,6 +26,8 @@ public enum RejectionCode
     ChargeConflict = 6,
     ChargesClosed = 7,
     ExceptionNotFound = 8,
+    BillingNotReady = 9,
+    InvoiceNumberMismatch = 10,
 }
 
 /// <summary>What a shipment command did, with field errors (field name → messages) when validation failed.</summary>

@@ -1,0 +1,16 @@
+namespace ShipmentGrid.Billing;
+
+/// <summary>
+/// One invoice per shipment: the number is a function of the shipment id, so every retry, duplicate or
+/// restart arrives at the same number, which is also the ERP idempotency key.
+/// </summary>
+public static class InvoiceNumbering
+{
+    public const string Prefix = "INV-";
+
+    public static string For(string shipmentId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(shipmentId);
+        return Prefix + shipmentId;
+    }
+}

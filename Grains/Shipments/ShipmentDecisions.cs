@@ -1,0 +1,222 @@
+using System.Collections.Immutable;
+using ShipmentGrid.Billing;
+using ShipmentGrid.Validation;
+
+namespace ShipmentGrid.Shipments;
+
+/// <summary>
+/// The shipment's business rules (DOMAIN.md, milestone and billing rules) as decisions over state: each
+/// takes the current state and a command and says what happened. Pure: the caller supplies the clock.
+/// Event ids are derived from the shipment and the fact, so a retried command yields the same ids.
+/// </summary>
+public static class ShipmentDecisions
+{
+    public static ShipmentDecision Book(ShipmentState state, ShipmentBooking booking, string billingCurrency, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var currencyErrors = new FieldErrors();
+        currencyErrors.Currency("billingCurrency", billingCurrency);
+        var errors = ShipmentValidation.Validate(booking).AddRange(currencyErrors.ToImmutable());
+        if (!errors.IsEmpty)
+        {
+            return ShipmentDecision.Invalid(errors);
+        }
+
+        if (state.Booking is not null)
+        {
+            return state.Booking == booking && state.BillingCurrency == billingCurrency
+                ? ShipmentDecision.Duplicate($"Shipment {booking.ShipmentId} is already booked.")
+                : ShipmentDecision.Rejected(RejectionCode.AlreadyBookedDifferently, $"Shipment {booking.ShipmentId} is already booked with other details.");
+        }
+
+        return ShipmentDecision.Applied([new ShipmentBooked(EventId(booking.ShipmentId, "booked"), booking.ShipmentId, now, booking, billingCurrency)]);
+    }
+
+    public static ShipmentDecision RecordCarrierEvent(ShipmentState state, CarrierEvent carrierEvent, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var errors = ShipmentValidation.Validate(carrierEvent);
+        if (!errors.IsEmpty)
+        {
+            return ShipmentDecision.Invalid(errors);
+        }
+
+        if (state.Booking is not { } booking || booking.ShipmentId != carrierEvent.ShipmentId)
+        {
+            return ShipmentDecision.Rejected(RejectionCode.ShipmentNotBooked, $"Shipment {carrierEvent.ShipmentId} is not booked.");
+        }
+
+        if (booking.CarrierId != carrierEvent.CarrierId)
+        {
+            return ShipmentDecision.Rejected(
+                RejectionCode.CarrierMismatch, $"Shipment {booking.ShipmentId} is booked with carrier {booking.CarrierId}, not {carrierEvent.CarrierId}.");
+        }
+
+        if (state.HasRecorded(carrierEvent.CarrierId, carrierEvent.EventId))
+        {
+            return ShipmentDecision.Duplicate($"Event {carrierEvent.EventId} of carrier {carrierEvent.CarrierId} is already recorded.");
+        }
+
+        return carrierEvent.Milestone is { } milestone
+            ? WithBillingDecision(state, ReachMilestone(state, booking, carrierEvent, milestone), now)
+            : OpenException(state, booking, carrierEvent, now);
+    }
+
+    public static ShipmentDecision RecordCharge(ShipmentState state, Charge charge, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var errors = ChargeValidation.Validate(charge);
+        if (!errors.IsEmpty)
+        {
+            return ShipmentDecision.Invalid(errors);
+        }
+
+        if (state.Booking is not { } booking)
+        {
+            return ShipmentDecision.Rejected(RejectionCode.ShipmentNotBooked, "The shipment is not booked.");
+        }
+
+        if (state.Charges.TryGetValue(charge.ChargeId, out var recorded))
+        {
+            return recorded == charge
+                ? ShipmentDecision.Duplicate($"Charge {charge.ChargeId} is already recorded.")
+                : ShipmentDecision.Rejected(RejectionCode.ChargeConflict, $"Charge {charge.ChargeId} is already recorded with other content.");
+        }
+
+        if (state.BillingReadyRaised)
+        {
+            // The invoice decision is made once; changing what it billed takes an adjustment, not a new charge.
+            return ShipmentDecision.Rejected(
+                RejectionCode.ChargesClosed, $"Shipment {booking.ShipmentId} is already billed; charge {charge.ChargeId} needs an adjustment.");
+        }
+
+        var recordedCharge = new ChargeRecorded(EventId(booking.ShipmentId, $"charge/{charge.ChargeId}"), booking.ShipmentId, now, charge);
+        return WithBillingDecision(state, [recordedCharge], now);
+    }
+
+    public static ShipmentDecision ResolveException(ShipmentState state, string exceptionId, string resolution, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (string.IsNullOrWhiteSpace(resolution))
+        {
+            return ShipmentDecision.Invalid(ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add("resolution", ["Required."]));
+        }
+
+        if (state.Booking is not { } booking)
+        {
+            return ShipmentDecision.Rejected(RejectionCode.ShipmentNotBooked, "The shipment is not booked.");
+        }
+
+        if (!state.Exceptions.TryGetValue(exceptionId, out var entry))
+        {
+            return ShipmentDecision.Rejected(RejectionCode.ExceptionNotFound, $"Shipment {booking.ShipmentId} has no exception {exceptionId}.");
+        }
+
+        if (!entry.IsOpen)
+        {
+            return ShipmentDecision.Duplicate($"Exception {exceptionId} is already resolved.");
+        }
+
+        return ShipmentDecision.Applied(
+        [
+            new ShipmentExceptionResolved(
+                EventId(booking.ShipmentId, $"exception/{exceptionId}/resolved"), booking.ShipmentId, now, booking.CustomerId, exceptionId, resolution),
+        ]);
+    }
+
+    public static ShipmentDecision RecordInvoice(ShipmentState state, string invoiceNumber, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Booking is not { } booking)
+        {
+            return ShipmentDecision.Rejected(RejectionCode.ShipmentNotBooked, "The shipment is not booked.");
+        }
+
+        if (invoiceNumber != InvoiceNumbering.For(booking.ShipmentId))
+        {
+            return ShipmentDecision.Rejected(
+                RejectionCode.InvoiceNumberMismatch, $"Shipment {booking.ShipmentId} is invoiced as {InvoiceNumbering.For(booking.ShipmentId)}, not {invoiceNumber}.");
+        }
+
+        if (!state.BillingReadyRaised)
+        {
+            return ShipmentDecision.Rejected(RejectionCode.BillingNotReady, $"Shipment {booking.ShipmentId} is not ready to invoice.");
+        }
+
+        return state.InvoiceNumber is not null
+            ? ShipmentDecision.Duplicate($"Shipment {booking.ShipmentId} is already invoiced.")
+            : ShipmentDecision.Applied([new ShipmentInvoiced(EventId(booking.ShipmentId, "invoiced"), booking.ShipmentId, now, invoiceNumber)]);
+    }
+
+    /// <summary>
+    /// A milestone always joins the timeline; status only moves forward. Delivered is announced once, when
+    /// first reached (a proof of delivery before any Delivered implies it).
+    /// </summary>
+    private static ImmutableArray<IShipmentEvent> ReachMilestone(ShipmentState state, ShipmentBooking booking, CarrierEvent carrierEvent, MilestoneType milestone)
+    {
+        var shipmentId = booking.ShipmentId;
+        var events = ImmutableArray.CreateBuilder<IShipmentEvent>();
+        events.Add(new MilestoneRecorded(
+            EventId(shipmentId, $"milestone/{carrierEvent.CarrierId}/{carrierEvent.EventId}"), shipmentId, carrierEvent.OccurredAt, carrierEvent));
+        if (!state.IsDelivered && milestone >= MilestoneType.Delivered)
+        {
+            events.Add(new ShipmentDelivered(
+                EventId(shipmentId, "delivered"), shipmentId, carrierEvent.OccurredAt, booking.CustomerId, milestone == MilestoneType.ProofOfDelivery));
+        }
+
+        if (!state.ProofOfDeliveryReceived && milestone == MilestoneType.ProofOfDelivery)
+        {
+            events.Add(new ProofOfDeliveryReceived(EventId(shipmentId, "proof-of-delivery"), shipmentId, carrierEvent.OccurredAt, booking.CustomerId));
+        }
+
+        return events.ToImmutable();
+    }
+
+    /// <summary>
+    /// Exceptions count when they happened before delivery, judged by occurred-at rather than arrival, so a
+    /// late report of an earlier problem is still accepted. Judged against the delivery known now: an
+    /// exception recorded before a (late) Delivered report is not withdrawn.
+    /// </summary>
+    private static ShipmentDecision OpenException(ShipmentState state, ShipmentBooking booking, CarrierEvent carrierEvent, DateTimeOffset now)
+    {
+        if (state.DeliveredAt is { } deliveredAt && carrierEvent.OccurredAt >= deliveredAt)
+        {
+            return ShipmentDecision.Rejected(
+                RejectionCode.ExceptionAfterDelivery,
+                $"{carrierEvent.DeliveryException} at {carrierEvent.OccurredAt:O} is not before the delivery at {deliveredAt:O}.");
+        }
+
+        var exceptionId = ShipmentHistory.ExceptionIdOf(carrierEvent);
+        ShipmentExceptionOpened opened = new(
+            EventId(booking.ShipmentId, $"exception/{exceptionId}"), booking.ShipmentId, carrierEvent.OccurredAt, booking.CustomerId, exceptionId, carrierEvent);
+        return WithBillingDecision(state, [opened], now);
+    }
+
+    /// <summary>
+    /// Adds the billing consequence of <paramref name="events"/>: the one BillingReady once proof of delivery
+    /// and charges are complete, or BillingIncomplete when proof of delivery arrives to missing charges.
+    /// </summary>
+    private static ShipmentDecision WithBillingDecision(ShipmentState state, ImmutableArray<IShipmentEvent> events, DateTimeOffset now)
+    {
+        var next = events.Aggregate(state, ShipmentHistory.Apply);
+        if (!next.ProofOfDeliveryReceived || next.BillingReadyRaised)
+        {
+            return ShipmentDecision.Applied(events);
+        }
+
+        var booking = next.Booking!;
+        var readiness = BillingReadiness.Evaluate(next);
+        if (readiness.IsReady)
+        {
+            return ShipmentDecision.Applied(events.Add(new BillingReady(
+                EventId(booking.ShipmentId, "billing-ready"), booking.ShipmentId, now, booking.CustomerId, next.BillingCurrency!, [.. next.Charges.Values])));
+        }
+
+        return state.ProofOfDeliveryReceived
+            ? ShipmentDecision.Applied(events)
+            : ShipmentDecision.Applied(events.Add(new BillingIncomplete(
+                EventId(booking.ShipmentId, "billing-incomplete"), booking.ShipmentId, now, booking.CustomerId, readiness.Problems)));
+    }
+
+    private static string EventId(string shipmentId, string fact) => $"{shipmentId}/{fact}";
+}

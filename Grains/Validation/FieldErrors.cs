@@ -1,0 +1,99 @@
+using System.Collections.Immutable;
+
+namespace ShipmentGrid.Validation;
+
+/// <summary>
+/// Collects validation errors as field name → messages, the shape RFC 9457 validation problem details
+/// carry. Field names are the camelCase JSON paths the API exposes (e.g. "location.country").
+/// </summary>
+public sealed class FieldErrors
+{
+    private const int MaxIdentifierLength = 64;
+
+    private readonly SortedDictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public static ImmutableDictionary<string, ImmutableArray<string>> None { get; } =
+        ImmutableDictionary<string, ImmutableArray<string>>.Empty;
+
+    public void Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var messages))
+        {
+            messages = [];
+            _errors.Add(field, messages);
+        }
+
+        messages.Add(message);
+    }
+
+    /// <summary>Ids travel into keys, invoice numbers and ERP documents, so they stay short and plain.</summary>
+    public void Identifier(string field, string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            Add(field, "Required.");
+        }
+        else if (value.Length > MaxIdentifierLength || !value.All(IsIdentifierChar))
+        {
+            Add(field, $"Use 1 to {MaxIdentifierLength} letters, digits, '.', '_' or '-'.");
+        }
+    }
+
+    public void Text(string field, string? value, int maxLength, bool required)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            if (required)
+            {
+                Add(field, "Required.");
+            }
+        }
+        else if (value.Length > maxLength)
+        {
+            Add(field, $"At most {maxLength} characters.");
+        }
+    }
+
+    /// <summary>ISO 4217: three upper-case letters.</summary>
+    public void Currency(string field, string? value)
+    {
+        if (!IsUpperCaseCode(value, 3))
+        {
+            Add(field, "Use an ISO 4217 currency code: three upper-case letters.");
+        }
+    }
+
+    /// <summary>ISO 3166-1 alpha-2: two upper-case letters.</summary>
+    public void Country(string field, string? value)
+    {
+        if (!IsUpperCaseCode(value, 2))
+        {
+            Add(field, "Use an ISO 3166-1 alpha-2 country code: two upper-case letters.");
+        }
+    }
+
+    public void Defined<TEnum>(string field, TEnum value)
+        where TEnum : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+        {
+            Add(field, $"Unknown value '{value}'.");
+        }
+    }
+
+    public void Instant(string field, DateTimeOffset value)
+    {
+        if (value == default)
+        {
+            Add(field, "Required.");
+        }
+    }
+
+    public ImmutableDictionary<string, ImmutableArray<string>> ToImmutable() =>
+        _errors.ToImmutableDictionary(pair => pair.Key, pair => pair.Value.ToImmutableArray(), StringComparer.Ordinal);
+
+    private static bool IsIdentifierChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-';
+
+    private static bool IsUpperCaseCode(string? value, int length) =>
+        value is not null && value.Length == length && value.All(char.IsAsciiLetterUpper);
+}
