@@ -8,6 +8,7 @@ internal static class ApiComposition
     public static IServiceCollection AddShipmentGridApi(this IServiceCollection services)
     {
         services.AddProblemDetails();
+        services.AddSingleton(TimeProvider.System);
         services.AddOpenApi();
         services.ConfigureHttpJsonOptions(options =>
             options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
@@ -25,7 +26,9 @@ internal static class ApiComposition
     {
         endpoints.MapOpenApi();
         var v1 = endpoints.MapGroup("/api/v1");
+        v1.MapCustomers();
         v1.MapShipments();
+        v1.MapCarrierEvents();
         return endpoints;
     }
 }

@@ -25,6 +25,7 @@ internal static class Problems
         {
             RejectionCode.ShipmentNotBooked or RejectionCode.ExceptionNotFound => StatusCodes.Status404NotFound,
             RejectionCode.ValidationFailed => StatusCodes.Status400BadRequest,
+            RejectionCode.CustomerNotFound => StatusCodes.Status422UnprocessableEntity,
             _ => StatusCodes.Status409Conflict,
         };
         return TypedResults.Problem(

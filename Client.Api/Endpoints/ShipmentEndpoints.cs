@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using ShipmentGrid.Billing;
 using ShipmentGrid.Shipments;
 
 namespace ShipmentGrid.Api.Endpoints;
@@ -14,7 +15,32 @@ internal static class ShipmentEndpoints
         shipments.MapGet("/{shipmentId}", GetAsync)
             .WithName("GetShipment")
             .WithSummary("Reads a shipment with its status, timeline, charges and billing state.");
+        shipments.MapPost("/{shipmentId}/charges", RecordChargeAsync)
+            .WithName("RecordCharge")
+            .WithSummary("Adds a charge (linehaul, fuel surcharge, accessorial); the charge id makes it idempotent.");
         return api;
+    }
+
+    private static async Task<Results<Created<ShipmentView>, Ok<ShipmentView>, ProblemHttpResult, ValidationProblem>> RecordChargeAsync(
+        string shipmentId, Charge charge, IGrainFactory grains)
+    {
+        var errors = ChargeValidation.Validate(charge);
+        if (!errors.IsEmpty)
+        {
+            return Problems.Validation(errors);
+        }
+
+        var shipment = grains.GetGrain<IShipmentGrain>(shipmentId);
+        var result = await shipment.RecordCharge(charge);
+        if (result.Outcome == CommandOutcome.Rejected)
+        {
+            return Problems.Rejected(result);
+        }
+
+        var view = await shipment.GetView() ?? throw new InvalidOperationException($"Shipment {shipmentId} vanished after a charge.");
+        return result.Outcome == CommandOutcome.Applied
+            ? TypedResults.Created($"/api/v1/shipments/{Uri.EscapeDataString(shipmentId)}", view)
+            : TypedResults.Ok(view);
     }
 
     private static async Task<Results<Created<ShipmentView>, Ok<ShipmentView>, ProblemHttpResult, ValidationProblem>> BookAsync(
@@ -33,7 +59,7 @@ internal static class ShipmentEndpoints
             return Problems.Rejected(result);
         }
 
-        var view = await shipment.Get() ?? throw new InvalidOperationException($"Shipment {booking.ShipmentId} vanished after booking.");
+        var view = await shipment.GetView() ?? throw new InvalidOperationException($"Shipment {booking.ShipmentId} vanished after booking.");
         return result.Outcome == CommandOutcome.Applied
             ? TypedResults.Created($"/api/v1/shipments/{Uri.EscapeDataString(booking.ShipmentId)}", view)
             : TypedResults.Ok(view);
@@ -41,7 +67,7 @@ internal static class ShipmentEndpoints
 
     private static async Task<Results<Ok<ShipmentView>, ProblemHttpResult>> GetAsync(string shipmentId, IGrainFactory grains)
     {
-        var view = await grains.GetGrain<IShipmentGrain>(shipmentId).Get();
+        var view = await grains.GetGrain<IShipmentGrain>(shipmentId).GetView();
         return view is null ? Problems.NotFound("shipment", shipmentId) : TypedResults.Ok(view);
     }
 }

@@ -28,6 +28,8 @@ public enum RejectionCode
     ExceptionNotFound = 8,
     BillingNotReady = 9,
     InvoiceNumberMismatch = 10,
+    CustomerNotFound = 11,
+    AlreadyExists = 12,
 }
 
 /// <summary>What a shipment command did, with field errors (field name → messages) when validation failed.</summary>

@@ -1,14 +1,27 @@
+using System.Collections.Immutable;
+using ShipmentGrid.Billing;
+
 namespace ShipmentGrid.Shipments;
 
 /// <summary>One shipment, keyed by the caller's shipment id: its history, status, charges and billing state.</summary>
 [Alias("sg.IShipmentGrain")]
 public interface IShipmentGrain : IGrainWithStringKey
 {
-    /// <summary>Books the shipment; booking it again with the same details is a duplicate, with others a rejection.</summary>
+    /// <summary>Books the shipment for an existing customer; the same booking again is a duplicate, another a rejection.</summary>
     [Alias("Book")]
     Task<CommandResult> Book(ShipmentBooking booking);
 
+    /// <summary>
+    /// Records carrier events in one journal append: one result per event, in order (applied, duplicate, or
+    /// rejected with the reason). Acknowledged only once the applied ones are durable.
+    /// </summary>
+    [Alias("RecordCarrierEvents")]
+    Task<ImmutableArray<CommandResult>> RecordCarrierEvents(ImmutableArray<CarrierEvent> carrierEvents);
+
+    [Alias("RecordCharge")]
+    Task<CommandResult> RecordCharge(Charge charge);
+
     /// <summary>The shipment as recorded, or null when it was never booked.</summary>
-    [Alias("Get")]
-    Task<ShipmentView?> Get();
+    [Alias("GetView")]
+    Task<ShipmentView?> GetView();
 }

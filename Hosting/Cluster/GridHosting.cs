@@ -4,6 +4,7 @@ using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using ShipmentGrid.Hosting.Postgres;
+using ShipmentGrid.Journal;
 
 namespace ShipmentGrid.Hosting.Cluster;
 
@@ -31,6 +32,7 @@ public static class GridHosting
                 .AddMemoryGrainStorage("PubSubStore")
                 .UseInMemoryReminderService()
                 .AddMemoryStreams(GridProviders.Streams);
+            silo.Services.AddSingleton<IEventJournal, InMemoryEventJournal>();
         }
         else
         {
@@ -56,7 +58,12 @@ public static class GridHosting
                     options.ConnectionString = postgres.ProviderConnectionString;
                 });
             silo.Services.AddShipmentGridPostgres(postgres);
+            silo.Services.AddSingleton<PostgresEventJournal>();
+            silo.Services.AddSingleton<IEventJournal>(services => services.GetRequiredService<PostgresEventJournal>());
+            silo.Services.AddHostedService(services => services.GetRequiredService<PostgresEventJournal>());
         }
+
+        silo.Services.AddSingleton(TimeProvider.System);
 
         // Failure detection is tunable per deployment (Orleans:Membership:ProbeTimeout, NumMissedProbesLimit, ...).
         silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection($"{GridOptions.Section}:Membership"));

@@ -32,7 +32,8 @@ public sealed partial class PostgresEventJournal(NpgsqlDataSource dataSource, Se
         var events = new List<TEvent>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            events.Add(serializer.Deserialize<TEvent>(reader.GetFieldValue<byte[]>(0)));
+            events.Add(serializer.Deserialize<TEvent>(reader.GetFieldValue<byte[]>(0))
+                ?? throw new InvalidDataException($"Journal stream {streamId} holds an empty event."));
         }
 
         return events;

@@ -1,9 +1,13 @@
+using ShipmentGrid.Customers;
 using ShipmentGrid.Shipments;
 
 namespace ShipmentGrid.IntegrationTests;
 
 internal static class SampleBookings
 {
+    public static CustomerRegistration Customer(string customerId = "CUST-1") =>
+        new(customerId, "Acme Industrial", "USD", CreditLimit: 10_000m, PaymentTermsDays: 30);
+
     public static ShipmentBooking Booking(string shipmentId, string customerId = "CUST-1", string carrierId = "CARR-1") => new(
         shipmentId,
         customerId,

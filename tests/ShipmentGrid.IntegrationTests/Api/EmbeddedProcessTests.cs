@@ -20,6 +20,8 @@ public sealed class EmbeddedProcessTests
         await api.WaitUntilReadyAsync(TimeSpan.FromSeconds(30));
 
         using var http = new HttpClient { BaseAddress = api.BaseAddress };
+        using var customer = await http.PostAsJsonAsync(new Uri("api/v1/customers", UriKind.Relative), SampleBookings.Customer());
+        Assert.Equal(HttpStatusCode.Created, customer.StatusCode);
         using var created = await http.PostAsJsonAsync(new Uri("api/v1/shipments", UriKind.Relative), SampleBookings.Booking("SHP-EMBEDDED-1"));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var read = await http.GetFromJsonAsync<JsonObject>(new Uri("api/v1/shipments/SHP-EMBEDDED-1", UriKind.Relative));

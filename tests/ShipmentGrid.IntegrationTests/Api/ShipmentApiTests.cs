@@ -28,6 +28,7 @@ public sealed class ShipmentApiTests(EmbeddedApiFactory factory) : IClassFixture
     [Fact]
     public async Task A_booked_shipment_reads_back_and_rebooking_is_idempotent()
     {
+        await RegisterCustomerAsync("CUST-1");
         var booking = SampleBookings.Booking("SHP-API-1");
         using var created = await http.PostAsJsonAsync(new Uri("/api/v1/shipments", UriKind.Relative), booking);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
@@ -48,6 +49,46 @@ public sealed class ShipmentApiTests(EmbeddedApiFactory factory) : IClassFixture
         Assert.Equal("application/problem+json", conflicting.Content.Headers.ContentType?.MediaType);
         var unchanged = await http.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/shipments/SHP-API-1", UriKind.Relative));
         Assert.Equal("CARR-1", (string?)unchanged?["booking"]?["carrierId"]);
+    }
+
+    [Fact]
+    public async Task Booking_for_an_unregistered_customer_is_refused_as_problem_details()
+    {
+        using var response = await http.PostAsJsonAsync(
+            new Uri("/api/v1/shipments", UriKind.Relative), SampleBookings.Booking("SHP-NOCUST-1", customerId: "NOBODY"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var lookup = await http.GetAsync(new Uri("/api/v1/shipments/SHP-NOCUST-1", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, lookup.StatusCode);
+    }
+
+    [Fact]
+    public async Task Carrier_events_answer_per_event_and_move_the_status_forward_only()
+    {
+        await RegisterCustomerAsync("CUST-EVENTS");
+        var booking = SampleBookings.Booking("SHP-EVENTS-1", customerId: "CUST-EVENTS");
+        using var booked = await http.PostAsJsonAsync(new Uri("/api/v1/shipments", UriKind.Relative), booking);
+        Assert.Equal(HttpStatusCode.Created, booked.StatusCode);
+
+        var pickup = Event("E-1", booking.ShipmentId, "PickedUp", "2026-11-30T09:00:00-06:00");
+        var batch = new JsonArray
+        {
+            pickup,
+            Event("E-3", booking.ShipmentId, "Delivered", "2026-12-02T15:00:00-06:00"),
+            pickup.DeepClone(),
+            Event("E-2", booking.ShipmentId, "InTransit", "2026-12-01T09:00:00-06:00"),
+            Event("E-9", "SHP-NOT-BOOKED", "PickedUp", "2026-11-30T09:00:00-06:00"),
+        };
+        using var response = await http.PostAsJsonAsync(new Uri("/api/v1/carrier-events", UriKind.Relative), batch);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var results = (await response.Content.ReadFromJsonAsync<JsonObject>())?["results"]?.AsArray();
+        Assert.NotNull(results);
+        Assert.Equal(["Accepted", "Accepted", "Duplicate", "Accepted", "Rejected"], results.Select(r => (string?)r?["outcome"]));
+        Assert.False(string.IsNullOrEmpty((string?)results[4]?["reason"]));
+
+        var view = await http.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/shipments/SHP-EVENTS-1", UriKind.Relative));
+        Assert.Equal("Delivered", (string?)view?["status"]);
+        Assert.Equal(["E-1", "E-2", "E-3"], view?["timeline"]?.AsArray().Select(e => (string?)e?["eventId"]));
     }
 
     [Fact]
@@ -102,4 +143,19 @@ public sealed class ShipmentApiTests(EmbeddedApiFactory factory) : IClassFixture
         Assert.True(paths.ContainsKey("/api/v1/shipments/{shipmentId}"));
         Assert.DoesNotContain(paths, path => path.Key.StartsWith("/dashboard", StringComparison.Ordinal));
     }
+
+    private async Task RegisterCustomerAsync(string customerId)
+    {
+        using var response = await http.PostAsJsonAsync(new Uri("/api/v1/customers", UriKind.Relative), SampleBookings.Customer(customerId));
+        Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"customer registration answered {response.StatusCode}");
+    }
+
+    private static JsonObject Event(string eventId, string shipmentId, string milestone, string occurredAt) => new()
+    {
+        ["eventId"] = eventId,
+        ["carrierId"] = "CARR-1",
+        ["shipmentId"] = shipmentId,
+        ["milestone"] = milestone,
+        ["occurredAt"] = occurredAt,
+    };
 }

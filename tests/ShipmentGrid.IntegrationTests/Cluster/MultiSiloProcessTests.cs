@@ -1,3 +1,4 @@
+using ShipmentGrid.Customers;
 using ShipmentGrid.IntegrationTests.Infrastructure;
 using ShipmentGrid.Shipments;
 
@@ -24,6 +25,7 @@ public sealed class MultiSiloProcessTests(PostgresServer postgres)
         await Eventually.Holds(async () => (await management.GetHosts(onlyActive: true)).Count == 2, FailoverDeadline, "both silos active in membership");
 
         var booking = SampleBookings.Booking("SHP-FAILOVER-1");
+        await client.GetGrain<ICustomerGrain>(booking.CustomerId).Register(SampleBookings.Customer(booking.CustomerId));
         var shipment = client.GetGrain<IShipmentGrain>(booking.ShipmentId);
         Assert.Equal(CommandOutcome.Applied, (await shipment.Book(booking)).Outcome);
 
@@ -33,7 +35,7 @@ public sealed class MultiSiloProcessTests(PostgresServer postgres)
         await victim.KillAsync();
 
         var view = await Eventually.Succeeds(
-            async () => await shipment.Get() ?? throw new InvalidOperationException("shipment not found"),
+            async () => await shipment.GetView() ?? throw new InvalidOperationException("shipment not found"),
             FailoverDeadline,
             "the surviving silo serving the shipment");
         Assert.Equal(booking, view.Booking);
@@ -50,6 +52,7 @@ public sealed class MultiSiloProcessTests(PostgresServer postgres)
         await using (var silo = await cluster.StartSiloAsync("silo-before"))
         {
             using var host = await cluster.StartClientAsync();
+            await ClusterNode.Client(host).GetGrain<ICustomerGrain>(booking.CustomerId).Register(SampleBookings.Customer(booking.CustomerId));
             var result = await ClusterNode.Client(host).GetGrain<IShipmentGrain>(booking.ShipmentId).Book(booking);
             Assert.Equal(CommandOutcome.Applied, result.Outcome);
             await host.StopAsync();
@@ -59,10 +62,12 @@ public sealed class MultiSiloProcessTests(PostgresServer postgres)
         await using var restarted = await cluster.StartSiloAsync("silo-after");
         using var after = await cluster.StartClientAsync();
         var view = await Eventually.Succeeds(
-            async () => await ClusterNode.Client(after).GetGrain<IShipmentGrain>(booking.ShipmentId).Get()
+            async () => await ClusterNode.Client(after).GetGrain<IShipmentGrain>(booking.ShipmentId).GetView()
                 ?? throw new InvalidOperationException("shipment not found"),
             FailoverDeadline,
             "the restarted cluster serving the shipment");
         Assert.Equal(booking, view.Booking);
+        var customer = await ClusterNode.Client(after).GetGrain<ICustomerGrain>(booking.CustomerId).GetProfile();
+        Assert.Equal("USD", customer?.BillingCurrency);
     }
 }
