@@ -18,13 +18,12 @@ public static class BillingReadiness
     public static BillingReadinessResult Evaluate(ShipmentState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var booking = state.Booking ?? throw new InvalidOperationException("The shipment is not booked.");
-        return Evaluate(
-            state.ProofOfDeliveryReceived,
-            state.Charges.Values,
-            state.DetentionReported,
-            booking.ServiceFlags.SpecialHandling,
-            state.BillingCurrency!);
+        if (state is not { Booking: { } booking, BillingCurrency: { } currency })
+        {
+            throw new InvalidOperationException("The shipment is not booked.");
+        }
+
+        return Evaluate(state.ProofOfDeliveryReceived, state.Charges.Values, state.DetentionReported, booking.ServiceFlags.SpecialHandling, currency);
     }
 
     public static BillingReadinessResult Evaluate(

@@ -3,6 +3,7 @@ using ShipmentGrid.Billing;
 
 namespace ShipmentGrid.Customers;
 
+[GenerateSerializer, Alias("sg.credit-hold-cause.v1")]
 public enum CreditHoldCause
 {
     None = 0,
@@ -12,7 +13,8 @@ public enum CreditHoldCause
 }
 
 /// <summary>Whether an invoice may post now; when not, the invoice is held (never dropped) with the reason.</summary>
-public sealed record CreditDecision(CreditHoldCause Cause, string? Reason)
+[GenerateSerializer, Immutable, Alias("sg.credit-decision.v1")]
+public sealed record CreditDecision([Id(0)] CreditHoldCause Cause, [Id(1)] string? Reason)
 {
     public static CreditDecision Approved { get; } = new(CreditHoldCause.None, null);
 

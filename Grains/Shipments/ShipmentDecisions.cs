@@ -204,12 +204,16 @@ public static class ShipmentDecisions
             return ShipmentDecision.Applied(events);
         }
 
-        var booking = next.Booking!;
+        if (next is not { Booking: { } booking, BillingCurrency: { } currency })
+        {
+            throw new InvalidOperationException("Billing is decided for booked shipments only.");
+        }
+
         var readiness = BillingReadiness.Evaluate(next);
         if (readiness.IsReady)
         {
             return ShipmentDecision.Applied(events.Add(new BillingReady(
-                EventId(booking.ShipmentId, "billing-ready"), booking.ShipmentId, now, booking.CustomerId, next.BillingCurrency!, [.. next.Charges.Values])));
+                EventId(booking.ShipmentId, "billing-ready"), booking.ShipmentId, now, booking.CustomerId, currency, [.. next.Charges.Values])));
         }
 
         return state.ProofOfDeliveryReceived
