@@ -17,7 +17,11 @@ internal static class ApiComposition
 
     public static WebApplication UseShipmentGridApi(this WebApplication app)
     {
-        app.UseExceptionHandler();
+        // Unreadable request bodies are the caller's fault: 400 problem details, not 500, in every environment.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages();
         return app;
     }

@@ -70,14 +70,15 @@ public sealed class ShipmentApiTests(EmbeddedApiFactory factory) : IClassFixture
         using var booked = await http.PostAsJsonAsync(new Uri("/api/v1/shipments", UriKind.Relative), booking);
         Assert.Equal(HttpStatusCode.Created, booked.StatusCode);
 
-        var pickup = Event("E-1", booking.ShipmentId, "PickedUp", "2026-11-30T09:00:00-06:00");
+        var start = DateTimeOffset.UtcNow.AddDays(-3).ToOffset(TimeSpan.FromHours(-6));
+        var pickup = Event("E-1", booking.ShipmentId, "PickedUp", start);
         var batch = new JsonArray
         {
             pickup,
-            Event("E-3", booking.ShipmentId, "Delivered", "2026-12-02T15:00:00-06:00"),
+            Event("E-3", booking.ShipmentId, "Delivered", start.AddDays(2)),
             pickup.DeepClone(),
-            Event("E-2", booking.ShipmentId, "InTransit", "2026-12-01T09:00:00-06:00"),
-            Event("E-9", "SHP-NOT-BOOKED", "PickedUp", "2026-11-30T09:00:00-06:00"),
+            Event("E-2", booking.ShipmentId, "InTransit", start.AddDays(1)),
+            Event("E-9", "SHP-NOT-BOOKED", "PickedUp", start),
         };
         using var response = await http.PostAsJsonAsync(new Uri("/api/v1/carrier-events", UriKind.Relative), batch);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -150,7 +151,7 @@ public sealed class ShipmentApiTests(EmbeddedApiFactory factory) : IClassFixture
         Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"customer registration answered {response.StatusCode}");
     }
 
-    private static JsonObject Event(string eventId, string shipmentId, string milestone, string occurredAt) => new()
+    private static JsonObject Event(string eventId, string shipmentId, string milestone, DateTimeOffset occurredAt) => new()
     {
         ["eventId"] = eventId,
         ["carrierId"] = "CARR-1",
