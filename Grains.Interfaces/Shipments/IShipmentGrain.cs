@@ -21,6 +21,10 @@ public interface IShipmentGrain : IGrainWithStringKey
     [Alias("RecordCharge")]
     Task<CommandResult> RecordCharge(Charge charge);
 
+    /// <summary>Resolves an open delivery exception of the shipment (its queue item and service case follow).</summary>
+    [Alias("ResolveException")]
+    Task<CommandResult> ResolveException(string exceptionId, string resolution);
+
     /// <summary>The shipment as recorded, or null when it was never booked.</summary>
     [Alias("GetView")]
     Task<ShipmentView?> GetView();

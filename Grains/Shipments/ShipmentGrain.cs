@@ -1,26 +1,41 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
+using Orleans.Streams;
+using Orleans.Streams.Core;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Customers;
 using ShipmentGrid.Journal;
+using ShipmentGrid.Partners;
 
 namespace ShipmentGrid.Shipments;
 
 /// <summary>
 /// The shell around the shipment rules: rebuilds state from the journal on activation, asks
 /// <see cref="ShipmentDecisions"/> what a command means, appends the resulting events and only then applies
-/// them and answers. A command that appends nothing answers without touching storage.
+/// them, publishes them on the shipment's event stream and answers. Carrier events arrive by direct call
+/// (HTTP) or on the shipment's carrier-event stream; whatever is rejected goes to the carrier's dead letters.
 /// </summary>
+/// <remarks>
+/// Publication is at least once: events are published after they are durable, and an activation republishes
+/// the whole history once, so a crash between the journal commit and the publication loses nothing. Every
+/// subscriber is idempotent by event id.
+/// </remarks>
+[ImplicitStreamSubscription(GridProviders.CarrierEvents)]
 public sealed partial class ShipmentGrain(IEventJournal journal, TimeProvider clock, ILogger<ShipmentGrain> logger)
-    : Grain, IShipmentGrain
+    : Grain, IShipmentGrain, IStreamSubscriptionObserver, IAsyncObserver<CarrierEvent>
 {
     private ShipmentState state = ShipmentState.Empty;
+    private ImmutableArray<IShipmentEvent> history = [];
+    private bool historyPublished;
 
-    private string StreamId => $"shipment/{this.GetPrimaryKeyString()}";
+    private string ShipmentId => this.GetPrimaryKeyString();
+
+    private string StreamId => $"shipment/{ShipmentId}";
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        state = ShipmentHistory.Replay(await journal.ReadAsync<IShipmentEvent>(StreamId, cancellationToken));
+        history = [.. await journal.ReadAsync<IShipmentEvent>(StreamId, cancellationToken)];
+        state = ShipmentHistory.Replay(history);
     }
 
     public async Task<CommandResult> Book(ShipmentBooking booking)
@@ -38,55 +53,95 @@ public sealed partial class ShipmentGrain(IEventJournal journal, TimeProvider cl
             currency = customer.BillingCurrency;
         }
 
-        return await CommitAsync([ShipmentDecisions.Book(state, booking, currency ?? string.Empty, clock.GetUtcNow())]);
+        return await CommitAsync(ShipmentDecisions.Book(state, booking, currency ?? string.Empty, clock.GetUtcNow()));
     }
 
     public async Task<ImmutableArray<CommandResult>> RecordCarrierEvents(ImmutableArray<CarrierEvent> carrierEvents)
     {
         // Decide each event against the state the earlier ones produce, then make them all durable at once.
-        var decisions = new List<ShipmentDecision>(carrierEvents.Length);
+        var decisions = new ShipmentDecision[carrierEvents.Length];
         var pending = state;
-        foreach (var carrierEvent in carrierEvents)
+        for (var i = 0; i < carrierEvents.Length; i++)
         {
-            var decision = ShipmentDecisions.RecordCarrierEvent(pending, carrierEvent, clock.GetUtcNow());
-            pending = decision.Events.Aggregate(pending, ShipmentHistory.Apply);
-            decisions.Add(decision);
+            decisions[i] = ShipmentDecisions.RecordCarrierEvent(pending, carrierEvents[i], clock.GetUtcNow());
+            pending = decisions[i].Events.Aggregate(pending, ShipmentHistory.Apply);
         }
 
         await CommitEventsAsync(decisions);
+        var deadLetters = carrierEvents.Zip(decisions)
+            .Where(pair => pair.Second.Outcome == CommandOutcome.Rejected && !string.IsNullOrWhiteSpace(pair.First.CarrierId))
+            .Select(pair => GrainFactory.GetGrain<IDeadLetterGrain>(pair.First.CarrierId).Add(pair.First, pair.Second.Reason ?? pair.Second.Rejection.ToString()));
+        await Task.WhenAll(deadLetters);
         return [.. decisions.Select(decision => decision.ToResult())];
     }
 
     public Task<CommandResult> RecordCharge(Charge charge) =>
-        CommitAsync([ShipmentDecisions.RecordCharge(state, charge, clock.GetUtcNow())]);
+        CommitAsync(ShipmentDecisions.RecordCharge(state, charge, clock.GetUtcNow()));
+
+    public Task<CommandResult> ResolveException(string exceptionId, string resolution) =>
+        CommitAsync(ShipmentDecisions.ResolveException(state, exceptionId, resolution, clock.GetUtcNow()));
 
     public Task<ShipmentView?> GetView() => Task.FromResult(state.IsBooked ? ShipmentHistory.ToView(state) : null);
 
-    private async Task<CommandResult> CommitAsync(ShipmentDecision[] decisions)
+    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
     {
-        await CommitEventsAsync(decisions);
-        return decisions[0].ToResult();
+        ArgumentNullException.ThrowIfNull(handleFactory);
+        await handleFactory.Create<CarrierEvent>().ResumeAsync(this);
+    }
+
+    public Task OnNextAsync(CarrierEvent item, StreamSequenceToken? token = null) => RecordCarrierEvents([item]);
+
+    public Task OnCompletedAsync() => Task.CompletedTask;
+
+    public Task OnErrorAsync(Exception ex)
+    {
+        LogStreamError(logger, ex, ShipmentId);
+        return Task.CompletedTask;
+    }
+
+    private async Task<CommandResult> CommitAsync(ShipmentDecision decision)
+    {
+        await CommitEventsAsync([decision]);
+        return decision.ToResult();
     }
 
     private async Task CommitEventsAsync(IReadOnlyCollection<ShipmentDecision> decisions)
     {
-        var events = decisions.SelectMany(decision => decision.Events).ToArray();
-        if (events.Length == 0)
+        var events = decisions.SelectMany(decision => decision.Events).ToImmutableArray();
+        if (events.Length > 0)
+        {
+            if (!await journal.AppendAsync(StreamId, state.Version, events, CancellationToken.None))
+            {
+                // Another activation appended first (a failover overlap): this one's state is stale, so give it up.
+                LogStaleActivation(logger, ShipmentId, state.Version);
+                DeactivateOnIdle();
+                throw new InvalidOperationException($"Shipment {ShipmentId} changed elsewhere; retry the command.");
+            }
+
+            state = events.Aggregate(state, ShipmentHistory.Apply);
+            history = history.AddRange(events);
+        }
+
+        await PublishAsync(events);
+    }
+
+    private async Task PublishAsync(ImmutableArray<IShipmentEvent> events)
+    {
+        var toPublish = historyPublished ? events : history;
+        if (toPublish.IsEmpty)
         {
             return;
         }
 
-        if (!await journal.AppendAsync(StreamId, state.Version, events, CancellationToken.None))
-        {
-            // Another activation appended first (a failover overlap): this one's state is stale, so give it up.
-            LogStaleActivation(logger, this.GetPrimaryKeyString(), state.Version);
-            DeactivateOnIdle();
-            throw new InvalidOperationException($"Shipment {this.GetPrimaryKeyString()} changed elsewhere; retry the command.");
-        }
-
-        state = events.Aggregate(state, ShipmentHistory.Apply);
+        var stream = this.GetStreamProvider(GridProviders.Streams)
+            .GetStream<IShipmentEvent>(Orleans.Runtime.StreamId.Create(GridProviders.ShipmentEvents, ShipmentId));
+        await stream.OnNextBatchAsync(toPublish);
+        historyPublished = true;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Shipment {ShipmentId} journal moved past version {Version}; deactivating the stale activation")]
     private static partial void LogStaleActivation(ILogger logger, string shipmentId, int version);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Carrier-event stream of shipment {ShipmentId} failed")]
+    private static partial void LogStreamError(ILogger logger, Exception exception, string shipmentId);
 }

@@ -1,0 +1,53 @@
+using System.Collections.Immutable;
+using ShipmentGrid.Shipments;
+
+namespace ShipmentGrid.Partners;
+
+public sealed class DeadLetterGrain(
+    [PersistentState("dead-letters", GridProviders.Storage)] IPersistentState<DeadLetterState> letters,
+    TimeProvider clock) : Grain, IDeadLetterGrain
+{
+    public async Task Add(CarrierEvent carrierEvent, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(carrierEvent);
+        var now = clock.GetUtcNow();
+        letters.State.Letters = letters.State.Letters.TryGetValue(carrierEvent.EventId, out var existing)
+            ? letters.State.Letters.SetItem(carrierEvent.EventId, existing with { Reason = reason, Status = DeadLetterStatus.Open })
+            : letters.State.Letters.Add(carrierEvent.EventId, new DeadLetter(carrierEvent, reason, now, DeadLetterStatus.Open, 0, null));
+        await letters.WriteStateAsync();
+    }
+
+    public Task<ImmutableArray<DeadLetter>> List() =>
+        Task.FromResult(letters.State.Letters.Values.OrderBy(letter => letter.DeadLetteredAt).ToImmutableArray());
+
+    public async Task<DeadLetter?> Replay(string eventId)
+    {
+        if (!letters.State.Letters.TryGetValue(eventId, out var letter))
+        {
+            return null;
+        }
+
+        // A replay that fails again comes back through Add with the new reason; count the attempt either way.
+        letters.State.Letters = letters.State.Letters.SetItem(eventId, letter with { ReplayAttempts = letter.ReplayAttempts + 1 });
+        await letters.WriteStateAsync();
+        var shipment = GrainFactory.GetGrain<IShipmentGrain>(letter.CarrierEvent.ShipmentId);
+        var outcome = (await shipment.RecordCarrierEvents([letter.CarrierEvent with { ReceivedAt = clock.GetUtcNow() }]))[0];
+        if (outcome.Outcome != CommandOutcome.Rejected)
+        {
+            letter = letters.State.Letters[eventId];
+            letters.State.Letters = letters.State.Letters.SetItem(
+                eventId, letter with { Status = DeadLetterStatus.Replayed, ReplayedAt = clock.GetUtcNow() });
+            await letters.WriteStateAsync();
+        }
+
+        return letters.State.Letters[eventId];
+    }
+}
+
+[GenerateSerializer, Alias("sg.dead-letter-state.v1")]
+public sealed class DeadLetterState
+{
+    [Id(0)]
+    public ImmutableSortedDictionary<string, DeadLetter> Letters { get; set; } =
+        ImmutableSortedDictionary.Create<string, DeadLetter>(StringComparer.Ordinal);
+}

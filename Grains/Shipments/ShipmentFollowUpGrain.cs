@@ -1,0 +1,87 @@
+using Orleans.Streams;
+using Orleans.Streams.Core;
+using ShipmentGrid.CustomerService;
+using ShipmentGrid.Operations;
+
+namespace ShipmentGrid.Shipments;
+
+/// <summary>
+/// Follows one shipment's event stream (same key as the shipment) and carries each fact to the parts of
+/// the business it touches: operations and finance queues, customer service cases, CRM notifications.
+/// Holds no state: every target is idempotent by the event id, so redelivered or republished events
+/// change nothing twice.
+/// </summary>
+[ImplicitStreamSubscription(GridProviders.ShipmentEvents)]
+public sealed class ShipmentFollowUpGrain : Grain, IShipmentFollowUpGrain, IStreamSubscriptionObserver, IAsyncBatchObserver<IShipmentEvent>
+{
+    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
+    {
+        ArgumentNullException.ThrowIfNull(handleFactory);
+        await handleFactory.Create<IShipmentEvent>().ResumeAsync(this);
+    }
+
+    public async Task OnNextAsync(IList<SequentialItem<IShipmentEvent>> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        foreach (var item in items)
+        {
+            await FollowUpAsync(item.Item);
+        }
+    }
+
+    public Task OnCompletedAsync() => Task.CompletedTask;
+
+    public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
+
+    private Task FollowUpAsync(IShipmentEvent shipmentEvent) => shipmentEvent switch
+    {
+        ShipmentDelivered delivered => CustomerService(delivered.CustomerId).Notify(new CrmNotification(
+            delivered.EventId, delivered.CustomerId, CrmNotificationKind.DeliveryConfirmed, $"shipment/{delivered.ShipmentId}",
+            $"Shipment {delivered.ShipmentId} was delivered.", delivered.OccurredAt)),
+        ShipmentExceptionOpened opened => ExceptionOpenedAsync(opened),
+        ShipmentExceptionResolved resolved => ExceptionResolvedAsync(resolved),
+        BillingIncomplete incomplete => Queue(ExceptionQueue.BillingIncomplete).Open(ExceptionRouting.Open(incomplete)),
+        BillingReady ready => Queue(ExceptionQueue.BillingIncomplete).Resolve(
+            ExceptionRouting.ExceptionIdOf(ExceptionQueue.BillingIncomplete, $"shipment/{ready.ShipmentId}"),
+            "All required charges arrived."),
+        _ => Task.CompletedTask,
+    };
+
+    private async Task ExceptionOpenedAsync(ShipmentExceptionOpened opened)
+    {
+        var carrierEvent = opened.CarrierEvent;
+        var text = $"{carrierEvent.DeliveryException} reported by {carrierEvent.CarrierId}"
+            + (carrierEvent.ReasonCode is null ? "." : $" (reason {carrierEvent.ReasonCode}).")
+            + (carrierEvent.Notes is null ? string.Empty : $" {carrierEvent.Notes}");
+        await Queue(ExceptionQueue.DeliveryException).Open(
+            ExceptionRouting.Open(ExceptionQueue.DeliveryException, Subject(opened.ShipmentId, opened.ExceptionId), text, opened.OccurredAt));
+        var service = CustomerService(opened.CustomerId);
+        await service.OpenCase(
+            CaseId(opened.ShipmentId, opened.ExceptionId),
+            opened.ShipmentId,
+            ServiceCaseReason.DeliveryException,
+            new ServiceCaseEntry(opened.OccurredAt, text, opened.EventId));
+        await service.Notify(new CrmNotification(
+            opened.EventId, opened.CustomerId, CrmNotificationKind.ExceptionOpened, $"shipment/{opened.ShipmentId}", text, opened.OccurredAt));
+    }
+
+    private async Task ExceptionResolvedAsync(ShipmentExceptionResolved resolved)
+    {
+        await Queue(ExceptionQueue.DeliveryException).Resolve(
+            ExceptionRouting.ExceptionIdOf(ExceptionQueue.DeliveryException, Subject(resolved.ShipmentId, resolved.ExceptionId)), resolved.Resolution);
+        var service = CustomerService(resolved.CustomerId);
+        await service.ResolveCase(
+            CaseId(resolved.ShipmentId, resolved.ExceptionId), new ServiceCaseEntry(resolved.OccurredAt, resolved.Resolution, resolved.EventId));
+        await service.Notify(new CrmNotification(
+            resolved.EventId, resolved.CustomerId, CrmNotificationKind.ExceptionResolved, $"shipment/{resolved.ShipmentId}",
+            resolved.Resolution, resolved.OccurredAt));
+    }
+
+    private static string Subject(string shipmentId, string exceptionId) => $"shipment/{shipmentId}/exception/{exceptionId}";
+
+    private static string CaseId(string shipmentId, string exceptionId) => $"CASE-{shipmentId}-{exceptionId}";
+
+    private IExceptionQueueGrain Queue(ExceptionQueue queue) => GrainFactory.GetGrain<IExceptionQueueGrain>(ExceptionRouting.QueueName(queue));
+
+    private ICustomerServiceGrain CustomerService(string customerId) => GrainFactory.GetGrain<ICustomerServiceGrain>(customerId);
+}

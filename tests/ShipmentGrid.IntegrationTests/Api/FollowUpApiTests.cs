@@ -1,0 +1,127 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ShipmentGrid.IntegrationTests.Infrastructure;
+
+namespace ShipmentGrid.IntegrationTests.Api;
+
+/// <summary>What follows a carrier event: exception queues, service cases, CRM notifications and dead letters.</summary>
+public sealed class FollowUpApiTests(EmbeddedApiFactory factory) : IClassFixture<EmbeddedApiFactory>
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+    private readonly HttpClient http = factory.CreateClient();
+
+    [Fact]
+    public async Task A_delivery_exception_opens_a_queue_item_and_a_service_case_that_resolving_closes()
+    {
+        await BookAsync("CUST-FU-1", "SHP-FU-1");
+        var at = DateTimeOffset.UtcNow.AddHours(-5);
+        await PostEventsAsync(new JsonObject
+        {
+            ["eventId"] = "X-1", ["carrierId"] = "CARR-1", ["shipmentId"] = "SHP-FU-1",
+            ["deliveryException"] = "Damaged", ["reasonCode"] = "BG", ["occurredAt"] = at, ["notes"] = "Pallet crushed",
+        });
+
+        var cases = await Eventually.Succeeds(
+            async () => await Get("/api/v1/customers/CUST-FU-1/service-cases") is { Count: 1 } list ? list : throw new InvalidOperationException("no case yet"),
+            Deadline, "a service case for the delivery exception");
+        Assert.Equal("DeliveryException", (string?)cases[0]?["reason"]);
+        Assert.Equal("Open", (string?)cases[0]?["status"]);
+        Assert.Equal("SHP-FU-1", (string?)cases[0]?["shipmentId"]);
+        var open = await Get("/api/v1/exceptions?queue=delivery-exception");
+        Assert.Contains(open, item => ((string?)item?["subject"])?.StartsWith("shipment/SHP-FU-1/", StringComparison.Ordinal) == true);
+
+        var shipment = await http.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/shipments/SHP-FU-1", UriKind.Relative));
+        var exceptionId = (string?)shipment?["openExceptions"]?[0]?["exceptionId"];
+        Assert.NotNull(exceptionId);
+        using var resolved = await http.PostAsJsonAsync(
+            new Uri($"/api/v1/shipments/SHP-FU-1/exceptions/{exceptionId}/resolve", UriKind.Relative), new { resolution = "Reshipped" });
+        Assert.Equal(HttpStatusCode.NoContent, resolved.StatusCode);
+
+        await Eventually.Holds(
+            async () => (string?)(await Get("/api/v1/customers/CUST-FU-1/service-cases"))[0]?["status"] == "Resolved",
+            Deadline, "the service case resolved");
+        Assert.DoesNotContain(
+            await Get("/api/v1/exceptions?queue=delivery-exception"),
+            item => ((string?)item?["subject"])?.StartsWith("shipment/SHP-FU-1/", StringComparison.Ordinal) == true);
+        var kinds = (await Get("/api/v1/customers/CUST-FU-1/notifications")).Select(n => (string?)n?["kind"]).ToArray();
+        Assert.Equal(["ExceptionOpened", "ExceptionResolved"], kinds.Order());
+    }
+
+    [Fact]
+    public async Task Proof_of_delivery_without_charges_queues_billing_incomplete_until_the_charges_arrive()
+    {
+        await BookAsync("CUST-FU-2", "SHP-FU-2");
+        await PostEventsAsync(new JsonObject
+        {
+            ["eventId"] = "P-1", ["carrierId"] = "CARR-1", ["shipmentId"] = "SHP-FU-2",
+            ["milestone"] = "ProofOfDelivery", ["occurredAt"] = DateTimeOffset.UtcNow.AddHours(-2),
+        });
+        var item = await Eventually.Succeeds(
+            async () => (await Get("/api/v1/exceptions?queue=billing-incomplete&owner=Finance"))
+                .FirstOrDefault(i => (string?)i?["subject"] == "shipment/SHP-FU-2") ?? throw new InvalidOperationException("not queued yet"),
+            Deadline, "a billing-incomplete exception");
+        Assert.Contains("LINEHAUL", ((string?)item["reason"])?.ToUpperInvariant().Replace("_", string.Empty, StringComparison.Ordinal).Replace(" ", string.Empty, StringComparison.Ordinal) ?? string.Empty, StringComparison.Ordinal);
+
+        await ChargeAsync("SHP-FU-2", "C-LH", "Linehaul", 1200m);
+        await ChargeAsync("SHP-FU-2", "C-FS", "FuelSurcharge", 180m);
+
+        await Eventually.Holds(
+            async () => !(await Get("/api/v1/exceptions?queue=billing-incomplete")).Any(i => (string?)i?["subject"] == "shipment/SHP-FU-2"),
+            Deadline, "the billing-incomplete exception resolved");
+        var all = await Get("/api/v1/exceptions?queue=billing-incomplete&status=all");
+        Assert.Contains(all, i => (string?)i?["subject"] == "shipment/SHP-FU-2" && i?["resolution"] is not null);
+    }
+
+    [Fact]
+    public async Task An_event_for_an_unknown_shipment_is_dead_lettered_and_replays_once_the_shipment_exists()
+    {
+        var at = DateTimeOffset.UtcNow.AddHours(-3);
+        var results = await PostEventsAsync(new JsonObject
+        {
+            ["eventId"] = "DL-1", ["carrierId"] = "CARR-DL", ["shipmentId"] = "SHP-FU-3", ["milestone"] = "PickedUp", ["occurredAt"] = at,
+        });
+        Assert.Equal("Rejected", (string?)results[0]?["outcome"]);
+        var letters = await Get("/api/v1/carriers/CARR-DL/dead-letters");
+        Assert.Single(letters);
+        Assert.Equal("Open", (string?)letters[0]?["status"]);
+        Assert.False(string.IsNullOrWhiteSpace((string?)letters[0]?["reason"]));
+
+        await BookAsync("CUST-FU-3", "SHP-FU-3", carrierId: "CARR-DL");
+        using var replay = await http.PostAsync(new Uri("/api/v1/carriers/CARR-DL/dead-letters/DL-1/replay", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        var replayed = await replay.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Equal("Replayed", (string?)replayed?["status"]);
+        var shipment = await http.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/shipments/SHP-FU-3", UriKind.Relative));
+        Assert.Equal("PickedUp", (string?)shipment?["status"]);
+    }
+
+    private async Task BookAsync(string customerId, string shipmentId, string carrierId = "CARR-1")
+    {
+        using var customer = await http.PostAsJsonAsync(new Uri("/api/v1/customers", UriKind.Relative), SampleBookings.Customer(customerId));
+        Assert.Equal(HttpStatusCode.Created, customer.StatusCode);
+        using var booked = await http.PostAsJsonAsync(
+            new Uri("/api/v1/shipments", UriKind.Relative), SampleBookings.Booking(shipmentId, customerId, carrierId));
+        Assert.Equal(HttpStatusCode.Created, booked.StatusCode);
+    }
+
+    private async Task ChargeAsync(string shipmentId, string chargeId, string type, decimal amount)
+    {
+        using var response = await http.PostAsJsonAsync(new Uri($"/api/v1/shipments/{shipmentId}/charges", UriKind.Relative), new JsonObject
+        {
+            ["chargeId"] = chargeId, ["type"] = type, ["amount"] = new JsonObject { ["amount"] = amount, ["currency"] = "USD" },
+            ["source"] = "CarrierInvoice", ["sourceReference"] = "INV-CARRIER-1",
+        });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    private async Task<JsonArray> PostEventsAsync(JsonObject carrierEvent)
+    {
+        using var response = await http.PostAsJsonAsync(new Uri("/api/v1/carrier-events", UriKind.Relative), carrierEvent);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())?["results"]?.AsArray() ?? [];
+    }
+
+    private async Task<JsonArray> Get(string path) =>
+        await http.GetFromJsonAsync<JsonArray>(new Uri(path, UriKind.Relative)) ?? [];
+}
