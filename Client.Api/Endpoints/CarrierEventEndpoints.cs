@@ -23,35 +23,60 @@ internal static class CarrierEventEndpoints
             .WithName("RecordCarrierEvents")
             .WithSummary("Records one carrier event or a batch (a JSON array); answers per event.")
             .Accepts<CarrierEventRequest[]>("application/json");
+        api.MapPost("/carrier-events/stream", EnqueueAsync)
+            .WithTags("Carrier events")
+            .WithName("StreamCarrierEvents")
+            .WithSummary("Queues one carrier event or a batch on the shipments' carrier-event streams; 202 once durably queued. "
+                + "Outcomes follow asynchronously: rejected events land in the carrier's dead letters.")
+            .Accepts<CarrierEventRequest[]>("application/json");
         return api;
     }
 
-    private static async Task<Results<Ok<CarrierEventResults>, ValidationProblem>> RecordAsync(
-        JsonElement body, IGrainFactory grains, TimeProvider clock, IOptions<JsonOptions> json)
+    private static async Task<Results<Accepted<CarrierEventResults>, ValidationProblem>> EnqueueAsync(
+        JsonElement body, IClusterClient cluster, TimeProvider clock, IOptions<JsonOptions> json)
+    {
+        var parsed = Parse(body, json.Value.SerializerOptions, clock.GetUtcNow(), EventSource.Stream);
+        if (parsed.Problem is not null)
+        {
+            return parsed.Problem;
+        }
+
+        var streams = cluster.GetStreamProvider(GridProviders.Streams);
+        await Task.WhenAll(parsed.ByShipment.Select(pair =>
+            streams.GetStream<CarrierEvent>(StreamId.Create(GridProviders.CarrierEvents, pair.Key))
+                .OnNextBatchAsync(pair.Value.Select(item => item.Event))));
+        foreach (var item in parsed.ByShipment.Values.SelectMany(group => group))
+        {
+            parsed.Results[item.Index] = new CarrierEventResult(item.Event.EventId, item.Event.ShipmentId, CarrierEventOutcome.Queued, null, null);
+        }
+
+        return TypedResults.Accepted((string?)null, new CarrierEventResults([.. parsed.Results]));
+    }
+
+    private static ParsedEvents Parse(JsonElement body, JsonSerializerOptions options, DateTimeOffset receivedAt, EventSource source)
     {
         CarrierEventRequest?[] requests;
         try
         {
             requests = body.ValueKind == JsonValueKind.Array
-                ? body.Deserialize<CarrierEventRequest?[]>(json.Value.SerializerOptions) ?? []
-                : [body.Deserialize<CarrierEventRequest>(json.Value.SerializerOptions)];
+                ? body.Deserialize<CarrierEventRequest?[]>(options) ?? []
+                : [body.Deserialize<CarrierEventRequest>(options)];
         }
         catch (JsonException exception)
         {
-            return Problems.Validation(ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add(exception.Path ?? "body", [exception.Message]));
+            return ParsedEvents.Invalid(exception.Path ?? "body", exception.Message);
         }
 
         if (requests.Length is 0 or > MaxBatch)
         {
-            return Problems.Validation(ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add("body", [$"Send between 1 and {MaxBatch} events."]));
+            return ParsedEvents.Invalid("body", $"Send between 1 and {MaxBatch} events.");
         }
 
-        var receivedAt = clock.GetUtcNow();
         var results = new CarrierEventResult[requests.Length];
         var byShipment = new Dictionary<string, List<(int Index, CarrierEvent Event)>>(StringComparer.Ordinal);
         for (var i = 0; i < requests.Length; i++)
         {
-            if (requests[i]?.ToCarrierEvent(receivedAt) is not { } carrierEvent || string.IsNullOrWhiteSpace(carrierEvent.ShipmentId))
+            if (requests[i]?.ToCarrierEvent(receivedAt, source) is not { } carrierEvent || string.IsNullOrWhiteSpace(carrierEvent.ShipmentId))
             {
                 results[i] = CarrierEventResult.Invalid(requests[i], "shipmentId", "Required.");
                 continue;
@@ -65,7 +90,20 @@ internal static class CarrierEventEndpoints
             group.Add((i, carrierEvent));
         }
 
-        await Task.WhenAll(byShipment.Select(async pair =>
+        return new ParsedEvents(results, byShipment, null);
+    }
+
+    private static async Task<Results<Ok<CarrierEventResults>, ValidationProblem>> RecordAsync(
+        JsonElement body, IGrainFactory grains, TimeProvider clock, IOptions<JsonOptions> json)
+    {
+        var parsed = Parse(body, json.Value.SerializerOptions, clock.GetUtcNow(), EventSource.Api);
+        if (parsed.Problem is not null)
+        {
+            return parsed.Problem;
+        }
+
+        var results = parsed.Results;
+        await Task.WhenAll(parsed.ByShipment.Select(async pair =>
         {
             var outcomes = await grains.GetGrain<IShipmentGrain>(pair.Key).RecordCarrierEvents([.. pair.Value.Select(item => item.Event)]);
             for (var j = 0; j < pair.Value.Count; j++)
@@ -91,7 +129,7 @@ internal sealed record CarrierEventRequest(
     bool? DetentionReported,
     int? SchemaVersion)
 {
-    public CarrierEvent ToCarrierEvent(DateTimeOffset receivedAt) => new(
+    public CarrierEvent ToCarrierEvent(DateTimeOffset receivedAt, EventSource source) => new(
         EventId ?? string.Empty,
         CarrierId ?? string.Empty,
         ShipmentId ?? string.Empty,
@@ -102,7 +140,7 @@ internal sealed record CarrierEventRequest(
         Location,
         ReasonCode,
         Notes,
-        EventSource.Api,
+        source,
         SchemaVersion ?? CarrierEvent.CurrentSchemaVersion,
         DetentionReported ?? false);
 }
@@ -112,6 +150,9 @@ internal enum CarrierEventOutcome
     Accepted,
     Duplicate,
     Rejected,
+
+    /// <summary>Durably queued on the shipment's stream; the outcome follows asynchronously.</summary>
+    Queued,
 }
 
 internal sealed record CarrierEventResult(
@@ -139,3 +180,12 @@ internal sealed record CarrierEventResult(
 }
 
 internal sealed record CarrierEventResults(ImmutableArray<CarrierEventResult> Results);
+
+internal sealed record ParsedEvents(
+    CarrierEventResult[] Results,
+    Dictionary<string, List<(int Index, CarrierEvent Event)>> ByShipment,
+    ValidationProblem? Problem)
+{
+    public static ParsedEvents Invalid(string field, string message) =>
+        new([], [], Problems.Validation(ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add(field, [message])));
+}

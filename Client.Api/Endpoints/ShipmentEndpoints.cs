@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Shipments;
@@ -18,7 +19,28 @@ internal static class ShipmentEndpoints
         shipments.MapPost("/{shipmentId}/charges", RecordChargeAsync)
             .WithName("RecordCharge")
             .WithSummary("Adds a charge (linehaul, fuel surcharge, accessorial); the charge id makes it idempotent.");
+        shipments.MapGet("/{shipmentId}/history", GetHistoryAsync)
+            .WithName("GetShipmentHistory")
+            .WithSummary("Every event the shipment recorded, oldest first: the source of truth behind its state.");
+        api.MapPost("/admin/shipments/{shipmentId}/rebuild", RebuildAsync)
+            .WithTags("Admin")
+            .WithName("RebuildShipment")
+            .WithSummary("Rebuilds a shipment from its recorded events and republishes them to idempotent subscribers.");
         return api;
+    }
+
+    private static async Task<Results<Ok<ImmutableArray<RecordedEvent>>, ProblemHttpResult>> GetHistoryAsync(string shipmentId, IGrainFactory grains)
+    {
+        var history = await grains.GetGrain<IShipmentGrain>(shipmentId).GetHistory();
+        return history.IsEmpty
+            ? Problems.NotFound("shipment", shipmentId)
+            : TypedResults.Ok(history.Select((recorded, index) => new RecordedEvent(index + 1, recorded.GetType().Name, recorded.EventId, recorded.OccurredAt, recorded)).ToImmutableArray());
+    }
+
+    private static async Task<Results<Ok<ShipmentView>, ProblemHttpResult>> RebuildAsync(string shipmentId, IGrainFactory grains)
+    {
+        var view = await grains.GetGrain<IShipmentGrain>(shipmentId).Rebuild();
+        return view is null ? Problems.NotFound("shipment", shipmentId) : TypedResults.Ok(view);
     }
 
     private static async Task<Results<Created<ShipmentView>, Ok<ShipmentView>, ProblemHttpResult, ValidationProblem>> RecordChargeAsync(
@@ -71,3 +93,6 @@ internal static class ShipmentEndpoints
         return view is null ? Problems.NotFound("shipment", shipmentId) : TypedResults.Ok(view);
     }
 }
+
+/// <summary>One recorded event as the history endpoint shows it; <see cref="Event"/> is serialized with its own type's members.</summary>
+internal sealed record RecordedEvent(int Version, string Type, string EventId, DateTimeOffset OccurredAt, object Event);

@@ -25,6 +25,17 @@ public interface IShipmentGrain : IGrainWithStringKey
     [Alias("ResolveException")]
     Task<CommandResult> ResolveException(string exceptionId, string resolution);
 
+    /// <summary>Every event the shipment recorded, oldest first: its source of truth and lineage.</summary>
+    [Alias("GetHistory")]
+    Task<ImmutableArray<IShipmentEvent>> GetHistory();
+
+    /// <summary>
+    /// Admin replay: rebuilds the state from the journal and republishes the history (subscribers are
+    /// idempotent), e.g. after a rule fix. Null when the shipment was never booked.
+    /// </summary>
+    [Alias("Rebuild")]
+    Task<ShipmentView?> Rebuild();
+
     /// <summary>The shipment as recorded, or null when it was never booked.</summary>
     [Alias("GetView")]
     Task<ShipmentView?> GetView();

@@ -22,7 +22,7 @@ namespace ShipmentGrid.Shipments;
 /// </remarks>
 [ImplicitStreamSubscription(GridProviders.CarrierEvents)]
 public sealed partial class ShipmentGrain(IEventJournal journal, TimeProvider clock, ILogger<ShipmentGrain> logger)
-    : Grain, IShipmentGrain, IStreamSubscriptionObserver, IAsyncObserver<CarrierEvent>
+    : Grain, IShipmentGrain, IStreamSubscriptionObserver, IAsyncBatchObserver<CarrierEvent>
 {
     private ShipmentState state = ShipmentState.Empty;
     private ImmutableArray<IShipmentEvent> history = [];
@@ -81,6 +81,16 @@ public sealed partial class ShipmentGrain(IEventJournal journal, TimeProvider cl
     public Task<CommandResult> ResolveException(string exceptionId, string resolution) =>
         CommitAsync(ShipmentDecisions.ResolveException(state, exceptionId, resolution, clock.GetUtcNow()));
 
+    public Task<ImmutableArray<IShipmentEvent>> GetHistory() => Task.FromResult(history);
+
+    public async Task<ShipmentView?> Rebuild()
+    {
+        await OnActivateAsync(CancellationToken.None);
+        historyPublished = false;
+        await PublishAsync([]);
+        return await GetView();
+    }
+
     public Task<ShipmentView?> GetView() => Task.FromResult(state.IsBooked ? ShipmentHistory.ToView(state) : null);
 
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
@@ -89,7 +99,9 @@ public sealed partial class ShipmentGrain(IEventJournal journal, TimeProvider cl
         await handleFactory.Create<CarrierEvent>().ResumeAsync(this);
     }
 
-    public Task OnNextAsync(CarrierEvent item, StreamSequenceToken? token = null) => RecordCarrierEvents([item]);
+    /// <summary>A batch from the stream is one decision pass and one journal append, like an HTTP batch.</summary>
+    public Task OnNextAsync(IList<SequentialItem<CarrierEvent>> items) =>
+        RecordCarrierEvents([.. items.Select(item => item.Item)]);
 
     public Task OnCompletedAsync() => Task.CompletedTask;
 

@@ -96,6 +96,37 @@ public sealed class FollowUpApiTests(EmbeddedApiFactory factory) : IClassFixture
         Assert.Equal("PickedUp", (string?)shipment?["status"]);
     }
 
+    [Fact]
+    public async Task Streamed_events_are_queued_then_applied_and_history_and_rebuild_show_the_same_shipment()
+    {
+        await BookAsync("CUST-FU-4", "SHP-FU-4");
+        var at = DateTimeOffset.UtcNow.AddHours(-6);
+        var batch = new JsonArray
+        {
+            new JsonObject { ["eventId"] = "S-1", ["carrierId"] = "CARR-1", ["shipmentId"] = "SHP-FU-4", ["milestone"] = "PickedUp", ["occurredAt"] = at },
+            new JsonObject { ["eventId"] = "S-2", ["carrierId"] = "CARR-1", ["shipmentId"] = "SHP-FU-4", ["milestone"] = "InTransit", ["occurredAt"] = at.AddHours(2) },
+            new JsonObject { ["eventId"] = "S-9", ["carrierId"] = "CARR-STREAM", ["shipmentId"] = "SHP-NOWHERE", ["milestone"] = "PickedUp", ["occurredAt"] = at },
+        };
+        using var response = await http.PostAsJsonAsync(new Uri("/api/v1/carrier-events/stream", UriKind.Relative), batch);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var queued = (await response.Content.ReadFromJsonAsync<JsonObject>())?["results"]?.AsArray();
+        Assert.Equal(["Queued", "Queued", "Queued"], queued?.Select(r => (string?)r?["outcome"]));
+
+        await Eventually.Holds(
+            async () => (string?)(await http.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/shipments/SHP-FU-4", UriKind.Relative)))?["status"] == "InTransit",
+            Deadline, "streamed milestones applied");
+        await Eventually.Holds(async () => (await Get("/api/v1/carriers/CARR-STREAM/dead-letters")).Count == 1, Deadline, "the unknown shipment's event dead-lettered");
+
+        var history = await Get("/api/v1/shipments/SHP-FU-4/history");
+        Assert.Equal(["ShipmentBooked", "MilestoneRecorded", "MilestoneRecorded"], history.Select(e => (string?)e?["type"]));
+        Assert.Equal([1, 2, 3], history.Select(e => (int?)e?["version"]));
+        var before = await http.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/shipments/SHP-FU-4", UriKind.Relative));
+        using var rebuilt = await http.PostAsync(new Uri("/api/v1/admin/shipments/SHP-FU-4/rebuild", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.OK, rebuilt.StatusCode);
+        var after = await rebuilt.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Equal(before?.ToJsonString(), after?.ToJsonString());
+    }
+
     private async Task BookAsync(string customerId, string shipmentId, string carrierId = "CARR-1")
     {
         using var customer = await http.PostAsJsonAsync(new Uri("/api/v1/customers", UriKind.Relative), SampleBookings.Customer(customerId));
