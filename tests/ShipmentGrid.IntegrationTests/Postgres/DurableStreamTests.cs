@@ -122,6 +122,35 @@ public sealed class DurableStreamTests(PostgresServer server) : IAsyncLifetime
         Assert.True(StreamProbe.Received(shipment).Count >= MaxAttempts);
     }
 
+    [Fact]
+    public async Task Only_the_receipt_of_the_current_attempt_releases_or_confirms_a_message()
+    {
+        (string, object)[] queue = [("ServiceId", ServiceId), ("ProviderId", GridProviders.Streams), ("QueueId", "queue-0")];
+        var messageId = (await RunProviderQueryAsync("QueueStreamMessageKey", reader => reader.GetInt64(reader.GetOrdinal("MessageId")),
+            [.. queue, ("Payload", new byte[] { 1 }), ("ExpiryTimeout", 60)])).Single();
+
+        Assert.Equal([1], await TakeAsync());
+        Assert.Equal([messageId], await ConfirmAsync($"{messageId}:-1"));
+        Assert.Equal([2], await TakeAsync());
+        Assert.Empty(await ConfirmAsync($"{messageId}:1"));
+        Assert.Equal([messageId], await ConfirmAsync($"{messageId}:2"));
+        Assert.Equal(0, await CountAsync("stream_message"));
+
+        Task<List<int>> TakeAsync() => RunProviderQueryAsync("GetStreamMessagesKey", reader => reader.GetInt32(reader.GetOrdinal("Dequeued")),
+            [.. queue, ("MaxCount", 10), ("MaxAttempts", MaxAttempts), ("VisibilityTimeout", 60), ("RemovalTimeout", 60),
+             ("EvictionInterval", 60), ("EvictionBatchSize", 100)]);
+
+        Task<List<long>> ConfirmAsync(string items) => RunProviderQueryAsync("ConfirmStreamMessagesKey",
+            reader => reader.GetInt64(reader.GetOrdinal("MessageId")), [.. queue, ("Items", items)]);
+    }
+
+    private async Task<List<T>> RunProviderQueryAsync<T>(string key, Func<Npgsql.NpgsqlDataReader, T> map, (string Name, object Value)[] parameters)
+    {
+        var text = (await Sql.QueryAsync(
+            _settings.ProviderConnectionString, "SELECT QueryText FROM OrleansQuery WHERE QueryKey = @key", reader => reader.GetString(0), ("key", key))).Single();
+        return await Sql.QueryAsync(_settings.ProviderConnectionString, text, map, parameters);
+    }
+
     private async Task<IHost> StartSiloAsync()
     {
         var configuration = new ConfigurationBuilder()
