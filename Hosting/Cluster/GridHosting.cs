@@ -11,10 +11,16 @@ namespace ShipmentGrid.Hosting.Cluster;
 /// <summary>
 /// The one place that turns configuration into Orleans providers. Nothing configured: the embedded default
 /// (localhost clustering, memory storage, streams and reminders). <c>ConnectionStrings:Postgres</c> set: ADO.NET
-/// clustering, persistence and reminders on PostgreSQL. Same binaries, configuration only.
+/// clustering, persistence, reminders and durable streams on PostgreSQL. Same binaries, configuration only.
 /// </summary>
 public static class GridHosting
 {
+    /// <summary>Configuration section of the durable stream provider (PostgreSQL mode only).</summary>
+    public const string StreamsSection = $"{GridOptions.Section}:Streams";
+
+    // Enough queues for a few silos to share the polling; every queue is polled by exactly one silo.
+    private const int DefaultStreamQueueCount = 4;
+
     public static ISiloBuilder UseShipmentGridSilo(this ISiloBuilder silo, IConfiguration configuration)
     {
         var grid = GridOptions.FromConfiguration(configuration);
@@ -56,7 +62,8 @@ public static class GridHosting
                 {
                     options.Invariant = PostgresSettings.Invariant;
                     options.ConnectionString = postgres.ProviderConnectionString;
-                });
+                })
+                .AddDurableStreams(configuration, postgres);
             silo.Services.AddShipmentGridPostgres(postgres);
             silo.Services.AddSingleton<PostgresEventJournal>();
             silo.Services.AddSingleton<IEventJournal>(services => services.GetRequiredService<PostgresEventJournal>());
@@ -91,6 +98,45 @@ public static class GridHosting
         client.AddActivityPropagation();
         client.AddDashboard();
         return client;
+    }
+
+    /// <summary>
+    /// Orleans' ADO.NET stream provider on our <c>stream_message</c> queue: an event is acknowledged to its producer
+    /// once its row is committed, survives any silo, and after <c>MaxAttempts</c> failed deliveries (or
+    /// <c>ExpiryTimeout</c> undelivered) lands in <c>stream_dead_letter</c>. Every option can be overridden under
+    /// <c>Orleans:Streams</c>; the connection is always the grid's own.
+    /// </summary>
+    private static ISiloBuilder AddDurableStreams(this ISiloBuilder silo, IConfiguration configuration, PostgresSettings postgres)
+    {
+        var section = configuration.GetSection(StreamsSection);
+        var queueCount = section.GetValue("QueueCount", DefaultStreamQueueCount);
+        if (queueCount <= 0)
+        {
+            throw new InvalidOperationException($"{StreamsSection}:QueueCount ({queueCount}) must be positive.");
+        }
+
+        return silo.AddAdoNetStreams(GridProviders.Streams, streams =>
+        {
+            streams.ConfigurePartitioning(queueCount);
+            streams.ConfigureAdoNet(options => options
+                .Configure(defaults =>
+                {
+                    defaults.MaxAttempts = 5;
+                    // Longer than Orleans' one-minute delivery retry window, so an event still being retried to a
+                    // slow consumer is not handed to a second one.
+                    defaults.VisibilityTimeout = TimeSpan.FromMinutes(2);
+                    // Undelivered events wait out a long outage of the whole cluster before being dead-lettered.
+                    defaults.ExpiryTimeout = TimeSpan.FromDays(1);
+                    defaults.DeadLetterEvictionTimeout = TimeSpan.FromDays(7);
+                })
+                .Bind(section)
+                .PostConfigure(connection =>
+                {
+                    connection.Invariant = PostgresSettings.Invariant;
+                    connection.ConnectionString = postgres.ProviderConnectionString;
+                }));
+            streams.ConfigurePullingAgent(agent => agent.Bind(section.GetSection("PullingAgent")));
+        });
     }
 
     /// <summary>One data source per process: the single way the grid talks to PostgreSQL outside Orleans' providers.</summary>

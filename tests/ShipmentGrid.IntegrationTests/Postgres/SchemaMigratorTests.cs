@@ -14,8 +14,8 @@ public sealed class SchemaMigratorTests(PostgresServer server)
         .Order()
         .ToArray();
 
-    // Every key Orleans 10.4.2's ADO.NET clustering, grain storage and reminders read; the cleanup keys
-    // and DeleteStorageKey are optional for the providers, provided so every feature works.
+    // Every key Orleans 10.4.2's ADO.NET clustering, grain storage, reminders and streams (10.4.2-alpha.1) read;
+    // the cleanup keys and DeleteStorageKey are optional for the providers, provided so every feature works.
     private static readonly string[] ProviderQueryKeys =
     [
         "GatewaysQueryKey", "MembershipReadRowKey", "MembershipReadAllKey", "InsertMembershipVersionKey",
@@ -24,6 +24,8 @@ public sealed class SchemaMigratorTests(PostgresServer server)
         "ReadFromStorageKey", "WriteToStorageKey", "ClearStorageKey", "DeleteStorageKey",
         "ReadReminderRowsKey", "ReadRangeRows1Key", "ReadRangeRows2Key", "ReadReminderRowKey",
         "UpsertReminderRowKey", "DeleteReminderRowKey", "DeleteReminderRowsKey",
+        "QueueStreamMessageKey", "GetStreamMessagesKey", "ConfirmStreamMessagesKey", "FailStreamMessageKey",
+        "EvictStreamMessagesKey", "EvictStreamDeadLettersKey",
     ];
 
     [Fact]
@@ -106,7 +108,8 @@ public sealed class SchemaMigratorTests(PostgresServer server)
             [
                 "grid_custom.event_journal", "grid_custom.grain_state", "grid_custom.membership_entry", "grid_custom.membership_silo",
                 "grid_custom.membership_version", "grid_custom.orleansquery", "grid_custom.reminder",
-                "grid_custom.reminder_entry", "grid_custom.schema_migration",
+                "grid_custom.reminder_entry", "grid_custom.schema_migration", "grid_custom.stream_dead_letter",
+                "grid_custom.stream_eviction", "grid_custom.stream_message",
             ],
             tables);
         var defaultSchemaExists = await QueryAsync(settings,
