@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -94,6 +95,7 @@ public static class GridHosting
                 options.Invariant = PostgresSettings.Invariant;
                 options.ConnectionString = postgres.ProviderConnectionString;
             });
+        client.AddDurableStreams(configuration, postgres);
         client.Services.AddShipmentGridPostgres(postgres);
         client.AddActivityPropagation();
         client.AddDashboard();
@@ -109,35 +111,51 @@ public static class GridHosting
     private static ISiloBuilder AddDurableStreams(this ISiloBuilder silo, IConfiguration configuration, PostgresSettings postgres)
     {
         var section = configuration.GetSection(StreamsSection);
-        var queueCount = section.GetValue("QueueCount", DefaultStreamQueueCount);
-        if (queueCount <= 0)
-        {
-            throw new InvalidOperationException($"{StreamsSection}:QueueCount ({queueCount}) must be positive.");
-        }
-
         return silo.AddAdoNetStreams(GridProviders.Streams, streams =>
         {
-            streams.ConfigurePartitioning(queueCount);
-            streams.ConfigureAdoNet(options => options
-                .Configure(defaults =>
-                {
-                    defaults.MaxAttempts = 5;
-                    // Longer than Orleans' one-minute delivery retry window, so an event still being retried to a
-                    // slow consumer is not handed to a second one.
-                    defaults.VisibilityTimeout = TimeSpan.FromMinutes(2);
-                    // Undelivered events wait out a long outage of the whole cluster before being dead-lettered.
-                    defaults.ExpiryTimeout = TimeSpan.FromDays(1);
-                    defaults.DeadLetterEvictionTimeout = TimeSpan.FromDays(7);
-                })
-                .Bind(section)
-                .PostConfigure(connection =>
-                {
-                    connection.Invariant = PostgresSettings.Invariant;
-                    connection.ConnectionString = postgres.ProviderConnectionString;
-                }));
+            streams.ConfigurePartitioning(StreamQueueCount(section));
+            streams.ConfigureAdoNet(options => ConfigureStreamQueue(options, section, postgres));
             streams.ConfigurePullingAgent(agent => agent.Bind(section.GetSection("PullingAgent")));
         });
     }
+
+    /// <summary>Clients produce onto the same durable queues (e.g. the API's stream ingestion); only silos pull.</summary>
+    private static IClientBuilder AddDurableStreams(this IClientBuilder client, IConfiguration configuration, PostgresSettings postgres)
+    {
+        var section = configuration.GetSection(StreamsSection);
+        return client.AddAdoNetStreams(GridProviders.Streams, streams =>
+        {
+            streams.ConfigurePartitioning(StreamQueueCount(section));
+            streams.ConfigureAdoNet(options => ConfigureStreamQueue(options, section, postgres));
+        });
+    }
+
+    private static int StreamQueueCount(IConfiguration section)
+    {
+        var queueCount = section.GetValue("QueueCount", DefaultStreamQueueCount);
+        return queueCount > 0
+            ? queueCount
+            : throw new InvalidOperationException($"{StreamsSection}:QueueCount ({queueCount}) must be positive.");
+    }
+
+    private static void ConfigureStreamQueue(OptionsBuilder<AdoNetStreamOptions> options, IConfiguration section, PostgresSettings postgres) =>
+        options
+            .Configure(defaults =>
+            {
+                defaults.MaxAttempts = 5;
+                // Longer than Orleans' one-minute delivery retry window, so an event still being retried to a
+                // slow consumer is not handed to a second one.
+                defaults.VisibilityTimeout = TimeSpan.FromMinutes(2);
+                // Undelivered events wait out a long outage of the whole cluster before being dead-lettered.
+                defaults.ExpiryTimeout = TimeSpan.FromDays(1);
+                defaults.DeadLetterEvictionTimeout = TimeSpan.FromDays(7);
+            })
+            .Bind(section)
+            .PostConfigure(connection =>
+            {
+                connection.Invariant = PostgresSettings.Invariant;
+                connection.ConnectionString = postgres.ProviderConnectionString;
+            });
 
     /// <summary>One data source per process: the single way the grid talks to PostgreSQL outside Orleans' providers.</summary>
     private static void AddShipmentGridPostgres(this IServiceCollection services, PostgresSettings postgres)
