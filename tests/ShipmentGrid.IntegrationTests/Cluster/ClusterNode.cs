@@ -49,6 +49,14 @@ internal sealed class ClusterNode
         return silo;
     }
 
+    /// <summary>The HTTP API as its own process, an Orleans client of this cluster.</summary>
+    public async Task<GridProcess> StartApiAsync()
+    {
+        var api = GridProcess.Start("api", "Client.Api", "ShipmentGrid.Api.dll", Environment(1, 1));
+        await api.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+        return api;
+    }
+
     public async Task<IHost> StartClientAsync()
     {
         var builder = Host.CreateApplicationBuilder();
