@@ -33,6 +33,7 @@ internal static class ApiComposition
         v1.MapCustomers();
         v1.MapShipments();
         v1.MapCarrierEvents();
+        v1.MapBilling();
         return endpoints;
     }
 }
