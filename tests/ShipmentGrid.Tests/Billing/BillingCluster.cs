@@ -8,7 +8,8 @@ namespace ShipmentGrid.Tests.Billing;
 /// <summary>
 /// One in-process silo with memory storage and reminders, a fake clock and a scripted ERP in front of the
 /// in-memory ledger. Tests share it and stay apart by using their own customer and shipment ids. Reminders are
-/// registered for real but never fire on the fake clock: tests deliver the ticks themselves.
+/// registered for real and run on the fake clock; tests also deliver ticks themselves so a step happens when
+/// the test says. An extra tick changes nothing: a retry is due by the stored backoff, not by counting ticks.
 /// </summary>
 public sealed class BillingCluster : IAsyncLifetime
 {
@@ -20,6 +21,15 @@ public sealed class BillingCluster : IAsyncLifetime
     public TestCluster Cluster { get; private set; } = null!;
 
     public IGrainFactory Grains => Cluster.GrainFactory;
+
+    /// <summary>The names of the reminders the grain has registered, read from the silo's reminder table.</summary>
+    public async Task<string[]> RemindersOf(IAddressable grain)
+    {
+        var primary = Cluster.Primary as InProcessSiloHandle ?? throw new InvalidOperationException("The test silo runs in process.");
+        var table = primary.SiloHost.Services.GetRequiredService<IReminderTable>();
+        var rows = await table.ReadRows(grain.GetGrainId());
+        return [.. rows.Reminders.Select(reminder => reminder.ReminderName)];
+    }
 
     public async Task InitializeAsync()
     {

@@ -32,6 +32,7 @@ public sealed class InvoiceGrainTests(BillingCluster silo) : IClassFixture<Billi
         Assert.NotNull(again.ErpDocumentNumber);
         Assert.Equal(1, Erp.CallsFor("INV-S-ONCE"));
         Assert.Single(LedgerEntries("C-ONCE"));
+        Assert.Empty(await silo.RemindersOf(invoice));
         var credit = await CreditAsync("C-ONCE");
         Assert.Equal(1_290m, credit.Profile.OpenReceivables.Amount);
         Assert.Equal(0m, credit.Reserved.Amount);
@@ -77,6 +78,20 @@ public sealed class InvoiceGrainTests(BillingCluster silo) : IClassFixture<Billi
 
         Assert.Equal([InvoiceStatus.OnHold, InvoiceStatus.Posted], views.Select(view => view.Status).Order());
         Assert.Single(LedgerEntries("C-RACE"));
+    }
+
+    [Fact]
+    public async Task Credit_taken_by_an_invoice_still_posting_is_not_given_to_another()
+    {
+        await RegisterAsync("C-RESERVE", limit: 1_500m);
+        Erp.FailNext("INV-S-RESERVE-1", 1);
+
+        var stuck = await grains.GetGrain<IInvoiceGrain>("S-RESERVE-1").Open(Ready("S-RESERVE-1", "C-RESERVE", 1_000m));
+        var next = await grains.GetGrain<IInvoiceGrain>("S-RESERVE-2").Open(Ready("S-RESERVE-2", "C-RESERVE", 1_000m));
+
+        Assert.Equal((InvoiceStatus.Failed, InvoiceStatus.OnHold), (stuck.Status, next.Status));
+        var credit = await CreditAsync("C-RESERVE");
+        Assert.Equal((0m, 1_090m), (credit.Profile.OpenReceivables.Amount, credit.Reserved.Amount));
     }
 
     [Fact]
@@ -131,6 +146,7 @@ public sealed class InvoiceGrainTests(BillingCluster silo) : IClassFixture<Billi
         var invoice = grains.GetGrain<IInvoiceGrain>("S-ERP");
 
         Assert.Equal(InvoiceStatus.Failed, (await invoice.Open(Ready("S-ERP", "C-ERP", 800m))).Status);
+        Assert.Equal([InvoiceGrain.PostingReminder], await silo.RemindersOf(invoice));
         await TickAsync(invoice);
         Assert.Equal(1, Erp.CallsFor("INV-S-ERP"));
 
@@ -155,6 +171,7 @@ public sealed class InvoiceGrainTests(BillingCluster silo) : IClassFixture<Billi
         Assert.Equal(InvoiceStatus.Posted, recovered?.Status);
         Assert.False(recovered?.ErpFailure?.IsOpen);
         Assert.Equal(ErpRetry.FailuresBeforeException + 1, Erp.CallsFor("INV-S-ERP"));
+        Assert.Empty(await silo.RemindersOf(invoice));
         Assert.Single(LedgerEntries("C-ERP"));
         Assert.Equal(890m, (await CreditAsync("C-ERP")).Profile.OpenReceivables.Amount);
     }
@@ -194,6 +211,26 @@ public sealed class InvoiceGrainTests(BillingCluster silo) : IClassFixture<Billi
         Assert.Single(LedgerEntries("C-CRASH"));
         var credit = await CreditAsync("C-CRASH");
         Assert.Equal((190m, 0m), (credit.Profile.OpenReceivables.Amount, credit.Reserved.Amount));
+    }
+
+    [Fact]
+    public async Task Asking_credit_again_for_the_same_invoice_answers_the_first_decision_and_reserves_once()
+    {
+        await RegisterAsync("C-ASK", limit: 1_000m);
+        var customer = grains.GetGrain<ICustomerGrain>("C-ASK");
+        var fits = new HeldInvoice("INV-S-ASK-1", "S-ASK-1", new Money(600m, "USD"), BillingCluster.Clock.GetUtcNow());
+        var over = new HeldInvoice("INV-S-ASK-2", "S-ASK-2", new Money(600m, "USD"), BillingCluster.Clock.GetUtcNow());
+
+        // An invoice grain that crashed after asking asks again on resumption: the answer must not change.
+        Assert.True((await customer.RequestCredit(fits)).IsApproved);
+        Assert.True((await customer.RequestCredit(fits)).IsApproved);
+        Assert.Equal(CreditHoldCause.OverLimit, (await customer.RequestCredit(over)).Cause);
+        Assert.Equal(CreditHoldCause.OverLimit, (await customer.RequestCredit(over)).Cause);
+
+        var credit = await CreditAsync("C-ASK");
+        Assert.Equal(600m, credit.Reserved.Amount);
+        Assert.Equal(["INV-S-ASK-2"], credit.HeldInvoices.Select(invoice => invoice.InvoiceNumber));
+        Assert.Single(credit.FinanceNotices);
     }
 
     private async Task RegisterAsync(string customerId, decimal limit)
