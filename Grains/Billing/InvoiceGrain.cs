@@ -54,14 +54,15 @@ public sealed partial class InvoiceGrain(
 
     public async Task<InvoiceView> Release()
     {
-        if (State.Invoice is not { Status: InvoiceStatus.OnHold } invoice)
+        if (State.Invoice is { Status: InvoiceStatus.OnHold } invoice)
         {
-            return State.Invoice ?? throw new InvalidOperationException($"Shipment {this.GetPrimaryKeyString()} has no invoice to release.");
+            await this.RegisterOrUpdateReminder(PostingReminder, ReminderPeriod, ReminderPeriod);
+            State.Invoice = invoice with { Status = InvoiceStatus.Posting, HoldReason = null };
+            await stored.WriteStateAsync();
         }
 
-        await this.RegisterOrUpdateReminder(PostingReminder, ReminderPeriod, ReminderPeriod);
-        State.Invoice = invoice with { Status = InvoiceStatus.Posting, HoldReason = null };
-        await stored.WriteStateAsync();
+        // A release told again (the customer's reminder after a crash) finds the invoice further on and takes it
+        // from there; a posted invoice is only answered.
         return await AdvanceAsync();
     }
 
@@ -102,6 +103,8 @@ public sealed partial class InvoiceGrain(
     private async Task CheckCreditAsync()
     {
         var invoice = Current;
+
+        // Held invoices queue by the invoice's age, so the creation time stands in as the held-at time.
         var decision = await Customer(invoice).RequestCredit(new HeldInvoice(invoice.InvoiceNumber, invoice.ShipmentId, invoice.Total, invoice.CreatedAt));
         State.Invoice = decision.IsApproved
             ? invoice with { Status = InvoiceStatus.Posting }

@@ -125,6 +125,29 @@ public sealed class InvoiceGrainTests(BillingCluster silo) : IClassFixture<Billi
     }
 
     [Fact]
+    public async Task A_release_cut_short_is_told_again_by_the_customers_reminder_and_posts_once()
+    {
+        await RegisterAsync("C-RETELL", limit: 10_000m);
+        var customer = grains.GetGrain<ICustomerGrain>("C-RETELL");
+        await customer.PlaceHold("Awaiting credit review");
+        var invoice = grains.GetGrain<IInvoiceGrain>("S-RETELL");
+        Assert.Equal(InvoiceStatus.OnHold, (await invoice.Open(Ready("S-RETELL", "C-RETELL", 100m))).Status);
+        Erp.CrashNext("INV-S-RETELL");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => customer.ReleaseHold());
+        Assert.Equal(InvoiceStatus.Posting, (await invoice.GetView())?.Status);
+        Assert.Equal([CustomerGrain.ReleaseReminder], await silo.RemindersOf(customer));
+
+        await customer.AsReference<IRemindable>().ReceiveReminder(CustomerGrain.ReleaseReminder, default);
+
+        Assert.Equal(InvoiceStatus.Posted, (await invoice.GetView())?.Status);
+        Assert.Single(LedgerEntries("C-RETELL"));
+        Assert.Empty(await silo.RemindersOf(customer));
+        var credit = await CreditAsync("C-RETELL");
+        Assert.Equal((190m, 0m, false), (credit.Profile.OpenReceivables.Amount, credit.Reserved.Amount, credit.Profile.CreditHold));
+    }
+
+    [Fact]
     public async Task A_higher_limit_releases_what_fits_and_a_newer_invoice_waits_behind_an_older_one()
     {
         await RegisterAsync("C-RAISE", limit: 1_000m);
