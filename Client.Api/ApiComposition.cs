@@ -34,6 +34,7 @@ internal static class ApiComposition
         v1.MapShipments();
         v1.MapCarrierEvents();
         v1.MapOperations();
+        v1.MapBilling();
         return endpoints;
     }
 }

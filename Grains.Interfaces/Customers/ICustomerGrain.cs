@@ -1,3 +1,6 @@
+using System.Collections.Immutable;
+using ShipmentGrid.Billing;
+using ShipmentGrid.Operations;
 using ShipmentGrid.Shipments;
 
 namespace ShipmentGrid.Customers;
@@ -13,6 +16,38 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// <summary>The customer, or null when never registered.</summary>
     [Alias("GetProfile")]
     Task<CustomerProfile?> GetProfile();
+
+    /// <summary>Credit as finance sees it: held invoices (oldest first), credit reserved for postings, notices.</summary>
+    [Alias("GetCredit")]
+    Task<CustomerCredit?> GetCredit();
+
+    /// <summary>Puts the customer on manual credit hold: every new invoice is held until the hold lifts.</summary>
+    [Alias("PlaceHold")]
+    Task<CommandResult> PlaceHold(string reason);
+
+    /// <summary>Lifts the manual hold; held invoices that fit the limit post, oldest first.</summary>
+    [Alias("ReleaseHold")]
+    Task<CommandResult> ReleaseHold();
+
+    /// <summary>Sets the credit limit (billing currency); a higher limit releases held invoices that now fit.</summary>
+    [Alias("SetCreditLimit")]
+    Task<CommandResult> SetCreditLimit(decimal amount);
+
+    /// <summary>Records a payment once per payment id; it lowers receivables and releases held invoices that now fit.</summary>
+    [Alias("RecordPayment")]
+    Task<CommandResult> RecordPayment(CustomerPayment payment);
+
+    /// <summary>
+    /// The invoice grain asks before posting. Approved reserves the amount against the limit in the same turn,
+    /// so two invoices can never both pass it; otherwise the invoice is held and finance is told. Asking again
+    /// for the same invoice answers the first decision.
+    /// </summary>
+    [Alias("RequestCredit")]
+    Task<CreditDecision> RequestCredit(HeldInvoice invoice);
+
+    /// <summary>The invoice is in the ERP: its reservation becomes an open receivable. Once per invoice number.</summary>
+    [Alias("RecordPosted")]
+    Task RecordPosted(string invoiceNumber, Money total);
 }
 
 /// <summary>What a caller provides to open a customer account.</summary>
@@ -23,3 +58,18 @@ public sealed record CustomerRegistration(
     [Id(2)] string BillingCurrency,
     [Id(3)] decimal CreditLimit,
     [Id(4)] int PaymentTermsDays);
+
+/// <summary>A payment received from the customer, in the billing currency; the payment id makes it idempotent.</summary>
+[GenerateSerializer, Immutable, Alias("sg.customer-payment.v1")]
+public sealed record CustomerPayment([Id(0)] string PaymentId, [Id(1)] decimal Amount);
+
+/// <summary>
+/// A customer's credit position. <see cref="Reserved"/> is credit taken by approved invoices not yet in the ERP;
+/// <see cref="FinanceNotices"/> are the credit-hold notices for finance (delivered by the exceptions queue).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("sg.customer-credit.v1")]
+public sealed record CustomerCredit(
+    [Id(0)] CustomerProfile Profile,
+    [Id(1)] ImmutableArray<HeldInvoice> HeldInvoices,
+    [Id(2)] Money Reserved,
+    [Id(3)] ImmutableArray<ExceptionItem> FinanceNotices);

@@ -30,6 +30,9 @@ public enum RejectionCode
     InvoiceNumberMismatch = 10,
     CustomerNotFound = 11,
     AlreadyExists = 12,
+
+    /// <summary>The ERP did not answer; nothing was recorded, so the same command may be sent again.</summary>
+    ErpUnavailable = 13,
 }
 
 /// <summary>What a shipment command did, with field errors (field name → messages) when validation failed.</summary>

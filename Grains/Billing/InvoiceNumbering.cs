@@ -13,4 +13,10 @@ public static class InvoiceNumbering
         ArgumentException.ThrowIfNullOrWhiteSpace(shipmentId);
         return Prefix + shipmentId;
     }
+
+    /// <summary>The shipment an invoice number belongs to, or null when the text is not one of our numbers.</summary>
+    public static string? ShipmentIdOf(string invoiceNumber) =>
+        invoiceNumber is not null && invoiceNumber.StartsWith(Prefix, StringComparison.Ordinal) && invoiceNumber.Length > Prefix.Length
+            ? invoiceNumber[Prefix.Length..]
+            : null;
 }

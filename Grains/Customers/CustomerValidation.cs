@@ -24,4 +24,42 @@ public static class CustomerValidation
 
         return errors.ToImmutable();
     }
+
+    public static ImmutableDictionary<string, ImmutableArray<string>> ValidateHoldReason(string? reason)
+    {
+        var errors = new FieldErrors();
+        errors.Text("reason", reason, maxLength: 500, required: true);
+        return errors.ToImmutable();
+    }
+
+    public static ImmutableDictionary<string, ImmutableArray<string>> ValidateCreditLimit(decimal? amount)
+    {
+        var errors = new FieldErrors();
+        if (amount is null)
+        {
+            errors.Add("amount", "Required.");
+        }
+        else if (amount < 0m)
+        {
+            errors.Add("amount", "Must not be negative.");
+        }
+
+        return errors.ToImmutable();
+    }
+
+    public static ImmutableDictionary<string, ImmutableArray<string>> ValidatePayment(string? paymentId, decimal? amount)
+    {
+        var errors = new FieldErrors();
+        errors.Identifier("paymentId", paymentId);
+        if (amount is null)
+        {
+            errors.Add("amount", "Required.");
+        }
+        else if (amount <= 0m)
+        {
+            errors.Add("amount", "Must be positive.");
+        }
+
+        return errors.ToImmutable();
+    }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using ShipmentGrid.Billing;
 using ShipmentGrid.Hosting.Postgres;
 using ShipmentGrid.Journal;
 
@@ -40,6 +41,7 @@ public static class GridHosting
                 .UseInMemoryReminderService()
                 .AddMemoryStreams(GridProviders.Streams);
             silo.Services.AddSingleton<IEventJournal, InMemoryEventJournal>();
+            silo.Services.AddSingleton<IErpGateway, InMemoryLedgerGateway>();
         }
         else
         {
@@ -69,6 +71,7 @@ public static class GridHosting
             silo.Services.AddSingleton<PostgresEventJournal>();
             silo.Services.AddSingleton<IEventJournal>(services => services.GetRequiredService<PostgresEventJournal>());
             silo.Services.AddHostedService(services => services.GetRequiredService<PostgresEventJournal>());
+            silo.Services.AddSingleton<IErpGateway, PostgresLedgerGateway>();
         }
 
         silo.Services.AddSingleton(TimeProvider.System);

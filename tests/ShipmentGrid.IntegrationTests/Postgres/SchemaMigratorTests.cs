@@ -106,6 +106,7 @@ public sealed class SchemaMigratorTests(PostgresServer server)
             reader => reader.GetString(0));
         Assert.Equal(
             [
+                "grid_custom.erp_invoice", "grid_custom.erp_invoice_line", "grid_custom.erp_receivable_entry",
                 "grid_custom.event_journal", "grid_custom.grain_state", "grid_custom.membership_entry", "grid_custom.membership_silo",
                 "grid_custom.membership_version", "grid_custom.orleansquery", "grid_custom.reminder",
                 "grid_custom.reminder_entry", "grid_custom.schema_migration", "grid_custom.stream_dead_letter",

@@ -1,0 +1,48 @@
+using ShipmentGrid.Operations;
+using ShipmentGrid.Shipments;
+
+namespace ShipmentGrid.Billing;
+
+/// <summary>
+/// The one invoice of a shipment, keyed by the shipment id (its number is <c>INV-</c> + shipment id). Moves
+/// Draft → (credit check) → OnHold | Posting → Posted | Failed, and survives retries, duplicates and restarts
+/// without a second invoice or a second ERP posting.
+/// </summary>
+[Alias("sg.IInvoiceGrain")]
+public interface IInvoiceGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Opens the invoice of a billing-ready shipment and takes it as far as it can go: credit check, then ERP
+    /// posting. Idempotent: a repeated call answers the invoice that exists and creates nothing.
+    /// </summary>
+    [Alias("Open")]
+    Task<InvoiceView> Open(BillingReady ready);
+
+    /// <summary>The invoice, or null when the shipment was never billed.</summary>
+    [Alias("GetView")]
+    Task<InvoiceView?> GetView();
+
+    /// <summary>How ERP posting is going: failed attempts, the next retry and the erp-failure exception, if any.</summary>
+    [Alias("GetPosting")]
+    Task<InvoicePosting?> GetPosting();
+
+    /// <summary>
+    /// Called by the customer once it has reserved credit for this held invoice: posts it. Anything but an
+    /// invoice on hold is answered as it is, so a repeated release posts nothing twice.
+    /// </summary>
+    [Alias("Release")]
+    Task<InvoiceView> Release();
+}
+
+/// <summary>
+/// The ERP side of an invoice. <see cref="ErpFailure"/> is the erp-failure exception opened after repeated
+/// failed postings (resolved when a retry finally posts); the exceptions queue picks it up from here.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("sg.invoice-posting.v1")]
+public sealed record InvoicePosting(
+    [Id(0)] string InvoiceNumber,
+    [Id(1)] InvoiceStatus Status,
+    [Id(2)] int FailedAttempts,
+    [Id(3)] string? LastFailure,
+    [Id(4)] DateTimeOffset? NextAttemptAt,
+    [Id(5)] ExceptionItem? ErpFailure);

@@ -1,0 +1,35 @@
+using ShipmentGrid.Operations;
+
+namespace ShipmentGrid.Billing;
+
+/// <summary>DOMAIN billing rule: a failed posting is retried with backoff, and repeated failures open an erp-failure exception.</summary>
+public static class ErpRetry
+{
+    /// <summary>Failed attempts after which people are told; a few short ERP outages should not page finance.</summary>
+    public const int FailuresBeforeException = 5;
+
+    private static readonly TimeSpan FirstDelay = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan LongestDelay = TimeSpan.FromHours(1);
+
+    /// <summary>Doubling delay after each failure (1, 2, 4 ... minutes), capped so a recovered ERP is not left idle for long.</summary>
+    public static TimeSpan DelayAfter(int failedAttempts)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(failedAttempts, 1);
+        var delay = FirstDelay * Math.Pow(2, Math.Min(failedAttempts - 1, 16));
+        return delay < LongestDelay ? delay : LongestDelay;
+    }
+
+    /// <summary>The erp-failure exception to open after this failure, or null when it is too early or one is already open.</summary>
+    public static ExceptionItem? ExceptionFor(string invoiceNumber, int failedAttempts, string failure, ExceptionItem? open, DateTimeOffset now) =>
+        failedAttempts < FailuresBeforeException || open is { IsOpen: true }
+            ? null
+            : new ExceptionItem(
+                $"erp-failure/{invoiceNumber}/{failedAttempts}",
+                ExceptionQueue.ErpFailure,
+                $"invoice/{invoiceNumber}",
+                $"ERP posting failed {failedAttempts} times; last: {failure}",
+                now,
+                OwnerTeam.Finance | OwnerTeam.Operations,
+                Resolution: null,
+                ResolvedAt: null);
+}

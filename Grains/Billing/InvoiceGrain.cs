@@ -1,0 +1,193 @@
+using Microsoft.Extensions.Logging;
+using ShipmentGrid.Customers;
+using ShipmentGrid.Operations;
+using ShipmentGrid.Shipments;
+
+namespace ShipmentGrid.Billing;
+
+/// <summary>
+/// The shell around one shipment's invoice. Every step is stored before the effect it leads to (the draft
+/// before the credit check, Posting before the ERP call, Posted before the receivable), and a reminder stands
+/// from the draft until the invoice settles, so a silo crash or an ERP outage resumes the invoice where it
+/// stopped. The repeated steps are idempotent where they land: the customer answers a credit request per
+/// invoice number once, the ERP posts an invoice number once, receivables take an invoice number once.
+/// </summary>
+public sealed partial class InvoiceGrain(
+    [PersistentState("invoice", GridProviders.Storage)] IPersistentState<InvoiceState> stored,
+    IErpGateway erp,
+    TimeProvider clock,
+    ILogger<InvoiceGrain> logger) : Grain, IInvoiceGrain, IRemindable
+{
+    /// <summary>Resumes an unsettled invoice: a credit check cut short, a posting interrupted or failed.</summary>
+    public const string PostingReminder = "invoice-posting";
+
+    // Orleans' shortest reminder period; retries inside it follow ErpRetry's backoff, checked on each tick.
+    private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
+
+    private InvoiceState State => stored.State;
+
+    public async Task<InvoiceView> Open(BillingReady ready)
+    {
+        ArgumentNullException.ThrowIfNull(ready);
+        if (!string.Equals(ready.ShipmentId, this.GetPrimaryKeyString(), StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Billing-ready of shipment {ready.ShipmentId} sent to the invoice of {this.GetPrimaryKeyString()}.", nameof(ready));
+        }
+
+        if (State.Invoice is null)
+        {
+            // The reminder first: once the draft is stored, something is always there to take it further.
+            await this.RegisterOrUpdateReminder(PostingReminder, ReminderPeriod, ReminderPeriod);
+            State.Invoice = InvoiceBuilder.Build(ready, clock.GetUtcNow());
+            await stored.WriteStateAsync();
+        }
+
+        return await AdvanceAsync();
+    }
+
+    public Task<InvoiceView?> GetView() => Task.FromResult(State.Invoice);
+
+    public Task<InvoicePosting?> GetPosting() => Task.FromResult(
+        State.Invoice is { } invoice
+            ? new InvoicePosting(invoice.InvoiceNumber, invoice.Status, State.FailedAttempts, State.LastFailure, State.NextAttemptAt, State.ErpFailure)
+            : null);
+
+    public async Task<InvoiceView> Release()
+    {
+        if (State.Invoice is { Status: InvoiceStatus.OnHold } invoice)
+        {
+            await this.RegisterOrUpdateReminder(PostingReminder, ReminderPeriod, ReminderPeriod);
+            State.Invoice = invoice with { Status = InvoiceStatus.Posting, HoldReason = null };
+            await stored.WriteStateAsync();
+        }
+
+        // A release told again (the customer's reminder after a crash) finds the invoice further on and takes it
+        // from there; a posted invoice is only answered.
+        return await AdvanceAsync();
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == PostingReminder)
+        {
+            await AdvanceAsync();
+        }
+    }
+
+    /// <summary>Takes the invoice as far as it can go now; stops the reminder once nothing is left to resume.</summary>
+    private async Task<InvoiceView> AdvanceAsync()
+    {
+        if (State.Invoice is { Status: InvoiceStatus.Draft })
+        {
+            await CheckCreditAsync();
+        }
+
+        if (State.Invoice is { Status: InvoiceStatus.Posting } || (State.Invoice is { Status: InvoiceStatus.Failed } && State.NextAttemptAt <= clock.GetUtcNow()))
+        {
+            await PostAsync();
+        }
+
+        if (State.Invoice is { Status: InvoiceStatus.Posted } && !State.ReceivableRecorded)
+        {
+            await RecordReceivableAsync();
+        }
+
+        if (State.Invoice is null or { Status: InvoiceStatus.OnHold or InvoiceStatus.Voided } || (State.Invoice.Status == InvoiceStatus.Posted && State.ReceivableRecorded))
+        {
+            await StopReminderAsync();
+        }
+
+        return State.Invoice ?? throw new InvalidOperationException($"Shipment {this.GetPrimaryKeyString()} has no invoice.");
+    }
+
+    private async Task CheckCreditAsync()
+    {
+        var invoice = Current;
+
+        // Held invoices queue by the invoice's age, so the creation time stands in as the held-at time.
+        var decision = await Customer(invoice).RequestCredit(new HeldInvoice(invoice.InvoiceNumber, invoice.ShipmentId, invoice.Total, invoice.CreatedAt));
+        State.Invoice = decision.IsApproved
+            ? invoice with { Status = InvoiceStatus.Posting }
+            : invoice with { Status = InvoiceStatus.OnHold, HoldReason = decision.Reason };
+        await stored.WriteStateAsync();
+    }
+
+    private async Task PostAsync()
+    {
+        var invoice = Current;
+        ErpPostingResult posted;
+        try
+        {
+            posted = await erp.PostAsync(ErpInvoice.From(invoice), CancellationToken.None);
+        }
+        catch (ErpUnavailableException exception)
+        {
+            var now = clock.GetUtcNow();
+            State.FailedAttempts++;
+            State.LastFailure = exception.Message;
+            State.NextAttemptAt = now + ErpRetry.DelayAfter(State.FailedAttempts);
+            State.ErpFailure = ErpRetry.ExceptionFor(invoice.InvoiceNumber, State.FailedAttempts, exception.Message, State.ErpFailure, now) ?? State.ErpFailure;
+            State.Invoice = invoice with { Status = InvoiceStatus.Failed };
+            await stored.WriteStateAsync();
+            LogPostingFailed(logger, exception, invoice.InvoiceNumber, State.FailedAttempts, State.NextAttemptAt.Value);
+            return;
+        }
+
+        State.Invoice = invoice with { Status = InvoiceStatus.Posted, ErpDocumentNumber = posted.DocumentNumber, PostedAt = posted.PostedAt };
+        State.NextAttemptAt = null;
+        if (State.ErpFailure is { IsOpen: true } failure)
+        {
+            State.ErpFailure = failure with { Resolution = $"Posted as {posted.DocumentNumber} on a retry.", ResolvedAt = posted.PostedAt };
+        }
+
+        await stored.WriteStateAsync();
+    }
+
+    private async Task RecordReceivableAsync()
+    {
+        var invoice = Current;
+        await Customer(invoice).RecordPosted(invoice.InvoiceNumber, invoice.Total);
+        State.ReceivableRecorded = true;
+        await stored.WriteStateAsync();
+    }
+
+    private async Task StopReminderAsync()
+    {
+        if (await this.GetReminder(PostingReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private InvoiceView Current => State.Invoice ?? throw new InvalidOperationException($"Shipment {this.GetPrimaryKeyString()} has no invoice.");
+
+    private ICustomerGrain Customer(InvoiceView invoice) => GrainFactory.GetGrain<ICustomerGrain>(invoice.CustomerId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "ERP posting of {InvoiceNumber} failed (attempt {FailedAttempts}); next attempt at {NextAttemptAt}")]
+    private static partial void LogPostingFailed(ILogger logger, Exception exception, string invoiceNumber, int failedAttempts, DateTimeOffset nextAttemptAt);
+}
+
+/// <summary>Stored state of an invoice grain: the invoice and how its ERP posting is going.</summary>
+[GenerateSerializer, Alias("sg.invoice-state.v1")]
+public sealed class InvoiceState
+{
+    [Id(0)]
+    public InvoiceView? Invoice { get; set; }
+
+    [Id(1)]
+    public int FailedAttempts { get; set; }
+
+    [Id(2)]
+    public string? LastFailure { get; set; }
+
+    /// <summary>When a failed posting may be tried again (the backoff); null when none is due.</summary>
+    [Id(3)]
+    public DateTimeOffset? NextAttemptAt { get; set; }
+
+    [Id(4)]
+    public ExceptionItem? ErpFailure { get; set; }
+
+    /// <summary>The customer has taken the posted invoice into receivables; until then the reminder stays.</summary>
+    [Id(5)]
+    public bool ReceivableRecorded { get; set; }
+}

@@ -1,0 +1,286 @@
+using Orleans.Core.Internal;
+using ShipmentGrid.Billing;
+using ShipmentGrid.Customers;
+using ShipmentGrid.Operations;
+using ShipmentGrid.Shipments;
+
+namespace ShipmentGrid.Tests.Billing;
+
+public sealed class InvoiceGrainTests(BillingCluster silo) : IClassFixture<BillingCluster>
+{
+    private readonly IGrainFactory grains = silo.Grains;
+
+    private static readonly string[] HoldInvoices = ["INV-S-HOLD-A", "INV-S-HOLD-B", "INV-S-HOLD-C"];
+
+    private static ScriptedErpGateway Erp => BillingCluster.Erp;
+
+    [Fact]
+    public async Task Opening_twice_and_concurrently_creates_one_invoice_and_posts_it_once()
+    {
+        await RegisterAsync("C-ONCE", limit: 10_000m);
+        var ready = Ready("S-ONCE", "C-ONCE", 1_200m);
+        var invoice = grains.GetGrain<IInvoiceGrain>("S-ONCE");
+
+        var views = await Task.WhenAll(invoice.Open(ready), invoice.Open(ready), invoice.Open(ready));
+        var again = await invoice.Open(ready);
+
+        Assert.All(views, view => Assert.Equal(again with { Lines = view.Lines }, view));
+        Assert.All(views, view => Assert.Equal(again.Lines.AsEnumerable(), view.Lines));
+        Assert.Equal(InvoiceStatus.Posted, again.Status);
+        Assert.Equal("INV-S-ONCE", again.InvoiceNumber);
+        Assert.Equal(new Money(1_290m, "USD"), again.Total);
+        Assert.NotNull(again.ErpDocumentNumber);
+        Assert.Equal(1, Erp.CallsFor("INV-S-ONCE"));
+        Assert.Single(LedgerEntries("C-ONCE"));
+        Assert.Empty(await silo.RemindersOf(invoice));
+        var credit = await CreditAsync("C-ONCE");
+        Assert.Equal(1_290m, credit.Profile.OpenReceivables.Amount);
+        Assert.Equal(0m, credit.Reserved.Amount);
+    }
+
+    [Fact]
+    public async Task Over_the_limit_the_invoice_is_held_finance_is_told_and_a_payment_posts_it()
+    {
+        await RegisterAsync("C-LIMIT", limit: 1_500m);
+        var first = await grains.GetGrain<IInvoiceGrain>("S-LIMIT-1").Open(Ready("S-LIMIT-1", "C-LIMIT", 1_000m));
+        var second = await grains.GetGrain<IInvoiceGrain>("S-LIMIT-2").Open(Ready("S-LIMIT-2", "C-LIMIT", 1_000m));
+
+        Assert.Equal(InvoiceStatus.Posted, first.Status);
+        Assert.Equal(InvoiceStatus.OnHold, second.Status);
+        Assert.Contains("exceed the credit limit", second.HoldReason, StringComparison.Ordinal);
+        var held = await CreditAsync("C-LIMIT");
+        Assert.Equal(["INV-S-LIMIT-2"], held.HeldInvoices.Select(invoice => invoice.InvoiceNumber));
+        var notice = Assert.Single(held.FinanceNotices);
+        Assert.Equal((ExceptionQueue.CreditHold, "invoice/INV-S-LIMIT-2", OwnerTeam.Finance), (notice.Queue, notice.Subject, notice.Owners));
+        Assert.Equal(0, Erp.CallsFor("INV-S-LIMIT-2"));
+
+        var customer = grains.GetGrain<ICustomerGrain>("C-LIMIT");
+        Assert.Equal(CommandOutcome.Applied, (await customer.RecordPayment(new CustomerPayment("PAY-1", 1_090m))).Outcome);
+        Assert.Equal(CommandOutcome.Duplicate, (await customer.RecordPayment(new CustomerPayment("PAY-1", 1_090m))).Outcome);
+
+        var posted = await grains.GetGrain<IInvoiceGrain>("S-LIMIT-2").GetView();
+        Assert.Equal(InvoiceStatus.Posted, posted?.Status);
+        Assert.Null(posted?.HoldReason);
+        var after = await CreditAsync("C-LIMIT");
+        Assert.Empty(after.HeldInvoices);
+        Assert.Equal(1_090m, after.Profile.OpenReceivables.Amount);
+        Assert.Equal([LedgerEntryKind.Invoice, LedgerEntryKind.Payment, LedgerEntryKind.Invoice], LedgerEntries("C-LIMIT").Select(entry => entry.Kind));
+    }
+
+    [Fact]
+    public async Task Two_invoices_cannot_both_pass_the_limit()
+    {
+        await RegisterAsync("C-RACE", limit: 1_500m);
+
+        var views = await Task.WhenAll(
+            grains.GetGrain<IInvoiceGrain>("S-RACE-1").Open(Ready("S-RACE-1", "C-RACE", 1_000m)),
+            grains.GetGrain<IInvoiceGrain>("S-RACE-2").Open(Ready("S-RACE-2", "C-RACE", 1_000m)));
+
+        Assert.Equal([InvoiceStatus.OnHold, InvoiceStatus.Posted], views.Select(view => view.Status).Order());
+        Assert.Single(LedgerEntries("C-RACE"));
+    }
+
+    [Fact]
+    public async Task Credit_taken_by_an_invoice_still_posting_is_not_given_to_another()
+    {
+        await RegisterAsync("C-RESERVE", limit: 1_500m);
+        Erp.FailNext("INV-S-RESERVE-1", 1);
+
+        var stuck = await grains.GetGrain<IInvoiceGrain>("S-RESERVE-1").Open(Ready("S-RESERVE-1", "C-RESERVE", 1_000m));
+        var next = await grains.GetGrain<IInvoiceGrain>("S-RESERVE-2").Open(Ready("S-RESERVE-2", "C-RESERVE", 1_000m));
+
+        Assert.Equal((InvoiceStatus.Failed, InvoiceStatus.OnHold), (stuck.Status, next.Status));
+        var credit = await CreditAsync("C-RESERVE");
+        Assert.Equal((0m, 1_090m), (credit.Profile.OpenReceivables.Amount, credit.Reserved.Amount));
+    }
+
+    [Fact]
+    public async Task A_manual_hold_holds_invoices_and_lifting_it_posts_them_oldest_first_each_once()
+    {
+        await RegisterAsync("C-HOLD", limit: 100_000m);
+        var customer = grains.GetGrain<ICustomerGrain>("C-HOLD");
+        Assert.Equal(CommandOutcome.Applied, (await customer.PlaceHold("Disputed invoices")).Outcome);
+
+        // Opened out of name order, an hour apart: age, not name, decides the order.
+        foreach (var shipmentId in new[] { "S-HOLD-B", "S-HOLD-C", "S-HOLD-A" })
+        {
+            var view = await grains.GetGrain<IInvoiceGrain>(shipmentId).Open(Ready(shipmentId, "C-HOLD", 500m));
+            Assert.Equal(InvoiceStatus.OnHold, view.Status);
+            Assert.Contains("Disputed invoices", view.HoldReason, StringComparison.Ordinal);
+            BillingCluster.Clock.Advance(TimeSpan.FromHours(1));
+        }
+
+        Assert.Empty(LedgerEntries("C-HOLD"));
+        Assert.Equal(CommandOutcome.Applied, (await customer.ReleaseHold()).Outcome);
+        Assert.Equal(CommandOutcome.Duplicate, (await customer.ReleaseHold()).Outcome);
+        foreach (var shipmentId in new[] { "S-HOLD-A", "S-HOLD-B", "S-HOLD-C" })
+        {
+            // A second release, as a redelivered message would be, posts nothing again.
+            Assert.Equal(InvoiceStatus.Posted, (await grains.GetGrain<IInvoiceGrain>(shipmentId).Release()).Status);
+        }
+
+        Assert.Equal(["INV-S-HOLD-B", "INV-S-HOLD-C", "INV-S-HOLD-A"], LedgerEntries("C-HOLD").Select(entry => entry.Reference));
+        Assert.Equal([1, 1, 1], HoldInvoices.Select(Erp.CallsFor));
+        Assert.Equal(3 * 590m, (await CreditAsync("C-HOLD")).Profile.OpenReceivables.Amount);
+    }
+
+    [Fact]
+    public async Task A_release_cut_short_is_told_again_by_the_customers_reminder_and_posts_once()
+    {
+        await RegisterAsync("C-RETELL", limit: 10_000m);
+        var customer = grains.GetGrain<ICustomerGrain>("C-RETELL");
+        await customer.PlaceHold("Awaiting credit review");
+        var invoice = grains.GetGrain<IInvoiceGrain>("S-RETELL");
+        Assert.Equal(InvoiceStatus.OnHold, (await invoice.Open(Ready("S-RETELL", "C-RETELL", 100m))).Status);
+        Erp.CrashNext("INV-S-RETELL");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => customer.ReleaseHold());
+        Assert.Equal(InvoiceStatus.Posting, (await invoice.GetView())?.Status);
+        Assert.Equal([CustomerGrain.ReleaseReminder], await silo.RemindersOf(customer));
+
+        await customer.AsReference<IRemindable>().ReceiveReminder(CustomerGrain.ReleaseReminder, default);
+
+        Assert.Equal(InvoiceStatus.Posted, (await invoice.GetView())?.Status);
+        Assert.Single(LedgerEntries("C-RETELL"));
+        Assert.Empty(await silo.RemindersOf(customer));
+        var credit = await CreditAsync("C-RETELL");
+        Assert.Equal((190m, 0m, false), (credit.Profile.OpenReceivables.Amount, credit.Reserved.Amount, credit.Profile.CreditHold));
+    }
+
+    [Fact]
+    public async Task A_higher_limit_releases_what_fits_and_a_newer_invoice_waits_behind_an_older_one()
+    {
+        await RegisterAsync("C-RAISE", limit: 1_000m);
+        var older = await grains.GetGrain<IInvoiceGrain>("S-RAISE-1").Open(Ready("S-RAISE-1", "C-RAISE", 2_000m));
+        BillingCluster.Clock.Advance(TimeSpan.FromMinutes(5));
+        var newer = await grains.GetGrain<IInvoiceGrain>("S-RAISE-2").Open(Ready("S-RAISE-2", "C-RAISE", 100m));
+        Assert.Equal((InvoiceStatus.OnHold, InvoiceStatus.OnHold), (older.Status, newer.Status));
+
+        Assert.Equal(CommandOutcome.Applied, (await grains.GetGrain<ICustomerGrain>("C-RAISE").SetCreditLimit(3_000m)).Outcome);
+
+        Assert.Equal(["INV-S-RAISE-1", "INV-S-RAISE-2"], LedgerEntries("C-RAISE").Select(entry => entry.Reference));
+    }
+
+    [Fact]
+    public async Task A_failed_posting_is_retried_with_backoff_and_repeated_failures_open_an_erp_failure()
+    {
+        await RegisterAsync("C-ERP", limit: 10_000m);
+        Erp.FailNext("INV-S-ERP", ErpRetry.FailuresBeforeException);
+        var invoice = grains.GetGrain<IInvoiceGrain>("S-ERP");
+
+        Assert.Equal(InvoiceStatus.Failed, (await invoice.Open(Ready("S-ERP", "C-ERP", 800m))).Status);
+        Assert.Equal([InvoiceGrain.PostingReminder], await silo.RemindersOf(invoice));
+        await TickAsync(invoice);
+        Assert.Equal(1, Erp.CallsFor("INV-S-ERP"));
+
+        for (var failed = 1; failed < ErpRetry.FailuresBeforeException; failed++)
+        {
+            var posting = await invoice.GetPosting();
+            Assert.Null(posting?.ErpFailure);
+            Assert.Equal(BillingCluster.Clock.GetUtcNow() + ErpRetry.DelayAfter(failed), posting?.NextAttemptAt);
+            BillingCluster.Clock.Advance(ErpRetry.DelayAfter(failed));
+            await TickAsync(invoice);
+        }
+
+        var failing = await invoice.GetPosting();
+        Assert.Equal((InvoiceStatus.Failed, ErpRetry.FailuresBeforeException), (failing?.Status, failing?.FailedAttempts));
+        Assert.Equal((ExceptionQueue.ErpFailure, true), (failing?.ErpFailure?.Queue, failing?.ErpFailure?.IsOpen));
+        Assert.Empty(LedgerEntries("C-ERP"));
+
+        BillingCluster.Clock.Advance(ErpRetry.DelayAfter(ErpRetry.FailuresBeforeException));
+        await TickAsync(invoice);
+
+        var recovered = await invoice.GetPosting();
+        Assert.Equal(InvoiceStatus.Posted, recovered?.Status);
+        Assert.False(recovered?.ErpFailure?.IsOpen);
+        Assert.Equal(ErpRetry.FailuresBeforeException + 1, Erp.CallsFor("INV-S-ERP"));
+        Assert.Empty(await silo.RemindersOf(invoice));
+        Assert.Single(LedgerEntries("C-ERP"));
+        Assert.Equal(890m, (await CreditAsync("C-ERP")).Profile.OpenReceivables.Amount);
+    }
+
+    [Fact]
+    public async Task A_lost_erp_answer_is_retried_under_the_same_key_and_posts_once()
+    {
+        await RegisterAsync("C-LOST", limit: 10_000m);
+        Erp.LoseNextAnswer("INV-S-LOST");
+        var invoice = grains.GetGrain<IInvoiceGrain>("S-LOST");
+
+        Assert.Equal(InvoiceStatus.Failed, (await invoice.Open(Ready("S-LOST", "C-LOST", 100m))).Status);
+        BillingCluster.Clock.Advance(ErpRetry.DelayAfter(1));
+        await TickAsync(invoice);
+
+        var view = await invoice.GetView();
+        Assert.Equal(InvoiceStatus.Posted, view?.Status);
+        var entry = Assert.Single(LedgerEntries("C-LOST"));
+        Assert.Equal("INV-S-LOST", entry.Reference);
+        Assert.Equal(190m, (await CreditAsync("C-LOST")).Profile.OpenReceivables.Amount);
+    }
+
+    [Fact]
+    public async Task A_posting_cut_short_by_a_lost_activation_resumes_from_storage()
+    {
+        await RegisterAsync("C-CRASH", limit: 10_000m);
+        Erp.CrashNext("INV-S-CRASH");
+        var invoice = grains.GetGrain<IInvoiceGrain>("S-CRASH");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => invoice.Open(Ready("S-CRASH", "C-CRASH", 100m)));
+        await invoice.Cast<IGrainManagementExtension>().DeactivateOnIdle();
+        Assert.Equal(InvoiceStatus.Posting, (await invoice.GetView())?.Status);
+
+        await TickAsync(invoice);
+
+        Assert.Equal(InvoiceStatus.Posted, (await invoice.GetView())?.Status);
+        Assert.Single(LedgerEntries("C-CRASH"));
+        var credit = await CreditAsync("C-CRASH");
+        Assert.Equal((190m, 0m), (credit.Profile.OpenReceivables.Amount, credit.Reserved.Amount));
+    }
+
+    [Fact]
+    public async Task Asking_credit_again_for_the_same_invoice_answers_the_first_decision_and_reserves_once()
+    {
+        await RegisterAsync("C-ASK", limit: 1_000m);
+        var customer = grains.GetGrain<ICustomerGrain>("C-ASK");
+        var fits = new HeldInvoice("INV-S-ASK-1", "S-ASK-1", new Money(600m, "USD"), BillingCluster.Clock.GetUtcNow());
+        var over = new HeldInvoice("INV-S-ASK-2", "S-ASK-2", new Money(600m, "USD"), BillingCluster.Clock.GetUtcNow());
+
+        // An invoice grain that crashed after asking asks again on resumption: the answer must not change.
+        Assert.True((await customer.RequestCredit(fits)).IsApproved);
+        Assert.True((await customer.RequestCredit(fits)).IsApproved);
+        Assert.Equal(CreditHoldCause.OverLimit, (await customer.RequestCredit(over)).Cause);
+        Assert.Equal(CreditHoldCause.OverLimit, (await customer.RequestCredit(over)).Cause);
+
+        var credit = await CreditAsync("C-ASK");
+        Assert.Equal(600m, credit.Reserved.Amount);
+        Assert.Equal(["INV-S-ASK-2"], credit.HeldInvoices.Select(invoice => invoice.InvoiceNumber));
+        Assert.Single(credit.FinanceNotices);
+    }
+
+    private async Task RegisterAsync(string customerId, decimal limit)
+    {
+        var result = await grains.GetGrain<ICustomerGrain>(customerId).Register(new CustomerRegistration(customerId, "Northwind Traders", "USD", limit, 30));
+        Assert.Equal(CommandOutcome.Applied, result.Outcome);
+    }
+
+    private async Task<CustomerCredit> CreditAsync(string customerId) =>
+        await grains.GetGrain<ICustomerGrain>(customerId).GetCredit() ?? throw new InvalidOperationException($"No customer {customerId}.");
+
+    /// <summary>Delivers the invoice's reminder tick now, as the reminder service would on schedule.</summary>
+    private static Task TickAsync(IInvoiceGrain invoice) =>
+        invoice.AsReference<IRemindable>().ReceiveReminder(InvoiceGrain.PostingReminder, default);
+
+    private static LedgerEntry[] LedgerEntries(string customerId) =>
+        [.. Erp.Ledger.Entries.Where(entry => entry.CustomerId == customerId)];
+
+    /// <summary>A billing-ready shipment: linehaul of <paramref name="linehaul"/> plus a 90.00 fuel surcharge.</summary>
+    private static BillingReady Ready(string shipmentId, string customerId, decimal linehaul) => new(
+        $"{shipmentId}/billing-ready",
+        shipmentId,
+        BillingCluster.Clock.GetUtcNow(),
+        customerId,
+        "USD",
+        [
+            new Charge($"{shipmentId}-LH", ChargeType.Linehaul, new Money(linehaul, "USD"), ChargeSource.Rating, "RATE-1"),
+            new Charge($"{shipmentId}-FS", ChargeType.FuelSurcharge, new Money(90m, "USD"), ChargeSource.CarrierInvoice, "210-1"),
+        ]);
+}

@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using ShipmentGrid.Billing;
+
+namespace ShipmentGrid.Tests.Billing;
+
+/// <summary>The in-memory ledger behind a script of outages: per invoice, fail the next calls or lose the next answer.</summary>
+internal sealed class ScriptedErpGateway(InMemoryLedgerGateway ledger) : IErpGateway
+{
+    private readonly ConcurrentDictionary<string, int> failures = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> lostAnswers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> crashes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> calls = new(StringComparer.Ordinal);
+
+    public InMemoryLedgerGateway Ledger => ledger;
+
+    /// <summary>The ERP is down for the next <paramref name="times"/> postings of this invoice.</summary>
+    public void FailNext(string invoiceNumber, int times) => failures[invoiceNumber] = times;
+
+    /// <summary>The ERP posts the next call of this invoice, but the answer never arrives.</summary>
+    public void LoseNextAnswer(string invoiceNumber) => lostAnswers[invoiceNumber] = 1;
+
+    /// <summary>The silo dies while the next posting of this invoice is on the wire: the grain call fails, nothing is posted.</summary>
+    public void CrashNext(string invoiceNumber) => crashes[invoiceNumber] = 1;
+
+    /// <summary>How many times the grid called the ERP for this invoice.</summary>
+    public int CallsFor(string invoiceNumber) => calls.GetValueOrDefault(invoiceNumber);
+
+    public async Task<ErpPostingResult> PostAsync(ErpInvoice invoice, CancellationToken cancellationToken)
+    {
+        calls.AddOrUpdate(invoice.InvoiceNumber, 1, (_, count) => count + 1);
+        if (TakeOne(crashes, invoice.InvoiceNumber))
+        {
+            throw new InvalidOperationException("Silo lost mid-posting.");
+        }
+
+        if (TakeOne(failures, invoice.InvoiceNumber))
+        {
+            throw new ErpUnavailableException("ERP timed out.");
+        }
+
+        var posted = await ledger.PostAsync(invoice, cancellationToken);
+        return TakeOne(lostAnswers, invoice.InvoiceNumber) ? throw new ErpUnavailableException("Connection reset after sending.") : posted;
+    }
+
+    public Task RecordPaymentAsync(ErpPayment payment, CancellationToken cancellationToken) => ledger.RecordPaymentAsync(payment, cancellationToken);
+
+    private static bool TakeOne(ConcurrentDictionary<string, int> script, string invoiceNumber)
+    {
+        while (script.TryGetValue(invoiceNumber, out var left) && left > 0)
+        {
+            if (script.TryUpdate(invoiceNumber, left - 1, left))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
