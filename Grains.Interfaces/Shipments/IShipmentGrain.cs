@@ -25,6 +25,10 @@ public interface IShipmentGrain : IGrainWithStringKey
     [Alias("ResolveException")]
     Task<CommandResult> ResolveException(string exceptionId, string resolution);
 
+    /// <summary>Records the shipment's invoice number once the invoice exists (idempotent).</summary>
+    [Alias("RecordInvoice")]
+    Task<CommandResult> RecordInvoice(string invoiceNumber);
+
     /// <summary>Every event the shipment recorded, oldest first: its source of truth and lineage.</summary>
     [Alias("GetHistory")]
     Task<ImmutableArray<IShipmentEvent>> GetHistory();

@@ -1,5 +1,6 @@
 using Orleans.Streams;
 using Orleans.Streams.Core;
+using ShipmentGrid.Billing;
 using ShipmentGrid.CustomerService;
 using ShipmentGrid.Operations;
 
@@ -41,11 +42,18 @@ public sealed class ShipmentFollowUpGrain : Grain, IShipmentFollowUpGrain, IStre
         ShipmentExceptionOpened opened => ExceptionOpenedAsync(opened),
         ShipmentExceptionResolved resolved => ExceptionResolvedAsync(resolved),
         BillingIncomplete incomplete => Queue(ExceptionQueue.BillingIncomplete).Open(ExceptionRouting.Open(incomplete)),
-        BillingReady ready => Queue(ExceptionQueue.BillingIncomplete).Resolve(
-            ExceptionRouting.ExceptionIdOf(ExceptionQueue.BillingIncomplete, $"shipment/{ready.ShipmentId}"),
-            "All required charges arrived."),
+        BillingReady ready => InvoiceAsync(ready),
         _ => Task.CompletedTask,
     };
+
+    /// <summary>DOMAIN step 4: the one invoice of the shipment; the billing gap it waited on, if any, is closed.</summary>
+    private async Task InvoiceAsync(BillingReady ready)
+    {
+        await Queue(ExceptionQueue.BillingIncomplete).Resolve(
+            ExceptionRouting.ExceptionIdOf(ExceptionQueue.BillingIncomplete, $"shipment/{ready.ShipmentId}"), "All required charges arrived.");
+        var invoice = await GrainFactory.GetGrain<IInvoiceGrain>(ready.ShipmentId).Open(ready);
+        await GrainFactory.GetGrain<IShipmentGrain>(ready.ShipmentId).RecordInvoice(invoice.InvoiceNumber);
+    }
 
     private async Task ExceptionOpenedAsync(ShipmentExceptionOpened opened)
     {

@@ -81,6 +81,9 @@ public sealed partial class ShipmentGrain(IEventJournal journal, TimeProvider cl
     public Task<CommandResult> ResolveException(string exceptionId, string resolution) =>
         CommitAsync(ShipmentDecisions.ResolveException(state, exceptionId, resolution, clock.GetUtcNow()));
 
+    public Task<CommandResult> RecordInvoice(string invoiceNumber) =>
+        CommitAsync(ShipmentDecisions.RecordInvoice(state, invoiceNumber, clock.GetUtcNow()));
+
     public Task<ImmutableArray<IShipmentEvent>> GetHistory() => Task.FromResult(history);
 
     public async Task<ShipmentView?> Rebuild()
