@@ -32,6 +32,10 @@ public interface IInvoiceGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Release")]
     Task<InvoiceView> Release();
+
+    /// <summary>Operations' retry of a failed ERP posting: attempts it now instead of at the next backoff time.</summary>
+    [Alias("RetryPosting")]
+    Task<InvoiceView?> RetryPosting();
 }
 
 /// <summary>

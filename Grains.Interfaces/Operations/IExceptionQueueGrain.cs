@@ -14,6 +14,10 @@ public interface IExceptionQueueGrain : IGrainWithStringKey
     [Alias("Resolve")]
     Task<bool> Resolve(string exceptionId, string resolution);
 
+    /// <summary>One item, open or resolved; null when the queue never had it.</summary>
+    [Alias("Find")]
+    Task<ExceptionItem?> Find(string exceptionId);
+
     /// <summary>Items oldest first, optionally only open ones or those a team owns.</summary>
     [Alias("List")]
     Task<ImmutableArray<ExceptionItem>> List(bool openOnly, OwnerTeam owner);

@@ -66,6 +66,18 @@ public sealed partial class InvoiceGrain(
         return await AdvanceAsync();
     }
 
+    public async Task<InvoiceView?> RetryPosting()
+    {
+        if (State.Invoice is not { Status: InvoiceStatus.Failed })
+        {
+            return State.Invoice;
+        }
+
+        State.NextAttemptAt = clock.GetUtcNow();
+        await stored.WriteStateAsync();
+        return await AdvanceAsync();
+    }
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName == PostingReminder)

@@ -34,6 +34,9 @@ public sealed class ExceptionQueueGrain(
         return true;
     }
 
+    public Task<ExceptionItem?> Find(string exceptionId) =>
+        Task.FromResult(queue.State.Items.TryGetValue(exceptionId, out var item) ? item : null);
+
     public Task<ImmutableArray<ExceptionItem>> List(bool openOnly, OwnerTeam owner) =>
         Task.FromResult(queue.State.Items.Values
             .Where(item => (!openOnly || item.IsOpen) && (owner == OwnerTeam.None || (item.Owners & owner) != 0))

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ShipmentGrid.Operations;
 using ShipmentGrid.Shipments;
 
 namespace ShipmentGrid.Partners;
@@ -15,7 +16,18 @@ public sealed class DeadLetterGrain(
             ? letters.State.Letters.SetItem(carrierEvent.EventId, existing with { Reason = reason, Status = DeadLetterStatus.Open })
             : letters.State.Letters.Add(carrierEvent.EventId, new DeadLetter(carrierEvent, reason, now, DeadLetterStatus.Open, 0, null));
         await letters.WriteStateAsync();
+        await DeadLetterQueue.Open(ExceptionRouting.Open(ExceptionQueue.DeadLetter, SubjectOf(carrierEvent), reason, now));
     }
+
+    /// <summary>How a dead letter is named in the operations queue; the exceptions API routes a retry back by it.</summary>
+    public static string SubjectOf(CarrierEvent carrierEvent)
+    {
+        ArgumentNullException.ThrowIfNull(carrierEvent);
+        return $"carrier/{carrierEvent.CarrierId}/event/{carrierEvent.EventId}";
+    }
+
+    private IExceptionQueueGrain DeadLetterQueue =>
+        GrainFactory.GetGrain<IExceptionQueueGrain>(ExceptionRouting.QueueName(ExceptionQueue.DeadLetter));
 
     public Task<ImmutableArray<DeadLetter>> List() =>
         Task.FromResult(letters.State.Letters.Values.OrderBy(letter => letter.DeadLetteredAt).ToImmutableArray());
@@ -38,6 +50,8 @@ public sealed class DeadLetterGrain(
             letters.State.Letters = letters.State.Letters.SetItem(
                 eventId, letter with { Status = DeadLetterStatus.Replayed, ReplayedAt = clock.GetUtcNow() });
             await letters.WriteStateAsync();
+            await DeadLetterQueue.Resolve(
+                ExceptionRouting.ExceptionIdOf(ExceptionQueue.DeadLetter, SubjectOf(letter.CarrierEvent)), $"Replayed: {outcome.Outcome}.");
         }
 
         return letters.State.Letters[eventId];

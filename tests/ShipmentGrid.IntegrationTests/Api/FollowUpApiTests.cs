@@ -31,12 +31,18 @@ public sealed class FollowUpApiTests(EmbeddedApiFactory factory) : IClassFixture
         var open = await Get("/api/v1/exceptions?queue=delivery-exception");
         Assert.Contains(open, item => ((string?)item?["subject"])?.StartsWith("shipment/SHP-FU-1/", StringComparison.Ordinal) == true);
 
-        var shipment = await http.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/shipments/SHP-FU-1", UriKind.Relative));
-        var exceptionId = (string?)shipment?["openExceptions"]?[0]?["exceptionId"];
-        Assert.NotNull(exceptionId);
+        // Aging: the item is as old as the exception the carrier reported, five hours ago.
+        Assert.Contains(await Get("/api/v1/exceptions?queue=delivery-exception&minAgeHours=4"), i => ((string?)i?["subject"])?.Contains("SHP-FU-1", StringComparison.Ordinal) == true);
+        Assert.DoesNotContain(await Get("/api/v1/exceptions?queue=delivery-exception&minAgeHours=6"), i => ((string?)i?["subject"])?.Contains("SHP-FU-1", StringComparison.Ordinal) == true);
+
+        var item = open.First(i => ((string?)i?["subject"])?.StartsWith("shipment/SHP-FU-1/", StringComparison.Ordinal) == true);
+        using var notRetryable = await http.PostAsJsonAsync(new Uri("/api/v1/exceptions/retry", UriKind.Relative), new { exceptionId = (string?)item?["exceptionId"] });
+        Assert.Equal(HttpStatusCode.Conflict, notRetryable.StatusCode);
         using var resolved = await http.PostAsJsonAsync(
-            new Uri($"/api/v1/shipments/SHP-FU-1/exceptions/{exceptionId}/resolve", UriKind.Relative), new { resolution = "Reshipped" });
-        Assert.Equal(HttpStatusCode.NoContent, resolved.StatusCode);
+            new Uri("/api/v1/exceptions/resolve", UriKind.Relative), new { exceptionId = (string?)item?["exceptionId"], resolution = "Reshipped" });
+        Assert.Equal(HttpStatusCode.OK, resolved.StatusCode);
+        var shipment = await http.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/shipments/SHP-FU-1", UriKind.Relative));
+        Assert.Empty(shipment?["openExceptions"]?.AsArray() ?? []);
 
         await Eventually.Holds(
             async () => (string?)(await Get("/api/v1/customers/CUST-FU-1/service-cases"))[0]?["status"] == "Resolved",
@@ -87,11 +93,16 @@ public sealed class FollowUpApiTests(EmbeddedApiFactory factory) : IClassFixture
         Assert.Equal("Open", (string?)letters[0]?["status"]);
         Assert.False(string.IsNullOrWhiteSpace((string?)letters[0]?["reason"]));
 
+        var queued = Assert.Single(await Get("/api/v1/exceptions?queue=dead-letter&owner=Operations"), i => (string?)i?["subject"] == "carrier/CARR-DL/event/DL-1");
+
         await BookAsync("CUST-FU-3", "SHP-FU-3", carrierId: "CARR-DL");
-        using var replay = await http.PostAsync(new Uri("/api/v1/carriers/CARR-DL/dead-letters/DL-1/replay", UriKind.Relative), null);
-        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
-        var replayed = await replay.Content.ReadFromJsonAsync<JsonObject>();
+        using var retry = await http.PostAsJsonAsync(new Uri("/api/v1/exceptions/retry", UriKind.Relative), new { exceptionId = (string?)queued?["exceptionId"] });
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        Assert.NotNull((await retry.Content.ReadFromJsonAsync<JsonObject>())?["resolution"]);
+        var replayed = (await Get("/api/v1/carriers/CARR-DL/dead-letters"))[0];
         Assert.Equal("Replayed", (string?)replayed?["status"]);
+        using var replayAgain = await http.PostAsync(new Uri("/api/v1/carriers/CARR-DL/dead-letters/DL-1/replay", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.OK, replayAgain.StatusCode);
         var shipment = await http.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/shipments/SHP-FU-3", UriKind.Relative));
         Assert.Equal("PickedUp", (string?)shipment?["status"]);
     }
