@@ -39,6 +39,8 @@ internal sealed class ClusterNode
         ["Orleans__Membership__ProbeTimeout"] = "00:00:01",
         ["Orleans__Membership__NumMissedProbesLimit"] = "2",
         ["Orleans__Membership__IAmAliveTablePublishTimeout"] = "00:00:05",
+        // Stream messages a killed silo had taken become visible to the survivors after this, instead of 2 minutes.
+        ["Orleans__Streams__VisibilityTimeout"] = "00:00:10",
     };
 
     public async Task<GridProcess> StartSiloAsync(string name)
