@@ -150,7 +150,17 @@ public sealed partial class ShipmentGrain(IEventJournal journal, TimeProvider cl
 
         var stream = this.GetStreamProvider(GridProviders.Streams)
             .GetStream<IShipmentEvent>(Orleans.Runtime.StreamId.Create(GridProviders.ShipmentEvents, ShipmentId));
-        await stream.OnNextBatchAsync(toPublish);
+        try
+        {
+            await stream.OnNextBatchAsync(toPublish);
+        }
+        catch
+        {
+            // The command fails and its sender retries; that retry (even as a duplicate) republishes the history.
+            historyPublished = false;
+            throw;
+        }
+
         historyPublished = true;
     }
 
