@@ -57,7 +57,7 @@ public sealed class ShipmentDeterminismProperties
         return scenario;
     }
 
-    private static Gen<Delivery> Deliveries() =>
+    internal static Gen<Delivery> Deliveries() =>
         from milestones in Gen.SubListOf(Enum.GetValues<MilestoneType>().Where(type => type != MilestoneType.ProofOfDelivery))
         from gaps in Gen.ListOf(Gen.Choose(0, 12), milestones.Count + 1)
         from detention in Gen.Elements(true, false)
