@@ -22,8 +22,18 @@ namespace ShipmentGrid.Shipments;
 /// </remarks>
 [ImplicitStreamSubscription(GridProviders.CarrierEvents)]
 public sealed partial class ShipmentGrain(IEventJournal journal, TimeProvider clock, ILogger<ShipmentGrain> logger)
-    : Grain, IShipmentGrain, IStreamSubscriptionObserver, IAsyncBatchObserver<CarrierEvent>
+    : Grain, IShipmentGrain, IStreamSubscriptionObserver, IAsyncBatchObserver<CarrierEvent>, IRemindable
 {
+    /// <summary>
+    /// Stands from the billing decision until the shipment knows its invoice: the durable intent to invoice, so
+    /// the one invoice is opened even when the event-stream path to billing is cut (a silo dies mid-delivery).
+    /// </summary>
+    private const string InvoicingReminder = "invoicing";
+
+    // The stream path normally opens the invoice within a second; the reminder only steps in when it has not.
+    private static readonly TimeSpan InvoicingDue = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan InvoicingPeriod = TimeSpan.FromMinutes(1);
+
     private ShipmentState state = ShipmentState.Empty;
     private ImmutableArray<IShipmentEvent> history = [];
     private bool historyPublished;
@@ -84,6 +94,26 @@ public sealed partial class ShipmentGrain(IEventJournal journal, TimeProvider cl
     public Task<CommandResult> RecordInvoice(string invoiceNumber) =>
         CommitAsync(ShipmentDecisions.RecordInvoice(state, invoiceNumber, clock.GetUtcNow()));
 
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != InvoicingReminder)
+        {
+            return;
+        }
+
+        if (state.InvoiceNumber is null && history.OfType<BillingReady>().FirstOrDefault() is { } ready)
+        {
+            // Idempotent on the invoice side: Open answers the existing invoice when billing already opened it.
+            var invoice = await GrainFactory.GetGrain<IInvoiceGrain>(ShipmentId).Open(ready);
+            await RecordInvoice(invoice.InvoiceNumber);
+        }
+
+        if (await this.GetReminder(InvoicingReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
     public Task<ImmutableArray<IShipmentEvent>> GetHistory() => Task.FromResult(history);
 
     public async Task<ShipmentView?> Rebuild()
@@ -123,6 +153,12 @@ public sealed partial class ShipmentGrain(IEventJournal journal, TimeProvider cl
     private async Task CommitEventsAsync(IReadOnlyCollection<ShipmentDecision> decisions)
     {
         var events = decisions.SelectMany(decision => decision.Events).ToImmutableArray();
+        if (events.OfType<BillingReady>().Any())
+        {
+            // Before the decision is durable, so no committed BillingReady is ever without its reminder.
+            await this.RegisterOrUpdateReminder(InvoicingReminder, InvoicingDue, InvoicingPeriod);
+        }
+
         if (events.Length > 0)
         {
             if (!await journal.AppendAsync(StreamId, state.Version, events, CancellationToken.None))

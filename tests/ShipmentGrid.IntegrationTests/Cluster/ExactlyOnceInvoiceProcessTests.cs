@@ -76,13 +76,20 @@ public sealed class ExactlyOnceInvoiceProcessTests(PostgresServer postgres)
         var invoices = new Dictionary<string, (string Number, decimal Total)>(StringComparer.Ordinal);
         for (var i = 0; i < Shipments; i++)
         {
+            var id = ids[i];
             var invoice = await Eventually.Succeeds(
-                async () => await http.GetFromJsonAsync<JsonObject>(new Uri($"api/v1/shipments/{ids[i]}/invoice", UriKind.Relative)) is { } view
-                    && (string?)view["status"] == "Posted"
-                    ? view
-                    : throw new InvalidOperationException($"{ids[i]}'s invoice not posted yet"),
+                async () =>
+                {
+                    using var response = await http.GetAsync(new Uri($"api/v1/shipments/{id}/invoice", UriKind.Relative));
+                    var view = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonObject>() : null;
+                    return (string?)view?["status"] == "Posted"
+                        ? view!
+                        : throw new InvalidOperationException(
+                            $"{id}'s invoice is {(int)response.StatusCode} {view?["status"]}; the shipment: "
+                            + await http.GetStringAsync(new Uri($"api/v1/shipments/{id}", UriKind.Relative)));
+                },
                 Deadline,
-                $"{ids[i]}'s invoice Posted");
+                $"{id}'s invoice Posted");
             var total = (decimal)invoice["total"]!["amount"]!;
             Assert.Equal(Linehaul(i) + Fuel(i), total);
             Assert.Equal(2, invoice["lines"]!.AsArray().Count);
