@@ -35,6 +35,7 @@ internal static class ApiComposition
         v1.MapCarrierEvents();
         v1.MapOperations();
         v1.MapBilling();
+        v1.MapPartners();
         return endpoints;
     }
 }

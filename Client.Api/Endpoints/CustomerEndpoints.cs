@@ -1,5 +1,8 @@
+using System.Collections.Immutable;
 using Microsoft.AspNetCore.Http.HttpResults;
+using ShipmentGrid.Billing;
 using ShipmentGrid.Customers;
+using ShipmentGrid.CustomerService;
 using ShipmentGrid.Shipments;
 
 namespace ShipmentGrid.Api.Endpoints;
@@ -15,6 +18,9 @@ internal static class CustomerEndpoints
         customers.MapGet("/{customerId}", GetAsync)
             .WithName("GetCustomer")
             .WithSummary("Reads a customer's profile, receivables and credit-hold state.");
+        customers.MapGet("/{customerId}/overview", GetOverviewAsync)
+            .WithName("GetCustomerOverview")
+            .WithSummary("One page on the customer: profile, credit, shipments with their billing state, invoices and open service cases.");
         return api;
     }
 
@@ -45,4 +51,50 @@ internal static class CustomerEndpoints
         var profile = await grains.GetGrain<ICustomerGrain>(customerId).GetProfile();
         return profile is null ? Problems.NotFound("customer", customerId) : TypedResults.Ok(profile);
     }
+
+    private static async Task<Results<Ok<CustomerOverview>, ProblemHttpResult>> GetOverviewAsync(string customerId, IGrainFactory grains)
+    {
+        var service = grains.GetGrain<ICustomerServiceGrain>(customerId);
+        var creditTask = grains.GetGrain<ICustomerGrain>(customerId).GetCredit();
+        var shipmentIdsTask = service.Shipments();
+        var casesTask = service.Cases();
+        await Task.WhenAll(creditTask, shipmentIdsTask, casesTask);
+        if (await creditTask is not { } credit)
+        {
+            return Problems.NotFound("customer", customerId);
+        }
+
+        var shipmentIds = await shipmentIdsTask;
+        var viewsTask = Task.WhenAll(shipmentIds.Select(id => grains.GetGrain<IShipmentGrain>(id).GetView()));
+        var invoicesTask = Task.WhenAll(shipmentIds.Select(id => grains.GetGrain<IInvoiceGrain>(id).GetView()));
+        await Task.WhenAll(viewsTask, invoicesTask);
+        var views = await viewsTask;
+        var invoices = await invoicesTask;
+        var profile = credit.Profile;
+        return TypedResults.Ok(new CustomerOverview(
+            profile,
+            new CreditOverview(credit.HeldInvoices, credit.Reserved, profile.OpenReceivables, profile.CreditHold, profile.CreditHoldReason),
+            [.. views.OfType<ShipmentView>().Select(view =>
+                new ShipmentSummary(view.Booking.ShipmentId, view.Status, view.BillingStatus, view.InvoiceNumber))],
+            [.. invoices.OfType<InvoiceView>()],
+            [.. (await casesTask).Where(view => view.Status != ServiceCaseStatus.Resolved)]));
+    }
 }
+
+/// <summary>What customer service and finance look at first when a customer calls.</summary>
+internal sealed record CustomerOverview(
+    CustomerProfile Profile,
+    CreditOverview Credit,
+    ImmutableArray<ShipmentSummary> Shipments,
+    ImmutableArray<InvoiceView> Invoices,
+    ImmutableArray<ServiceCaseView> OpenCases);
+
+/// <summary>The customer's credit position: <see cref="Reason"/> is the credit-hold reason while on hold.</summary>
+internal sealed record CreditOverview(
+    ImmutableArray<HeldInvoice> HeldInvoices,
+    Money Reserved,
+    Money OpenReceivables,
+    bool CreditHold,
+    string? Reason);
+
+internal sealed record ShipmentSummary(string ShipmentId, ShipmentStatus Status, BillingStatus BillingStatus, string? InvoiceNumber);

@@ -25,6 +25,14 @@ public interface ICustomerServiceGrain : IGrainWithStringKey
 
     [Alias("Notifications")]
     Task<ImmutableArray<CrmNotification>> Notifications();
+
+    /// <summary>Adds a booked shipment to the customer's shipments; the same shipment again changes nothing.</summary>
+    [Alias("TrackShipment")]
+    Task TrackShipment(string shipmentId);
+
+    /// <summary>The ids of the customer's booked shipments, in id order.</summary>
+    [Alias("Shipments")]
+    Task<ImmutableArray<string>> Shipments();
 }
 
 [GenerateSerializer, Alias("sg.crm-notification-kind.v1")]

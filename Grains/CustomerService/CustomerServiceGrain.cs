@@ -59,6 +59,19 @@ public sealed class CustomerServiceGrain(
 
     public Task<ImmutableArray<CrmNotification>> Notifications() =>
         Task.FromResult(service.State.Notifications.Values.OrderBy(item => item.OccurredAt).ToImmutableArray());
+
+    public async Task TrackShipment(string shipmentId)
+    {
+        if (service.State.Shipments.Contains(shipmentId))
+        {
+            return;
+        }
+
+        service.State.Shipments = service.State.Shipments.Add(shipmentId);
+        await service.WriteStateAsync();
+    }
+
+    public Task<ImmutableArray<string>> Shipments() => Task.FromResult(service.State.Shipments.ToImmutableArray());
 }
 
 [GenerateSerializer, Alias("sg.customer-service-state.v1")]
@@ -71,4 +84,8 @@ public sealed class CustomerServiceState
     [Id(1)]
     public ImmutableSortedDictionary<string, CrmNotification> Notifications { get; set; } =
         ImmutableSortedDictionary.Create<string, CrmNotification>(StringComparer.Ordinal);
+
+    /// <summary>The customer's booked shipments, so customer service can find them without a query across grains.</summary>
+    [Id(2)]
+    public ImmutableSortedSet<string> Shipments { get; set; } = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
 }

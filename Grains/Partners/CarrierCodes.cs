@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Shipments;
 
@@ -29,4 +30,26 @@ public static class CarrierCodes
         ArgumentNullException.ThrowIfNull(carrier);
         return carrier.ChargeCodes.TryGetValue(chargeCode, out var type) ? type : null;
     }
+
+    /// <summary>
+    /// Whether two profiles say the same thing: same identity, SLA and code for code the same mappings. Records
+    /// compare dictionaries by reference, so a profile sent again would otherwise always look changed.
+    /// </summary>
+    public static bool SameProfile(CarrierProfile left, CarrierProfile right)
+    {
+        ArgumentNullException.ThrowIfNull(left);
+        ArgumentNullException.ThrowIfNull(right);
+        return left.CarrierId == right.CarrierId
+            && left.Scac == right.Scac
+            && left.Name == right.Name
+            && left.Sla == right.Sla
+            && SameMappings(left.MilestoneCodes, right.MilestoneCodes)
+            && SameMappings(left.ExceptionCodes, right.ExceptionCodes)
+            && SameMappings(left.ChargeCodes, right.ChargeCodes);
+    }
+
+    private static bool SameMappings<TMeaning>(ImmutableDictionary<string, TMeaning> left, ImmutableDictionary<string, TMeaning> right)
+        where TMeaning : struct, Enum =>
+        left.Count == right.Count
+        && left.All(pair => right.TryGetValue(pair.Key, out var meaning) && EqualityComparer<TMeaning>.Default.Equals(pair.Value, meaning));
 }

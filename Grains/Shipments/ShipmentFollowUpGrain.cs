@@ -8,7 +8,8 @@ namespace ShipmentGrid.Shipments;
 
 /// <summary>
 /// Follows one shipment's event stream (same key as the shipment) and carries each fact to the parts of
-/// the business it touches: operations and finance queues, customer service cases, CRM notifications.
+/// the business it touches: operations and finance queues, customer service cases and the customer's list of
+/// shipments, CRM notifications.
 /// Holds no state: every target is idempotent by the event id, so redelivered or republished events
 /// change nothing twice.
 /// </summary>
@@ -36,6 +37,7 @@ public sealed class ShipmentFollowUpGrain : Grain, IShipmentFollowUpGrain, IStre
 
     private Task FollowUpAsync(IShipmentEvent shipmentEvent) => shipmentEvent switch
     {
+        ShipmentBooked booked => CustomerService(booked.Booking.CustomerId).TrackShipment(booked.ShipmentId),
         ShipmentDelivered delivered => CustomerService(delivered.CustomerId).Notify(new CrmNotification(
             delivered.EventId, delivered.CustomerId, CrmNotificationKind.DeliveryConfirmed, $"shipment/{delivered.ShipmentId}",
             $"Shipment {delivered.ShipmentId} was delivered.", delivered.OccurredAt)),

@@ -1,8 +1,6 @@
-using System.Collections.Immutable;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using ShipmentGrid.Billing;
-using ShipmentGrid.Partners;
 using ShipmentGrid.Shipments;
 using ShipmentGrid.Tests.Rules;
 using static ShipmentGrid.Tests.Rules.ShipmentScenario;
@@ -45,14 +43,7 @@ public sealed class ContractSerializationTests : IDisposable
     [Fact]
     public void Carrier_profiles_and_command_results_round_trip()
     {
-        var carrier = new CarrierProfile(
-            "CARR-ACME",
-            "ACME",
-            "Acme Freight",
-            ImmutableDictionary<string, MilestoneType>.Empty.Add("AF", MilestoneType.PickedUp).Add("D1", MilestoneType.Delivered),
-            ImmutableDictionary<string, ExceptionKind>.Empty.Add("A9", ExceptionKind.Damaged),
-            ImmutableDictionary<string, ChargeType>.Empty.Add("400", ChargeType.Linehaul).Add("FUE", ChargeType.FuelSurcharge),
-            new CarrierSla(TimeSpan.FromHours(2), 95m));
+        var carrier = SampleCarriers.Acme;
         var result = ShipmentDecisions.RecordCharge(Booked(), Charge("c1", ChargeType.Linehaul, -1m), Start).ToResult();
 
         var carrierCopy = RoundTrip(carrier);

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Partners;
 using ShipmentGrid.Shipments;
@@ -7,14 +6,7 @@ namespace ShipmentGrid.Tests.Rules;
 
 public sealed class CarrierCodesTests
 {
-    private static readonly CarrierProfile Acme = new(
-        "CARR-ACME",
-        "ACME",
-        "Acme Freight",
-        ImmutableDictionary<string, MilestoneType>.Empty.Add("AF", MilestoneType.PickedUp).Add("D1", MilestoneType.Delivered),
-        ImmutableDictionary<string, ExceptionKind>.Empty.Add("SD", ExceptionKind.Delayed).Add("A9", ExceptionKind.Damaged),
-        ImmutableDictionary<string, ChargeType>.Empty.Add("400", ChargeType.Linehaul).Add("FUE", ChargeType.FuelSurcharge),
-        new CarrierSla(TimeSpan.FromHours(2), 95m));
+    private static CarrierProfile Acme => SampleCarriers.Acme;
 
     [Fact]
     public void Status_codes_map_to_a_milestone_or_a_delivery_exception_per_carrier()

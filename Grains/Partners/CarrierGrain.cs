@@ -1,0 +1,52 @@
+using ShipmentGrid.Shipments;
+using ShipmentGrid.Validation;
+
+namespace ShipmentGrid.Partners;
+
+public sealed class CarrierGrain(
+    [PersistentState("carrier", GridProviders.Storage)] IPersistentState<CarrierState> carrier,
+    TimeProvider clock) : Grain, ICarrierGrain
+{
+    public async Task<CommandResult> Register(CarrierProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var errors = CarrierValidation.Validate(profile);
+        if (errors.IsEmpty && profile.CarrierId != this.GetPrimaryKeyString())
+        {
+            errors = errors.Add("carrierId", [$"Must be {this.GetPrimaryKeyString()}, the carrier this profile is registered under."]);
+        }
+
+        if (!errors.IsEmpty)
+        {
+            return new CommandResult(CommandOutcome.Rejected, RejectionCode.ValidationFailed, "Validation failed.", errors);
+        }
+
+        var now = clock.GetUtcNow();
+        if (carrier.State.Current is { } current)
+        {
+            if (CarrierCodes.SameProfile(current.Profile, profile))
+            {
+                return new CommandResult(
+                    CommandOutcome.Duplicate, RejectionCode.None, $"Carrier {profile.CarrierId} is already registered with this profile.", FieldErrors.None);
+            }
+
+            carrier.State.Current = current with { Profile = profile, Version = current.Version + 1, UpdatedAt = now };
+        }
+        else
+        {
+            carrier.State.Current = new RegisteredCarrier(profile, Version: 1, RegisteredAt: now, UpdatedAt: now);
+        }
+
+        await carrier.WriteStateAsync();
+        return new CommandResult(CommandOutcome.Applied, RejectionCode.None, null, FieldErrors.None);
+    }
+
+    public Task<RegisteredCarrier?> GetProfile() => Task.FromResult(carrier.State.Current);
+}
+
+[GenerateSerializer, Alias("sg.carrier-state.v1")]
+public sealed class CarrierState
+{
+    [Id(0)]
+    public RegisteredCarrier? Current { get; set; }
+}
