@@ -11,16 +11,12 @@ namespace ShipmentGrid.Tests.Billing;
 /// registered for real and run on the fake clock; tests also deliver ticks themselves so a step happens when
 /// the test says. An extra tick changes nothing: a retry is due by the stored backoff, not by counting ticks.
 /// </summary>
-public sealed class BillingCluster : IAsyncLifetime
+public sealed class BillingCluster : InProcessCluster<BillingCluster.SiloConfigurator>
 {
     // The silo builds its services from a configurator type, so the test doubles it hands over are static.
     internal static FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 3, 2, 8, 0, 0, TimeSpan.Zero));
 
     internal static ScriptedErpGateway Erp { get; } = new(new InMemoryLedgerGateway(Clock));
-
-    public TestCluster Cluster { get; private set; } = null!;
-
-    public IGrainFactory Grains => Cluster.GrainFactory;
 
     /// <summary>The names of the reminders the grain has registered, read from the silo's reminder table.</summary>
     public async Task<string[]> RemindersOf(IAddressable grain)
@@ -31,21 +27,7 @@ public sealed class BillingCluster : IAsyncLifetime
         return [.. rows.Reminders.Select(reminder => reminder.ReminderName)];
     }
 
-    public async Task InitializeAsync()
-    {
-        var builder = new TestClusterBuilder(1);
-        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Cluster.StopAllSilosAsync();
-        await Cluster.DisposeAsync();
-    }
-
-    private sealed class SiloConfigurator : ISiloConfigurator
+    public sealed class SiloConfigurator : ISiloConfigurator
     {
         public void Configure(ISiloBuilder siloBuilder) =>
             siloBuilder.AddMemoryGrainStorage(GridProviders.Storage)

@@ -13,31 +13,13 @@ namespace ShipmentGrid.Tests.Billing;
 /// grain, the customer and the ERP. The ERP is the in-memory ledger behind a recorder of every posting call.
 /// Tests share it and stay apart by using their own customer and shipment ids.
 /// </summary>
-public sealed class ShipmentBillingCluster : IAsyncLifetime
+public sealed class ShipmentBillingCluster : InProcessCluster<ShipmentBillingCluster.SiloConfigurator>
 {
     // The silo builds its services from a configurator type, so the doubles it hands over are static.
     internal static PostingRecorder Erp { get; } = new(new InMemoryLedgerGateway(TimeProvider.System));
 
-    public TestCluster Cluster { get; private set; } = null!;
-
-    public IGrainFactory Grains => Cluster.GrainFactory;
-
-    public async Task InitializeAsync()
-    {
-        var builder = new TestClusterBuilder(1);
-        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Cluster.StopAllSilosAsync();
-        await Cluster.DisposeAsync();
-    }
-
     /// <summary>Mirrors the embedded branch of GridHosting.UseShipmentGridSilo (the test project may not reference Hosting).</summary>
-    private sealed class SiloConfigurator : ISiloConfigurator
+    public sealed class SiloConfigurator : ISiloConfigurator
     {
         public void Configure(ISiloBuilder siloBuilder) =>
             siloBuilder.AddMemoryGrainStorage(GridProviders.Storage)
