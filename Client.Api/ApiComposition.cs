@@ -36,6 +36,7 @@ internal static class ApiComposition
         v1.MapOperations();
         v1.MapBilling();
         v1.MapPartners();
+        v1.MapKpis();
         return endpoints;
     }
 }

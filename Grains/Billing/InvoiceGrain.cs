@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using ShipmentGrid.Customers;
+using ShipmentGrid.Kpis;
 using ShipmentGrid.Operations;
 using ShipmentGrid.Shipments;
 
@@ -116,8 +117,8 @@ public sealed partial class InvoiceGrain(
 
     /// <summary>
     /// Tells finance, operations and customer service where the invoice stands: a hold opens a credit-hold item,
-    /// a service case and a CRM notification; posting resolves them and notifies; repeated ERP failures open an
-    /// erp-failure item. Every target is idempotent by the invoice number, so announcing again changes nothing.
+    /// a service case and a CRM notification; posting resolves them, notifies and gives the customer's KPIs the
+    /// posting time; repeated ERP failures open an erp-failure item. Every target is idempotent by the invoice number, so announcing again changes nothing.
     /// </summary>
     private async Task AnnounceAsync(InvoiceView invoice)
     {
@@ -143,6 +144,7 @@ public sealed partial class InvoiceGrain(
                 await service.Notify(new CustomerService.CrmNotification(
                     $"{invoice.InvoiceNumber}/posted", invoice.CustomerId, CustomerService.CrmNotificationKind.InvoicePosted, subject, posted,
                     invoice.PostedAt ?? now));
+                await GrainFactory.GetGrain<ICustomerKpiGrain>(invoice.CustomerId).RecordInvoicePosted(invoice.ShipmentId, invoice.PostedAt ?? now);
                 break;
         }
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ShipmentGrid.Kpis;
 using ShipmentGrid.Operations;
 using ShipmentGrid.Shipments;
 
@@ -17,6 +18,9 @@ public sealed class DeadLetterGrain(
             : letters.State.Letters.Add(carrierEvent.EventId, new DeadLetter(carrierEvent, reason, now, DeadLetterStatus.Open, 0, null));
         await letters.WriteStateAsync();
         await DeadLetterQueue.Open(ExceptionRouting.Open(ExceptionQueue.DeadLetter, SubjectOf(carrierEvent), reason, now));
+
+        // Told on every add, not only the first: the scorecard counts an event id once, and a retried add still reaches it.
+        await GrainFactory.GetGrain<IPartnerKpiGrain>(this.GetPrimaryKeyString()).RecordDeadLetter(carrierEvent.EventId);
     }
 
     /// <summary>How a dead letter is named in the operations queue; the exceptions API routes a retry back by it.</summary>

@@ -2,6 +2,7 @@ using Orleans.Streams;
 using Orleans.Streams.Core;
 using ShipmentGrid.Billing;
 using ShipmentGrid.CustomerService;
+using ShipmentGrid.Kpis;
 using ShipmentGrid.Operations;
 
 namespace ShipmentGrid.Shipments;
@@ -9,7 +10,7 @@ namespace ShipmentGrid.Shipments;
 /// <summary>
 /// Follows one shipment's event stream (same key as the shipment) and carries each fact to the parts of
 /// the business it touches: operations and finance queues, customer service cases and the customer's list of
-/// shipments, CRM notifications.
+/// shipments, CRM notifications, the carrier's and the customer's KPIs.
 /// Holds no state: every target is idempotent by the event id, so redelivered or republished events
 /// change nothing twice.
 /// </summary>
@@ -37,7 +38,9 @@ public sealed class ShipmentFollowUpGrain : Grain, IShipmentFollowUpGrain, IStre
 
     private Task FollowUpAsync(IShipmentEvent shipmentEvent) => shipmentEvent switch
     {
-        ShipmentBooked booked => CustomerService(booked.Booking.CustomerId).TrackShipment(booked.ShipmentId),
+        ShipmentBooked booked => BookedAsync(booked),
+        MilestoneRecorded recorded => MilestoneAsync(recorded),
+        ProofOfDeliveryReceived proof => CustomerKpis(proof.CustomerId).RecordProofOfDelivery(proof.ShipmentId, proof.OccurredAt),
         ShipmentDelivered delivered => CustomerService(delivered.CustomerId).Notify(new CrmNotification(
             delivered.EventId, delivered.CustomerId, CrmNotificationKind.DeliveryConfirmed, $"shipment/{delivered.ShipmentId}",
             $"Shipment {delivered.ShipmentId} was delivered.", delivered.OccurredAt)),
@@ -47,6 +50,28 @@ public sealed class ShipmentFollowUpGrain : Grain, IShipmentFollowUpGrain, IStre
         BillingReady ready => InvoiceAsync(ready),
         _ => Task.CompletedTask,
     };
+
+    private async Task BookedAsync(ShipmentBooked booked)
+    {
+        await CustomerService(booked.Booking.CustomerId).TrackShipment(booked.ShipmentId);
+        await PartnerKpis(booked.Booking.CarrierId).RecordBooking(booked.ShipmentId, booked.Booking.PlannedDelivery);
+    }
+
+    /// <summary>Deliveries score the carrier; a pickup starts the customer's shipment-to-cash clock.</summary>
+    private async Task MilestoneAsync(MilestoneRecorded recorded)
+    {
+        var carrierEvent = recorded.CarrierEvent;
+        if (carrierEvent.Milestone >= MilestoneType.Delivered)
+        {
+            await PartnerKpis(carrierEvent.CarrierId).RecordDelivery(recorded.ShipmentId, carrierEvent.OccurredAt);
+        }
+        else if (carrierEvent.Milestone == MilestoneType.PickedUp
+            && await GrainFactory.GetGrain<IShipmentGrain>(recorded.ShipmentId).GetView() is { } shipment)
+        {
+            // A milestone does not name the customer; the shipment does (it only publishes, never waits on this grain).
+            await CustomerKpis(shipment.Booking.CustomerId).RecordPickup(recorded.ShipmentId, carrierEvent.OccurredAt);
+        }
+    }
 
     /// <summary>DOMAIN step 4: the one invoice of the shipment; the billing gap it waited on, if any, is closed.</summary>
     private async Task InvoiceAsync(BillingReady ready)
@@ -65,6 +90,7 @@ public sealed class ShipmentFollowUpGrain : Grain, IShipmentFollowUpGrain, IStre
             + (carrierEvent.Notes is null ? string.Empty : $" {carrierEvent.Notes}");
         await Queue(ExceptionQueue.DeliveryException).Open(
             ExceptionRouting.Open(ExceptionQueue.DeliveryException, Subject(opened.ShipmentId, opened.ExceptionId), text, opened.OccurredAt));
+        await PartnerKpis(carrierEvent.CarrierId).RecordException(opened.ShipmentId, opened.ExceptionId);
         var service = CustomerService(opened.CustomerId);
         await service.OpenCase(
             CaseId(opened.ShipmentId, opened.ExceptionId),
@@ -94,4 +120,8 @@ public sealed class ShipmentFollowUpGrain : Grain, IShipmentFollowUpGrain, IStre
     private IExceptionQueueGrain Queue(ExceptionQueue queue) => GrainFactory.GetGrain<IExceptionQueueGrain>(ExceptionRouting.QueueName(queue));
 
     private ICustomerServiceGrain CustomerService(string customerId) => GrainFactory.GetGrain<ICustomerServiceGrain>(customerId);
+
+    private IPartnerKpiGrain PartnerKpis(string carrierId) => GrainFactory.GetGrain<IPartnerKpiGrain>(carrierId);
+
+    private ICustomerKpiGrain CustomerKpis(string customerId) => GrainFactory.GetGrain<ICustomerKpiGrain>(customerId);
 }

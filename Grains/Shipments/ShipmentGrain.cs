@@ -5,6 +5,7 @@ using Orleans.Streams.Core;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Customers;
 using ShipmentGrid.Journal;
+using ShipmentGrid.Kpis;
 using ShipmentGrid.Partners;
 
 namespace ShipmentGrid.Shipments;
@@ -81,7 +82,11 @@ public sealed partial class ShipmentGrain(IEventJournal journal, TimeProvider cl
         var deadLetters = carrierEvents.Zip(decisions)
             .Where(pair => pair.Second.Outcome == CommandOutcome.Rejected && !string.IsNullOrWhiteSpace(pair.First.CarrierId))
             .Select(pair => GrainFactory.GetGrain<IDeadLetterGrain>(pair.First.CarrierId).Add(pair.First, pair.Second.Reason ?? pair.Second.Rejection.ToString()));
-        await Task.WhenAll(deadLetters);
+        var duplicates = carrierEvents.Zip(decisions)
+            .Where(pair => pair.Second.Outcome == CommandOutcome.Duplicate && !string.IsNullOrWhiteSpace(pair.First.CarrierId))
+            .GroupBy(pair => pair.First.CarrierId, pair => PartnerScorecard.DuplicateFactId(pair.First), StringComparer.Ordinal)
+            .Select(carrier => GrainFactory.GetGrain<IPartnerKpiGrain>(carrier.Key).RecordDuplicates([.. carrier]));
+        await Task.WhenAll(deadLetters.Concat(duplicates));
         return [.. decisions.Select(decision => decision.ToResult())];
     }
 
