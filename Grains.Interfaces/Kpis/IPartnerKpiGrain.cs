@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Orleans.Concurrency;
 
 namespace ShipmentGrid.Kpis;
 
@@ -21,7 +22,8 @@ public interface IPartnerKpiGrain : IGrainWithStringKey
     Task RecordException(string shipmentId, string exceptionId);
 
     /// <summary>Carrier events the shipments answered as duplicates, one fact id per delivery of a duplicate.</summary>
-    [Alias("RecordDuplicates")]
+    /// <remarks>One-way: a KPI counter must never slow down or fail the ingestion of carrier events.</remarks>
+    [Alias("RecordDuplicates"), OneWay]
     Task RecordDuplicates(ImmutableArray<string> factIds);
 
     [Alias("RecordDeadLetter")]
