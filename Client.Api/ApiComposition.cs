@@ -1,10 +1,14 @@
 using ShipmentGrid.Api.Endpoints;
+using ShipmentGrid.Journal;
 
 namespace ShipmentGrid.Api;
 
 /// <summary>The HTTP surface: problem+json for every error, OpenAPI, versioned routes under /api/v1.</summary>
 internal static class ApiComposition
 {
+    /// <summary>What a 503 asks the caller to wait: long enough for the journal to drain a full queue.</summary>
+    private const string RetryAfterSeconds = "1";
+
     public static IServiceCollection AddShipmentGridApi(this IServiceCollection services)
     {
         services.AddProblemDetails();
@@ -17,10 +21,29 @@ internal static class ApiComposition
 
     public static WebApplication UseShipmentGridApi(this WebApplication app)
     {
-        // Unreadable request bodies are the caller's fault: 400 problem details, not 500, in every environment.
+        // Unreadable request bodies are the caller's fault: 400 problem details, not 500, in every environment. A saturated
+        // journal is back pressure: 503 with Retry-After, so clients slow down instead of timing out.
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            StatusCodeSelector = exception => exception switch
+            {
+                BadHttpRequestException bad => bad.StatusCode,
+                JournalSaturatedException => StatusCodes.Status503ServiceUnavailable,
+                _ => StatusCodes.Status500InternalServerError,
+            },
+        });
+        app.Use(async (context, next) =>
+        {
+            context.Response.OnStarting(() =>
+            {
+                if (context.Response.StatusCode == StatusCodes.Status503ServiceUnavailable)
+                {
+                    context.Response.Headers.RetryAfter = RetryAfterSeconds;
+                }
+
+                return Task.CompletedTask;
+            });
+            await next(context);
         });
         app.UseStatusCodePages();
         return app;
@@ -37,6 +60,7 @@ internal static class ApiComposition
         v1.MapBilling();
         v1.MapPartners();
         v1.MapKpis();
+        v1.MapJournal();
         return endpoints;
     }
 }

@@ -26,14 +26,14 @@ internal static class CarrierEventEndpoints
         api.MapPost("/carrier-events/stream", EnqueueAsync)
             .WithTags("Carrier events")
             .WithName("StreamCarrierEvents")
-            .WithSummary("Queues one carrier event or a batch on the shipments' carrier-event streams; 202 once durably queued. "
-                + "Outcomes follow asynchronously: rejected events land in the carrier's dead letters.")
+            .WithSummary("Queues one carrier event or a batch in the journal; 202 once durably committed. "
+                + "Each event is applied exactly once shortly after; rejected events land in the carrier's dead letters.")
             .Accepts<CarrierEventRequest[]>("application/json");
         return api;
     }
 
     private static async Task<Results<Accepted<CarrierEventResults>, ValidationProblem>> EnqueueAsync(
-        JsonElement body, IClusterClient cluster, TimeProvider clock, IOptions<JsonOptions> json)
+        JsonElement body, IGrainFactory grains, TimeProvider clock, IOptions<JsonOptions> json)
     {
         var parsed = Parse(body, json.Value.SerializerOptions, clock.GetUtcNow(), EventSource.Stream);
         if (parsed.Problem is not null)
@@ -41,10 +41,7 @@ internal static class CarrierEventEndpoints
             return parsed.Problem;
         }
 
-        var streams = cluster.GetStreamProvider(GridProviders.Streams);
-        await Task.WhenAll(parsed.ByShipment.Select(pair =>
-            streams.GetStream<CarrierEvent>(StreamId.Create(GridProviders.CarrierEvents, pair.Key))
-                .OnNextBatchAsync(pair.Value.Select(item => item.Event))));
+        await grains.GetGrain<ICarrierEventIntakeGrain>(0).Enqueue([.. parsed.ByShipment.Values.SelectMany(group => group).Select(item => item.Event)]);
         foreach (var item in parsed.ByShipment.Values.SelectMany(group => group))
         {
             parsed.Results[item.Index] = new CarrierEventResult(item.Event.EventId, item.Event.ShipmentId, CarrierEventOutcome.Queued, null, null);

@@ -25,7 +25,7 @@ internal static class ShipmentEndpoints
         api.MapPost("/admin/shipments/{shipmentId}/rebuild", RebuildAsync)
             .WithTags("Admin")
             .WithName("RebuildShipment")
-            .WithSummary("Rebuilds a shipment from its recorded events and republishes them to idempotent subscribers.");
+            .WithSummary("Rebuilds a shipment from its recorded events and re-drives its idempotent follow-up with them.");
         return api;
     }
 
@@ -39,8 +39,16 @@ internal static class ShipmentEndpoints
 
     private static async Task<Results<Ok<ShipmentView>, ProblemHttpResult>> RebuildAsync(string shipmentId, IGrainFactory grains)
     {
-        var view = await grains.GetGrain<IShipmentGrain>(shipmentId).Rebuild();
-        return view is null ? Problems.NotFound("shipment", shipmentId) : TypedResults.Ok(view);
+        var shipment = grains.GetGrain<IShipmentGrain>(shipmentId);
+        var view = await shipment.Rebuild();
+        if (view is null)
+        {
+            return Problems.NotFound("shipment", shipmentId);
+        }
+
+        // Followers are idempotent by event id: re-driving the whole history repairs only what is missing.
+        await grains.GetGrain<IShipmentFollowUpGrain>(shipmentId).Follow(await shipment.GetHistory());
+        return TypedResults.Ok(view);
     }
 
     private static async Task<Results<Created<ShipmentView>, Ok<ShipmentView>, ProblemHttpResult, ValidationProblem>> RecordChargeAsync(

@@ -34,8 +34,8 @@ public interface IShipmentGrain : IGrainWithStringKey
     Task<ImmutableArray<IShipmentEvent>> GetHistory();
 
     /// <summary>
-    /// Admin replay: rebuilds the state from the journal and republishes the history (subscribers are
-    /// idempotent), e.g. after a rule fix. Null when the shipment was never booked.
+    /// Admin replay: rebuilds the state from the journal, e.g. after a rule fix (the API then re-drives the
+    /// idempotent follow-up with the history). Null when the shipment was never booked.
     /// </summary>
     [Alias("Rebuild")]
     Task<ShipmentView?> Rebuild();

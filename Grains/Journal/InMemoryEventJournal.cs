@@ -1,39 +1,152 @@
-using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
 
 namespace ShipmentGrid.Journal;
 
-/// <summary>The embedded default: a journal that lives as long as the process. Never proof of durability.</summary>
-public sealed class InMemoryEventJournal : IEventJournal
+/// <summary>
+/// The embedded default: a journal, its partitions and their checkpoints that live as long as the process.
+/// Appends commit one at a time under a lock, so commit order and position order are the same. Never proof of
+/// durability.
+/// </summary>
+public sealed class InMemoryEventJournal : IEventJournal, IJournalFeed
 {
-    private readonly ConcurrentDictionary<string, List<object>> streams = new(StringComparer.Ordinal);
+    private readonly Lock gate = new();
+    private readonly Dictionary<string, List<object>> streams = new(StringComparer.Ordinal);
+    private readonly List<JournalRecord>[] partitions;
+    private readonly JournalCursor[] checkpoints;
+    private readonly DateTimeOffset?[] checkpointTimes;
+    private readonly long[] deadLetters;
+    private readonly TimeProvider clock;
+    private long lastPosition;
+
+    public InMemoryEventJournal(IOptions<JournalOptions> options, TimeProvider clock)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Value.Validate();
+        this.clock = clock;
+        Partitions = options.Value.Partitions;
+        partitions = [.. Enumerable.Range(0, Partitions).Select(_ => new List<JournalRecord>())];
+        checkpoints = new JournalCursor[Partitions];
+        checkpointTimes = new DateTimeOffset?[Partitions];
+        deadLetters = new long[Partitions];
+    }
+
+    public int Partitions { get; }
 
     public Task<IReadOnlyList<TEvent>> ReadAsync<TEvent>(string streamId, CancellationToken cancellationToken)
         where TEvent : class
     {
-        if (!streams.TryGetValue(streamId, out var stream))
+        lock (gate)
         {
-            return Task.FromResult<IReadOnlyList<TEvent>>([]);
-        }
-
-        lock (stream)
-        {
-            return Task.FromResult<IReadOnlyList<TEvent>>(stream.Cast<TEvent>().ToArray());
+            return Task.FromResult<IReadOnlyList<TEvent>>(streams.TryGetValue(streamId, out var stream) ? [.. stream.Cast<TEvent>()] : []);
         }
     }
 
     public Task<bool> AppendAsync<TEvent>(string streamId, int expectedVersion, IReadOnlyList<TEvent> events, CancellationToken cancellationToken)
         where TEvent : class
     {
-        var stream = streams.GetOrAdd(streamId, _ => []);
-        lock (stream)
+        ArgumentNullException.ThrowIfNull(events);
+        var partition = JournalPartitioning.PartitionOf(streamId, Partitions);
+        var traceParent = Activity.Current?.Id;
+        lock (gate)
         {
+            if (!streams.TryGetValue(streamId, out var stream))
+            {
+                streams[streamId] = stream = [];
+            }
+
             if (stream.Count != expectedVersion)
             {
                 return Task.FromResult(false);
             }
 
-            stream.AddRange(events);
+            var now = clock.GetUtcNow();
+            foreach (var journalEvent in events)
+            {
+                stream.Add(journalEvent);
+                lastPosition++;
+                partitions[partition].Add(new JournalRecord(
+                    new JournalCursor((ulong)lastPosition, lastPosition), partition, streamId, stream.Count, journalEvent, traceParent, now));
+            }
+
             return Task.FromResult(true);
         }
+    }
+
+    public Task<IReadOnlyList<JournalRecord>> ReadAsync(int partition, JournalCursor after, int max, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            var records = partitions[partition];
+            return Task.FromResult<IReadOnlyList<JournalRecord>>([.. records.Skip(FirstAfter(records, after)).Take(max)]);
+        }
+    }
+
+    public Task<JournalCursor> ReadCheckpointAsync(int partition, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            return Task.FromResult(checkpoints[partition]);
+        }
+    }
+
+    public Task<bool> TryAdvanceAsync(int partition, JournalCursor current, JournalCursor advanced, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            if (checkpoints[partition] != current)
+            {
+                return Task.FromResult(false);
+            }
+
+            checkpoints[partition] = advanced;
+            checkpointTimes[partition] = clock.GetUtcNow();
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task DeadLetterAsync(JournalRecord record, string reason, int attempts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        lock (gate)
+        {
+            deadLetters[record.Partition]++;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<JournalBacklog> ReadBacklogAsync(int partition, JournalCursor checkpoint, int countCap, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            var records = partitions[partition];
+            var first = FirstAfter(records, checkpoint);
+            return Task.FromResult(new JournalBacklog(
+                Math.Min(records.Count - first, countCap),
+                first < records.Count ? records[first].RecordedAt : null,
+                deadLetters[partition],
+                checkpointTimes[partition]));
+        }
+    }
+
+    /// <summary>Index of the first record after <paramref name="cursor"/>: records are in cursor order, so a binary search finds it.</summary>
+    private static int FirstAfter(List<JournalRecord> records, JournalCursor cursor)
+    {
+        int low = 0, high = records.Count;
+        while (low < high)
+        {
+            var middle = (low + high) / 2;
+            if (records[middle].Cursor <= cursor)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return low;
     }
 }

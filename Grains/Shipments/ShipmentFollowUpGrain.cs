@@ -1,5 +1,4 @@
-using Orleans.Streams;
-using Orleans.Streams.Core;
+using System.Collections.Immutable;
 using ShipmentGrid.Billing;
 using ShipmentGrid.CustomerService;
 using ShipmentGrid.Kpis;
@@ -8,33 +7,21 @@ using ShipmentGrid.Operations;
 namespace ShipmentGrid.Shipments;
 
 /// <summary>
-/// Follows one shipment's event stream (same key as the shipment) and carries each fact to the parts of
-/// the business it touches: operations and finance queues, customer service cases and the customer's list of
-/// shipments, CRM notifications, the carrier's and the customer's KPIs.
-/// Holds no state: every target is idempotent by the event id, so redelivered or republished events
-/// change nothing twice.
+/// Follows one shipment (same key as the shipment) and carries each committed fact to the parts of the
+/// business it touches: operations and finance queues, customer service cases and the customer's list of
+/// shipments, CRM notifications, the carrier's and the customer's KPIs. The shipment's journal partition reader
+/// calls it, at least once per event and in commit order.
+/// Holds no state: every target is idempotent by the event id, so a repeated event changes nothing twice.
 /// </summary>
-[ImplicitStreamSubscription(GridProviders.ShipmentEvents)]
-public sealed class ShipmentFollowUpGrain : Grain, IShipmentFollowUpGrain, IStreamSubscriptionObserver, IAsyncBatchObserver<IShipmentEvent>
+public sealed class ShipmentFollowUpGrain : Grain, IShipmentFollowUpGrain
 {
-    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
+    public async Task Follow(ImmutableArray<IShipmentEvent> events)
     {
-        ArgumentNullException.ThrowIfNull(handleFactory);
-        await handleFactory.Create<IShipmentEvent>().ResumeAsync(this);
-    }
-
-    public async Task OnNextAsync(IList<SequentialItem<IShipmentEvent>> items)
-    {
-        ArgumentNullException.ThrowIfNull(items);
-        foreach (var item in items)
+        foreach (var shipmentEvent in events)
         {
-            await FollowUpAsync(item.Item);
+            await FollowUpAsync(shipmentEvent);
         }
     }
-
-    public Task OnCompletedAsync() => Task.CompletedTask;
-
-    public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
 
     private Task FollowUpAsync(IShipmentEvent shipmentEvent) => shipmentEvent switch
     {

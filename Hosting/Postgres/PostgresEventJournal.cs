@@ -1,6 +1,9 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using Orleans.Serialization;
@@ -10,30 +13,50 @@ namespace ShipmentGrid.Hosting.Postgres;
 
 /// <summary>
 /// The journal on PostgreSQL with group commit: appends from every grain on the silo queue up while the
-/// previous transaction commits, and the next transaction writes all of them with one statement. One
-/// commit (one WAL flush) then acknowledges many events, so throughput follows the database's commit rate
-/// rather than one round trip per event. Payloads use the Orleans serializer, which is version tolerant
-/// through the contracts' [Id] and [Alias] attributes.
+/// previous transaction commits, and the next transaction writes all of them with one statement. One commit
+/// (one WAL flush) then acknowledges many events, so throughput follows the database's commit rate rather than
+/// one round trip per event. The queue is bounded: when the database falls behind, appends are refused with
+/// <see cref="JournalSaturatedException"/> instead of piling up in memory. Payloads use the Orleans serializer,
+/// written with their runtime type (so a reader can take them as they are) and version tolerant through the
+/// contracts' [Id] and [Alias] attributes. Each row carries its partition and the trace context of the request
+/// that wrote it; readers follow partitions through <see cref="IJournalFeed"/>.
 /// </summary>
-public sealed partial class PostgresEventJournal(NpgsqlDataSource dataSource, Serializer serializer, ILogger<PostgresEventJournal> logger)
-    : BackgroundService, IEventJournal
+public sealed partial class PostgresEventJournal : BackgroundService, IEventJournal, IJournalFeed
 {
     private const int MaxAppendsPerCommit = 512;
-    private readonly Channel<PendingAppend> pending = Channel.CreateUnbounded<PendingAppend>(
-        new UnboundedChannelOptions { SingleReader = true });
+
+    private readonly NpgsqlDataSource dataSource;
+    private readonly Serializer serializer;
+    private readonly ILogger<PostgresEventJournal> logger;
+    private readonly Channel<PendingAppend> pending;
+
+    public PostgresEventJournal(NpgsqlDataSource dataSource, Serializer serializer, IOptions<JournalOptions> options, ILogger<PostgresEventJournal> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Value.Validate();
+        this.dataSource = dataSource;
+        this.serializer = serializer;
+        this.logger = logger;
+        Partitions = options.Value.Partitions;
+        pending = Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(options.Value.WriterQueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    public int Partitions { get; }
 
     public async Task<IReadOnlyList<TEvent>> ReadAsync<TEvent>(string streamId, CancellationToken cancellationToken)
         where TEvent : class
     {
-        await using var command = dataSource.CreateCommand(
-            "SELECT payload FROM event_journal WHERE stream_id = $1 ORDER BY version");
+        await using var command = dataSource.CreateCommand(JournalSql.ReadStream);
         command.Parameters.Add(new NpgsqlParameter { Value = streamId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var events = new List<TEvent>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            events.Add(serializer.Deserialize<TEvent>(reader.GetFieldValue<byte[]>(0))
-                ?? throw new InvalidDataException($"Journal stream {streamId} holds an empty event."));
+            events.Add(Deserialize<TEvent>(reader.GetFieldValue<byte[]>(0), streamId));
         }
 
         return events;
@@ -42,26 +65,120 @@ public sealed partial class PostgresEventJournal(NpgsqlDataSource dataSource, Se
     public async Task<bool> AppendAsync<TEvent>(string streamId, int expectedVersion, IReadOnlyList<TEvent> events, CancellationToken cancellationToken)
         where TEvent : class
     {
+        ArgumentNullException.ThrowIfNull(events);
         if (events.Count == 0)
         {
             return true;
         }
 
+        var partition = JournalPartitioning.PartitionOf(streamId, Partitions);
+        var traceParent = Activity.Current?.Id;
         var rows = new JournalRow[events.Count];
         for (var i = 0; i < events.Count; i++)
         {
-            rows[i] = new JournalRow(streamId, expectedVersion + i + 1, events[i].GetType().Name, serializer.SerializeToArray(events[i]));
+            rows[i] = new JournalRow(streamId, expectedVersion + i + 1, partition, events[i].GetType().Name, serializer.SerializeToArray<object>(events[i]), traceParent);
         }
 
-        var append = new PendingAppend(rows);
-        await pending.Writer.WriteAsync(append, cancellationToken);
+        var append = new PendingAppend(streamId, expectedVersion, rows);
+        if (!pending.Writer.TryWrite(append))
+        {
+            throw new JournalSaturatedException();
+        }
+
         return await append.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await using (var command = dataSource.CreateCommand(JournalSql.ClaimPartitioning))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = Partitions });
+            var stored = (int)(await command.ExecuteScalarAsync(cancellationToken) ?? Partitions);
+            if (stored != Partitions)
+            {
+                throw new InvalidOperationException(
+                    $"The journal in this database has {stored} partitions, but this process is configured with {JournalOptions.Section}:Partitions={Partitions}. " +
+                    "Stored rows keep their partition, so the count cannot change: configure every process with the stored value.");
+            }
+        }
+
+        await base.StartAsync(cancellationToken);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         pending.Writer.TryComplete();
         await base.StopAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<JournalRecord>> ReadAsync(int partition, JournalCursor after, int max, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(JournalSql.ReadPartition);
+        AddCursor(command, partition, after);
+        command.Parameters.Add(new NpgsqlParameter { Value = max });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var records = new List<JournalRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var streamId = reader.GetString(2);
+            records.Add(new JournalRecord(
+                new JournalCursor(ulong.Parse(reader.GetString(0), CultureInfo.InvariantCulture), reader.GetInt64(1)),
+                partition,
+                streamId,
+                reader.GetInt32(3),
+                Deserialize<object>(reader.GetFieldValue<byte[]>(4), streamId),
+                reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.GetFieldValue<DateTimeOffset>(6)));
+        }
+
+        return records;
+    }
+
+    public async Task<JournalCursor> ReadCheckpointAsync(int partition, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(JournalSql.ReadCheckpoint);
+        command.Parameters.Add(new NpgsqlParameter { Value = partition });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new JournalCursor(ulong.Parse(reader.GetString(0), CultureInfo.InvariantCulture), reader.GetInt64(1))
+            : JournalCursor.Start;
+    }
+
+    public async Task<bool> TryAdvanceAsync(int partition, JournalCursor current, JournalCursor advanced, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(JournalSql.AdvanceCheckpoint);
+        AddCursor(command, partition, current);
+        command.Parameters.Add(new NpgsqlParameter { Value = advanced.Transaction.ToString(CultureInfo.InvariantCulture) });
+        command.Parameters.Add(new NpgsqlParameter { Value = advanced.Position });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken) ?? 0L) == 1;
+    }
+
+    public async Task DeadLetterAsync(JournalRecord record, string reason, int attempts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        await using var command = dataSource.CreateCommand(JournalSql.DeadLetter);
+        command.Parameters.Add(new NpgsqlParameter { Value = record.Partition });
+        command.Parameters.Add(new NpgsqlParameter { Value = record.Cursor.Position });
+        command.Parameters.Add(new NpgsqlParameter { Value = record.StreamId });
+        command.Parameters.Add(new NpgsqlParameter { Value = record.Version });
+        command.Parameters.Add(new NpgsqlParameter { Value = record.Event.GetType().Name });
+        command.Parameters.Add(new NpgsqlParameter { Value = reason });
+        command.Parameters.Add(new NpgsqlParameter { Value = attempts });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<JournalBacklog> ReadBacklogAsync(int partition, JournalCursor checkpoint, int countCap, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(JournalSql.Backlog);
+        AddCursor(command, partition, checkpoint);
+        command.Parameters.Add(new NpgsqlParameter { Value = countCap });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new JournalBacklog(
+            reader.GetInt64(0),
+            reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1),
+            reader.GetInt64(2),
+            reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -74,78 +191,131 @@ public sealed partial class PostgresEventJournal(NpgsqlDataSource dataSource, Se
                 batch.Add(append);
             }
 
-            await CommitAsync(batch);
+            try
+            {
+                await CommitAsync(batch);
+            }
+            catch (Exception exception)
+            {
+                // Whatever went wrong fails this batch's appends (their callers see it); the writer goes on.
+                LogCommitFailed(logger, exception, batch.Count);
+                foreach (var append in batch)
+                {
+                    append.Completion.TrySetException(exception);
+                }
+            }
+
             batch.Clear();
         }
     }
 
+    /// <summary>
+    /// Commits the batch in one statement. When another writer got to a version first, only the appends whose
+    /// expected version is no longer current are refused; the rest commit together in the next statement.
+    /// </summary>
     private async Task CommitAsync(List<PendingAppend> batch)
     {
-        try
+        IReadOnlyList<PendingAppend> remaining = batch;
+        while (remaining.Count > 0)
         {
-            await InsertAsync(batch.SelectMany(append => append.Rows));
-            foreach (var append in batch)
+            try
             {
-                append.Completion.TrySetResult(true);
+                await InsertAsync(remaining);
+                foreach (var append in remaining)
+                {
+                    append.Completion.TrySetResult(true);
+                }
+
+                return;
             }
-        }
-        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            // Someone else wrote one of these versions first; only its own append is refused, so retry each alone.
-            foreach (var append in batch)
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation)
             {
-                await CommitAloneAsync(append);
-            }
-        }
-        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or TimeoutException)
-        {
-            LogCommitFailed(logger, exception, batch.Count);
-            foreach (var append in batch)
-            {
-                append.Completion.TrySetException(exception);
+                var stale = await StaleAppendsAsync(remaining);
+                if (stale.Count == 0)
+                {
+                    throw;
+                }
+
+                foreach (var append in stale)
+                {
+                    append.Completion.TrySetResult(false);
+                }
+
+                remaining = [.. remaining.Except(stale)];
             }
         }
     }
 
-    private async Task CommitAloneAsync(PendingAppend append)
+    /// <summary>Appends whose stream has moved past the version they expected, or that lost to an earlier append of the same stream in the batch.</summary>
+    private async Task<List<PendingAppend>> StaleAppendsAsync(IReadOnlyList<PendingAppend> appends)
     {
-        try
+        await using var command = dataSource.CreateCommand(JournalSql.StreamVersions);
+        command.Parameters.Add(new NpgsqlParameter
         {
-            await InsertAsync(append.Rows);
-            append.Completion.TrySetResult(true);
-        }
-        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation)
+            Value = appends.Select(append => append.StreamId).Distinct(StringComparer.Ordinal).ToArray(),
+            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text,
+        });
+        var current = new Dictionary<string, int>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync())
         {
-            append.Completion.TrySetResult(false);
+            while (await reader.ReadAsync())
+            {
+                current[reader.GetString(0)] = reader.GetInt32(1);
+            }
         }
-        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or TimeoutException)
+
+        var stale = new List<PendingAppend>();
+        foreach (var append in appends)
         {
-            append.Completion.TrySetException(exception);
+            var version = current.GetValueOrDefault(append.StreamId);
+            if (version != append.ExpectedVersion)
+            {
+                stale.Add(append);
+            }
+            else
+            {
+                current[append.StreamId] = append.ExpectedVersion + append.Rows.Length;
+            }
         }
+
+        return stale;
     }
 
-    private async Task InsertAsync(IEnumerable<JournalRow> rows)
+    private async Task InsertAsync(IReadOnlyList<PendingAppend> appends)
     {
-        var list = rows as IReadOnlyCollection<JournalRow> ?? rows.ToArray();
-        await using var command = dataSource.CreateCommand(
-            """
-            INSERT INTO event_journal (stream_id, version, event_type, payload)
-            SELECT * FROM unnest($1::text[], $2::integer[], $3::text[], $4::bytea[])
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = list.Select(r => r.StreamId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = list.Select(r => r.Version).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
-        command.Parameters.Add(new NpgsqlParameter { Value = list.Select(r => r.EventType).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = list.Select(r => r.Payload).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        var rows = appends.SelectMany(append => append.Rows).ToArray();
+        await using var command = dataSource.CreateCommand(JournalSql.Append);
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.StreamId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Version).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Partition).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.EventType).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Payload).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.TraceParent).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         await command.ExecuteNonQueryAsync();
     }
+
+    private static void AddCursor(NpgsqlCommand command, int partition, JournalCursor cursor)
+    {
+        command.Parameters.Add(new NpgsqlParameter { Value = partition });
+        command.Parameters.Add(new NpgsqlParameter { Value = cursor.Transaction.ToString(CultureInfo.InvariantCulture) });
+        command.Parameters.Add(new NpgsqlParameter { Value = cursor.Position });
+    }
+
+    private TEvent Deserialize<TEvent>(byte[] payload, string streamId)
+        where TEvent : class =>
+        serializer.Deserialize<TEvent>(payload) ?? throw new InvalidDataException($"Journal stream {streamId} holds an empty event.");
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Journal commit of {AppendCount} appends failed")]
     private static partial void LogCommitFailed(ILogger logger, Exception exception, int appendCount);
 
-    private sealed record JournalRow(string StreamId, int Version, string EventType, byte[] Payload);
+    private sealed record JournalRow(string StreamId, int Version, int Partition, string EventType, byte[] Payload, string? TraceParent);
 
-    private sealed class PendingAppend(JournalRow[] rows)
+    private sealed class PendingAppend(string streamId, int expectedVersion, JournalRow[] rows)
     {
+        public string StreamId { get; } = streamId;
+
+        public int ExpectedVersion { get; } = expectedVersion;
+
         public JournalRow[] Rows { get; } = rows;
 
         public TaskCompletionSource<bool> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

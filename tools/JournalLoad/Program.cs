@@ -2,10 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Serialization;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Hosting.Postgres;
+using ShipmentGrid.Journal;
 using ShipmentGrid.Shipments;
 
 // Load tool for the durable write path: many shipments appending one event each at the same time, as carrier
@@ -46,7 +48,7 @@ var baseline = await MeasureAsync("baseline", async (stream, ct) =>
     await command.ExecuteNonQueryAsync(ct);
 });
 
-var journal = new PostgresEventJournal(dataSource, serializer, NullLogger<PostgresEventJournal>.Instance);
+var journal = new PostgresEventJournal(dataSource, serializer, Options.Create(new JournalOptions()), NullLogger<PostgresEventJournal>.Instance);
 await journal.StartAsync(CancellationToken.None);
 var grouped = await MeasureAsync("group-commit", async (stream, ct) =>
 {

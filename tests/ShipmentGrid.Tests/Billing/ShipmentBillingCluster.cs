@@ -8,9 +8,9 @@ using ShipmentGrid.Journal;
 namespace ShipmentGrid.Tests.Billing;
 
 /// <summary>
-/// One in-process silo configured like the embedded mode (memory storage, journal, streams and reminders), so
-/// the whole path runs as in production: shipment grain, its event stream, the follow-up grain, the invoice
-/// grain, the customer and the ERP. The ERP is the in-memory ledger behind a recorder of every posting call.
+/// One in-process silo configured like the embedded mode (memory storage, journal and its readers, reminders),
+/// so the whole path runs as in production: shipment grain, the journal reader of its partition, the follow-up
+/// grain, the invoice grain, the customer and the ERP. The ERP is the in-memory ledger behind a recorder of every posting call.
 /// Tests share it and stay apart by using their own customer and shipment ids.
 /// </summary>
 public sealed class ShipmentBillingCluster : InProcessCluster<ShipmentBillingCluster.SiloConfigurator>
@@ -23,12 +23,11 @@ public sealed class ShipmentBillingCluster : InProcessCluster<ShipmentBillingClu
     {
         public void Configure(ISiloBuilder siloBuilder) =>
             siloBuilder.AddMemoryGrainStorage(GridProviders.Storage)
-                .AddMemoryGrainStorage("PubSubStore")
                 .UseInMemoryReminderService()
-                .AddMemoryStreams(GridProviders.Streams)
                 .ConfigureServices(services => services
                     .AddSingleton<TimeProvider>(TimeProvider.System)
-                    .AddSingleton<IEventJournal, InMemoryEventJournal>()
+                    .AddInMemoryJournal()
+                    .AddJournalReaders()
                     .AddSingleton<IErpGateway>(Erp));
     }
 }

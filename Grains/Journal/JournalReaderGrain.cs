@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ShipmentGrid.Journal;
+
+/// <summary>
+/// Reads one journal partition in commit order and hands each stream's events to its follower
+/// (<see cref="IJournalFollowers"/>), then moves the partition's checkpoint past them. Followers are idempotent,
+/// so the only cost of a crash between delivery and checkpoint is a repeat; nothing is skipped. Streams of one
+/// page are delivered concurrently, each stream's events in order. A follower that fails an event
+/// <see cref="JournalOptions.MaxDeliveryAttempts"/> times dead-letters that event alone; an unreachable silo or
+/// a timeout is waited out and never counts as a failure.
+/// </summary>
+public sealed partial class JournalReaderGrain(
+    IJournalFeed feed,
+    IJournalFollowers followers,
+    IOptions<JournalOptions> options,
+    TimeProvider clock,
+    ILogger<JournalReaderGrain> logger) : Grain, IJournalReaderGrain
+{
+    internal static readonly ActivitySource Tracing = new("ShipmentGrid.Journal");
+
+    // Streams of one page delivered at once; bounds the calls a reader has in flight.
+    private const int ConcurrentStreams = 64;
+
+    private readonly JournalOptions settings = options.Value;
+    private JournalCursor checkpoint;
+
+    private int Partition => (int)this.GetPrimaryKeyLong();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (Partition < 0 || Partition >= feed.Partitions)
+        {
+            throw new InvalidOperationException($"Journal partition {Partition} does not exist (the journal has {feed.Partitions}).");
+        }
+
+        checkpoint = await feed.ReadCheckpointAsync(Partition, cancellationToken);
+        this.RegisterGrainTimer(ReadAsync, new GrainTimerCreationOptions(TimeSpan.Zero, settings.PollInterval) { KeepAlive = true });
+    }
+
+    public Task Ensure() => Task.CompletedTask;
+
+    public async Task<JournalLag> GetLag()
+    {
+        var backlog = await feed.ReadBacklogAsync(Partition, checkpoint, settings.LagCountCap, CancellationToken.None);
+        var seconds = backlog.OldestRecordedAt is { } oldest ? Math.Max(0, (clock.GetUtcNow() - oldest).TotalSeconds) : 0;
+        return new JournalLag(Partition, backlog.Events, seconds, backlog.DeadLetters, backlog.CheckpointAt);
+    }
+
+    /// <summary>One timer turn: pages until the partition is drained or the turn's budget is spent.</summary>
+    private async Task ReadAsync(CancellationToken cancellationToken)
+    {
+        var started = clock.GetTimestamp();
+        while (!cancellationToken.IsCancellationRequested && clock.GetElapsedTime(started) < settings.TurnBudget)
+        {
+            var page = await feed.ReadAsync(Partition, checkpoint, settings.PageSize, cancellationToken);
+            if (page.Count == 0)
+            {
+                return;
+            }
+
+            using var throttle = new SemaphoreSlim(ConcurrentStreams);
+            await Task.WhenAll(page.GroupBy(record => record.StreamId, StringComparer.Ordinal).Select(async stream =>
+            {
+                await throttle.WaitAsync(cancellationToken);
+                try
+                {
+                    await DeliverAsync(stream.Key, [.. stream], cancellationToken);
+                }
+                finally
+                {
+                    throttle.Release();
+                }
+            }));
+
+            var next = page[^1].Cursor;
+            if (!await feed.TryAdvanceAsync(Partition, checkpoint, next, cancellationToken))
+            {
+                // Another activation of this reader moved the checkpoint (a failover overlap): continue from where it got.
+                LogCheckpointMoved(logger, Partition, checkpoint);
+                checkpoint = await feed.ReadCheckpointAsync(Partition, cancellationToken);
+                return;
+            }
+
+            checkpoint = next;
+        }
+    }
+
+    /// <summary>The stream's records together; after repeated failures, each on its own so only the failing one is dead-lettered.</summary>
+    private async Task DeliverAsync(string streamId, IReadOnlyList<JournalRecord> records, CancellationToken cancellationToken)
+    {
+        if (await TryDeliverAsync(streamId, records, cancellationToken) is not { } failure)
+        {
+            return;
+        }
+
+        if (records.Count > 1)
+        {
+            foreach (var record in records)
+            {
+                await DeliverAsync(streamId, [record], cancellationToken);
+            }
+
+            return;
+        }
+
+        LogDeadLettered(logger, failure, records[0].StreamId, records[0].Version, Partition);
+        await feed.DeadLetterAsync(records[0], $"{failure.GetType().Name}: {failure.Message}", settings.MaxDeliveryAttempts, cancellationToken);
+    }
+
+    /// <summary>Null once delivered; the last failure when the follower failed <see cref="JournalOptions.MaxDeliveryAttempts"/> times.</summary>
+    private async Task<Exception?> TryDeliverAsync(string streamId, IReadOnlyList<JournalRecord> records, CancellationToken cancellationToken)
+    {
+        var failures = 0;
+        var delay = settings.RetryDelay;
+        while (true)
+        {
+            using var activity = StartDelivery(streamId, records);
+            try
+            {
+                await followers.FollowAsync(streamId, records);
+                return null;
+            }
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
+                if (!IsTransient(exception) && ++failures >= settings.MaxDeliveryAttempts)
+                {
+                    return exception;
+                }
+
+                LogDeliveryRetry(logger, exception, streamId, Partition, failures);
+            }
+
+            await Task.Delay(delay, clock, cancellationToken);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, settings.MaxRetryDelay.Ticks));
+        }
+    }
+
+    /// <summary>A span per delivery, a child of the request that wrote the first event, so one trace runs through the journal.</summary>
+    private static Activity? StartDelivery(string streamId, IReadOnlyList<JournalRecord> records)
+    {
+        ActivityContext.TryParse(records[0].TraceParent, null, out var parent);
+        var activity = Tracing.StartActivity("journal deliver", ActivityKind.Consumer, parent);
+        activity?.SetTag("messaging.system", "shipmentgrid.journal");
+        activity?.SetTag("messaging.destination.name", JournalPartitioning.KindOf(streamId));
+        activity?.SetTag("messaging.batch.message_count", records.Count);
+        activity?.SetTag("shipmentgrid.journal.stream", streamId);
+        return activity;
+    }
+
+    /// <summary>The follower could not be reached, not the follower failing the event: wait it out.</summary>
+    private static bool IsTransient(Exception exception) =>
+        exception is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException
+            or System.Data.Common.DbException { IsTransient: true }
+        || (exception.InnerException is { } inner && IsTransient(inner));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Journal partition {Partition}: the checkpoint moved past {Checkpoint} elsewhere; continuing from the stored one")]
+    private static partial void LogCheckpointMoved(ILogger logger, int partition, JournalCursor checkpoint);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Journal partition {Partition}: delivering {StreamId} failed ({Failures} counted); retrying")]
+    private static partial void LogDeliveryRetry(ILogger logger, Exception exception, string streamId, int partition, int failures);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Journal partition {Partition}: {StreamId} version {Version} dead-lettered after repeated failures")]
+    private static partial void LogDeadLettered(ILogger logger, Exception exception, string streamId, int version, int partition);
+}

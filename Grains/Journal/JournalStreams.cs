@@ -1,0 +1,48 @@
+using System.Collections.Immutable;
+using ShipmentGrid.Shipments;
+
+namespace ShipmentGrid.Journal;
+
+/// <summary>Hands one stream's committed records (in order) to whoever follows that stream; completes once they took them.</summary>
+public interface IJournalFollowers
+{
+    Task FollowAsync(string streamId, IReadOnlyList<JournalRecord> records);
+}
+
+/// <summary>
+/// The journal's stream kinds and who follows each: the one table that says where a committed event goes
+/// after its commit. A kind with no follower here is kept for lineage and replay only.
+/// </summary>
+public sealed class JournalStreams(IGrainFactory grains) : IJournalFollowers
+{
+    /// <summary>A shipment's history: followed by the shipment's follow-up grain.</summary>
+    public const string ShipmentKind = "shipment";
+
+    /// <summary>Carrier events queued for a shipment, one stream per accepted batch: applied to the shipment.</summary>
+    public const string IntakeKind = "intake";
+
+    public static string Shipment(string shipmentId) => $"{ShipmentKind}/{shipmentId}";
+
+    public static string Intake(string shipmentId, Guid batchId) => $"{IntakeKind}/{shipmentId}/{batchId:N}";
+
+    public Task FollowAsync(string streamId, IReadOnlyList<JournalRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(streamId);
+        ArgumentNullException.ThrowIfNull(records);
+        var kind = JournalPartitioning.KindOf(streamId);
+        return kind switch
+        {
+            ShipmentKind => grains.GetGrain<IShipmentFollowUpGrain>(streamId[(ShipmentKind.Length + 1)..])
+                .Follow([.. records.Select(record => (IShipmentEvent)record.Event)]),
+            IntakeKind => ApplyIntakeAsync(streamId, records),
+            _ => Task.CompletedTask,
+        };
+    }
+
+    private async Task ApplyIntakeAsync(string streamId, IReadOnlyList<JournalRecord> records)
+    {
+        var shipmentId = streamId[(IntakeKind.Length + 1)..streamId.LastIndexOf('/')];
+        ImmutableArray<CarrierEvent> carrierEvents = [.. records.Select(record => (CarrierEvent)record.Event)];
+        await grains.GetGrain<IShipmentGrain>(shipmentId).RecordCarrierEvents(carrierEvents);
+    }
+}

@@ -1,0 +1,205 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Serialization;
+using ShipmentGrid.Hosting.Postgres;
+using ShipmentGrid.IntegrationTests.Infrastructure;
+using ShipmentGrid.Journal;
+
+namespace ShipmentGrid.IntegrationTests.Postgres;
+
+/// <summary>
+/// The journal's feed and writer on a real PostgreSQL: commit order across concurrent transactions, the fenced
+/// checkpoint, a conflicting append refused alone, and back pressure when the database stalls.
+/// </summary>
+[Collection(SharedPostgres.Name)]
+public sealed class JournalFeedTests(PostgresServer server) : IAsyncLifetime, IDisposable
+{
+    private const int Partitions = 4;
+    private const int WriterQueueCapacity = 4;
+
+    // The writer takes up to this many appends off its queue into the commit it is running.
+    private const int AppendsPerCommit = 512;
+
+    private readonly ServiceProvider services = new ServiceCollection().AddSerializer().BuildServiceProvider();
+    private NpgsqlDataSource dataSource = null!;
+    private PostgresEventJournal journal = null!;
+
+    public async Task InitializeAsync()
+    {
+        var settings = new PostgresSettings(await server.CreateDatabaseAsync("journal_feed"), "grid_journal");
+        await new SchemaMigrator(settings, NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        dataSource = NpgsqlDataSource.Create(settings.ProviderConnectionString);
+        journal = new PostgresEventJournal(
+            dataSource,
+            services.GetRequiredService<Serializer>(),
+            Options.Create(new JournalOptions { Partitions = Partitions, WriterQueueCapacity = WriterQueueCapacity }),
+            NullLogger<PostgresEventJournal>.Instance);
+        await journal.StartAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await journal.StopAsync(CancellationToken.None);
+        await dataSource.DisposeAsync();
+    }
+
+    public void Dispose()
+    {
+        journal.Dispose();
+        services.Dispose();
+    }
+
+    [Fact]
+    public async Task A_transaction_that_commits_late_with_a_lower_position_is_read_not_skipped()
+    {
+        var partition = 0;
+        var checkpoint = await DrainAsync(partition, JournalCursor.Start);
+        await using var early = await dataSource.OpenConnectionAsync();
+        await using var late = await dataSource.OpenConnectionAsync();
+        await using var earlyTransaction = await early.BeginTransactionAsync();
+        await using var lateTransaction = await late.BeginTransactionAsync();
+
+        // The early transaction takes the lower position, the late one a higher position, and commits first.
+        await InsertRawAsync(early, partition, "raw/early");
+        await InsertRawAsync(late, partition, "raw/late");
+        await lateTransaction.CommitAsync();
+
+        Assert.Empty(await journal.ReadAsync(partition, checkpoint, 100, CancellationToken.None));
+
+        await earlyTransaction.CommitAsync();
+        var records = await journal.ReadAsync(partition, checkpoint, 100, CancellationToken.None);
+        Assert.Equal(["raw/early", "raw/late"], records.Select(record => record.StreamId));
+        Assert.True(records[0].Cursor.Position < records[1].Cursor.Position);
+    }
+
+    [Fact]
+    public async Task Rows_are_read_in_commit_order_even_when_positions_run_the_other_way()
+    {
+        var partition = 1;
+        var checkpoint = await DrainAsync(partition, JournalCursor.Start);
+        await using var first = await dataSource.OpenConnectionAsync();
+        await using var second = await dataSource.OpenConnectionAsync();
+        await using var firstTransaction = await first.BeginTransactionAsync();
+        await using var secondTransaction = await second.BeginTransactionAsync();
+
+        // The first transaction has its id before the second, but inserts (takes its position) after it.
+        await using (var assign = new NpgsqlCommand("SELECT pg_current_xact_id()", first, firstTransaction))
+        {
+            await assign.ExecuteScalarAsync();
+        }
+
+        await InsertRawAsync(second, partition, "raw/second");
+        await secondTransaction.CommitAsync();
+        await InsertRawAsync(first, partition, "raw/first");
+        Assert.Empty(await journal.ReadAsync(partition, checkpoint, 100, CancellationToken.None));
+        await firstTransaction.CommitAsync();
+
+        var records = await journal.ReadAsync(partition, checkpoint, 100, CancellationToken.None);
+        Assert.Equal(["raw/first", "raw/second"], records.Select(record => record.StreamId));
+        Assert.True(records[0].Cursor.Position > records[1].Cursor.Position);
+    }
+
+    [Fact]
+    public async Task Appended_events_come_back_with_their_partition_and_the_checkpoint_moves_only_from_where_it_stands()
+    {
+        var streamId = "feed/SHP-1";
+        var partition = JournalPartitioning.PartitionOf(streamId, Partitions);
+        var start = await journal.ReadCheckpointAsync(partition, CancellationToken.None);
+        var before = await DrainAsync(partition, start);
+        Assert.True(await journal.AppendAsync<object>(streamId, 0, ["one", "two"], CancellationToken.None));
+
+        var records = await journal.ReadAsync(partition, before, 100, CancellationToken.None);
+        Assert.Equal([(streamId, 1, "one"), (streamId, 2, "two")], records.Select(record => (record.StreamId, record.Version, (string)record.Event)));
+        Assert.All(records, record => Assert.Equal(partition, record.Partition));
+
+        Assert.True(await journal.TryAdvanceAsync(partition, start, records[^1].Cursor, CancellationToken.None));
+        Assert.False(await journal.TryAdvanceAsync(partition, start, records[0].Cursor, CancellationToken.None));
+        Assert.Equal(records[^1].Cursor, await journal.ReadCheckpointAsync(partition, CancellationToken.None));
+        var backlog = await journal.ReadBacklogAsync(partition, records[^1].Cursor, 1000, CancellationToken.None);
+        Assert.Equal((0L, (DateTimeOffset?)null), (backlog.Events, backlog.OldestRecordedAt));
+    }
+
+    [Fact]
+    public async Task A_conflicting_append_is_refused_alone_and_the_others_of_its_batch_commit_once()
+    {
+        Assert.True(await journal.AppendAsync<object>("conflict/taken", 0, ["first"], CancellationToken.None));
+
+        var appends = await Task.WhenAll(
+            journal.AppendAsync<object>("conflict/taken", 0, ["stale"], CancellationToken.None),
+            journal.AppendAsync<object>("conflict/free-1", 0, ["a"], CancellationToken.None),
+            journal.AppendAsync<object>("conflict/free-2", 0, ["b", "c"], CancellationToken.None));
+
+        Assert.Equal([false, true, true], appends);
+        Assert.Equal(["first"], await journal.ReadAsync<object>("conflict/taken", CancellationToken.None));
+        Assert.Equal(["b", "c"], await journal.ReadAsync<object>("conflict/free-2", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_stalled_database_fills_the_writer_queue_and_further_appends_are_refused_not_held()
+    {
+        await using var blocker = await dataSource.OpenConnectionAsync();
+        await using var blocking = await blocker.BeginTransactionAsync();
+        await using (var lockTable = new NpgsqlCommand("LOCK TABLE event_journal IN ACCESS EXCLUSIVE MODE", blocker, blocking))
+        {
+            await lockTable.ExecuteNonQueryAsync();
+        }
+
+        var waiting = new List<Task<bool>>();
+        JournalSaturatedException? refused = null;
+        for (var i = 0; i < (WriterQueueCapacity + AppendsPerCommit) * 2 && refused is null; i++)
+        {
+            try
+            {
+                waiting.Add(journal.AppendAsync<object>($"stall/{i}", 0, ["queued"], CancellationToken.None));
+            }
+            catch (JournalSaturatedException exception)
+            {
+                refused = exception;
+            }
+        }
+
+        Assert.NotNull(refused);
+        Assert.InRange(waiting.Count, WriterQueueCapacity, WriterQueueCapacity + AppendsPerCommit);
+        await blocking.RollbackAsync();
+        Assert.All(await Task.WhenAll(waiting), Assert.True);
+    }
+
+    [Fact]
+    public async Task The_writer_survives_a_failed_commit_and_keeps_committing()
+    {
+        await using (var constrain = dataSource.CreateCommand(
+            "ALTER TABLE event_journal ADD CONSTRAINT no_poison CHECK (stream_id <> 'poison/x')"))
+        {
+            await constrain.ExecuteNonQueryAsync();
+        }
+
+        try
+        {
+            await Assert.ThrowsAsync<PostgresException>(() => journal.AppendAsync<object>("poison/x", 0, ["bad"], CancellationToken.None));
+            Assert.True(await journal.AppendAsync<object>("after-poison/y", 0, ["good"], CancellationToken.None));
+        }
+        finally
+        {
+            await using var release = dataSource.CreateCommand("ALTER TABLE event_journal DROP CONSTRAINT no_poison");
+            await release.ExecuteNonQueryAsync();
+        }
+    }
+
+    private async Task<JournalCursor> DrainAsync(int partition, JournalCursor from)
+    {
+        var records = await journal.ReadAsync(partition, from, 100_000, CancellationToken.None);
+        return records.Count == 0 ? from : records[^1].Cursor;
+    }
+
+    private async Task InsertRawAsync(NpgsqlConnection connection, int partition, string streamId)
+    {
+        await using var insert = new NpgsqlCommand(
+            "INSERT INTO event_journal (stream_id, version, partition, event_type, payload) VALUES ($1, 1, $2, 'String', $3)", connection);
+        insert.Parameters.Add(new NpgsqlParameter { Value = streamId });
+        insert.Parameters.Add(new NpgsqlParameter { Value = partition });
+        insert.Parameters.Add(new NpgsqlParameter { Value = services.GetRequiredService<Serializer>().SerializeToArray<object>(streamId) });
+        await insert.ExecuteNonQueryAsync();
+    }
+}
