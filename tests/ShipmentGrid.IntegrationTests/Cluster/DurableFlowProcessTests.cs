@@ -7,7 +7,7 @@ namespace ShipmentGrid.IntegrationTests.Cluster;
 
 /// <summary>
 /// The whole PostgreSQL-mode path under failure: API process, two silo processes, carrier events over HTTP and
-/// over the durable stream, and a kill -9 of a silo in the middle. Senders retry what was not acknowledged, as
+/// through the durable intake queue, and a kill -9 of a silo in the middle. Senders retry what was not acknowledged, as
 /// partners do; every acknowledged event must be in its shipment exactly once.
 /// </summary>
 [Collection(SharedPostgres.Name)]
@@ -45,15 +45,15 @@ public sealed class DurableFlowProcessTests(PostgresServer postgres)
                 await first.KillAsync();
             }
 
-            // Half the shipments get this milestone over HTTP, the other half over the durable stream.
+            // Half the shipments get this milestone over HTTP, the other half through the durable intake queue.
             var direct = new JsonArray([.. ids.Take(Shipments / 2).Select(id => Event(id, step, start))]);
             var streamed = new JsonArray([.. ids.Skip(Shipments / 2).Select(id => Event(id, step, start))]);
             await SendUntilAcknowledgedAsync(http, "api/v1/carrier-events", direct, HttpStatusCode.OK);
             await SendUntilAcknowledgedAsync(http, "api/v1/carrier-events/stream", streamed, HttpStatusCode.Accepted);
         }
 
-        // Streamed events a killed silo had taken but not delivered come back after the queue's visibility timeout;
-        // so wait for each timeline to hold every acknowledged event, then check it holds each exactly once.
+        // Queued events the killed silo's reader had not applied are applied by the partition's next reader, from its
+        // checkpoint; so wait for each timeline to hold every acknowledged event, then check it holds each exactly once.
         foreach (var id in ids)
         {
             var shipment = await Eventually.Succeeds(
