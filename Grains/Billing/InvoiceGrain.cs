@@ -131,7 +131,7 @@ public sealed partial class InvoiceGrain(
         {
             case InvoiceStatus.OnHold:
                 var reason = invoice.HoldReason ?? "Credit check failed.";
-                await creditHold.Open(ExceptionRouting.Open(ExceptionQueue.CreditHold, subject, reason, now));
+                await creditHold.Open(ExceptionRouting.Open(ExceptionQueue.CreditHold, subject, reason, now, $"{invoice.InvoiceNumber}/held"));
                 await service.OpenCase(caseId, invoice.ShipmentId, CustomerService.ServiceCaseReason.CreditHold,
                     new CustomerService.ServiceCaseEntry(now, $"Invoice {invoice.InvoiceNumber} held: {reason}", $"{invoice.InvoiceNumber}/held"));
                 await service.Notify(new CustomerService.CrmNotification(

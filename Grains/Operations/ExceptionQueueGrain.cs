@@ -9,7 +9,8 @@ public sealed class ExceptionQueueGrain(
     public async Task Open(ExceptionItem item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        if (queue.State.Items.TryGetValue(item.ExceptionId, out var existing) && existing.IsOpen)
+        // Open already, or resolved and told its cause again (a follower's repeated delivery): nothing changes.
+        if (queue.State.Items.TryGetValue(item.ExceptionId, out var existing) && (existing.IsOpen || existing.Cause == item.Cause))
         {
             return;
         }

@@ -27,15 +27,16 @@ public static class ExceptionRouting
         return $"{QueueName(queue)}/{subject}";
     }
 
-    public static ExceptionItem Open(ExceptionQueue queue, string subject, string reason, DateTimeOffset openedAt) =>
-        new(ExceptionIdOf(queue, subject), queue, subject, reason, openedAt, OwnersOf(queue), Resolution: null, ResolvedAt: null);
+    /// <summary>An open item; <paramref name="cause"/> names what opened it, so the same cause told again leaves a resolved item resolved.</summary>
+    public static ExceptionItem Open(ExceptionQueue queue, string subject, string reason, DateTimeOffset openedAt, string cause) =>
+        new(ExceptionIdOf(queue, subject), queue, subject, reason, openedAt, OwnersOf(queue), Resolution: null, ResolvedAt: null, cause);
 
     /// <summary>The billing exception DOMAIN step 4 queues when proof of delivery finds charges missing.</summary>
     public static ExceptionItem Open(BillingIncomplete incomplete)
     {
         ArgumentNullException.ThrowIfNull(incomplete);
         var reason = string.Join(" ", incomplete.Problems.Select(problem => problem.Detail));
-        return Open(ExceptionQueue.BillingIncomplete, $"shipment/{incomplete.ShipmentId}", reason, incomplete.OccurredAt);
+        return Open(ExceptionQueue.BillingIncomplete, $"shipment/{incomplete.ShipmentId}", reason, incomplete.OccurredAt, incomplete.EventId);
     }
 
     public static string QueueName(ExceptionQueue queue) => queue switch

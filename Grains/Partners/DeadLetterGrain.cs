@@ -17,7 +17,9 @@ public sealed class DeadLetterGrain(
             ? letters.State.Letters.SetItem(carrierEvent.EventId, existing with { Reason = reason, Status = DeadLetterStatus.Open })
             : letters.State.Letters.Add(carrierEvent.EventId, new DeadLetter(carrierEvent, reason, now, DeadLetterStatus.Open, 0, null));
         await letters.WriteStateAsync();
-        await DeadLetterQueue.Open(ExceptionRouting.Open(ExceptionQueue.DeadLetter, SubjectOf(carrierEvent), reason, now));
+        // The cause is the event as of its latest replay: the same event told again leaves a resolved item resolved, a failed replay reopens it.
+        var cause = $"{carrierEvent.EventId}/replay-{letters.State.Letters[carrierEvent.EventId].ReplayAttempts}";
+        await DeadLetterQueue.Open(ExceptionRouting.Open(ExceptionQueue.DeadLetter, SubjectOf(carrierEvent), reason, now, cause));
 
         // Told on every add, not only the first: the scorecard counts an event id once, and a retried add still reaches it.
         await GrainFactory.GetGrain<IPartnerKpiGrain>(this.GetPrimaryKeyString()).RecordDeadLetter(carrierEvent.EventId);

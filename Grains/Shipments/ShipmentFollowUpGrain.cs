@@ -76,7 +76,7 @@ public sealed class ShipmentFollowUpGrain : Grain, IShipmentFollowUpGrain
             + (carrierEvent.ReasonCode is null ? "." : $" (reason {carrierEvent.ReasonCode}).")
             + (carrierEvent.Notes is null ? string.Empty : $" {carrierEvent.Notes}");
         await Queue(ExceptionQueue.DeliveryException).Open(
-            ExceptionRouting.Open(ExceptionQueue.DeliveryException, Subject(opened.ShipmentId, opened.ExceptionId), text, opened.OccurredAt));
+            ExceptionRouting.Open(ExceptionQueue.DeliveryException, Subject(opened.ShipmentId, opened.ExceptionId), text, opened.OccurredAt, opened.EventId));
         await PartnerKpis(carrierEvent.CarrierId).RecordException(opened.ShipmentId, opened.ExceptionId);
         var service = CustomerService(opened.CustomerId);
         await service.OpenCase(
