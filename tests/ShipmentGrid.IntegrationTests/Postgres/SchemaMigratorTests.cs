@@ -125,7 +125,7 @@ public sealed class SchemaMigratorTests(PostgresServer server)
         await Migrator(settings).MigrateAsync(CancellationToken.None);
         const string insert = """
             INSERT INTO grain_state (service_id, grain_type, grain_id_n0, grain_id_n1, key_extension, payload, version)
-            VALUES ('grid', 'shipment', 0, 42, NULL, '\x01', 1)
+            VALUES ('grid', 'counter', 42, 0, '', '\x01', 1)
             """;
         await ExecuteAsync(settings, insert);
 
@@ -133,6 +133,46 @@ public sealed class SchemaMigratorTests(PostgresServer server)
 
         Assert.Equal(PostgresErrorCodes.UniqueViolation, duplicate.SqlState);
         Assert.Equal("grain_state_identity", duplicate.ConstraintName);
+    }
+
+    [Fact]
+    public async Task Grain_state_without_key_extension_is_upgraded_in_place_and_found_by_the_provider_query()
+    {
+        var settings = new PostgresSettings(await server.CreateDatabaseAsync("grain_upgrade"), PostgresSettings.DefaultSchema);
+        await ApplyUpToAsync(settings, version: 7);
+        await ExecuteAsync(settings, """
+            INSERT INTO grain_state (service_id, grain_type, grain_id_n0, grain_id_n1, key_extension, payload, version) VALUES
+                ('grid', 'counter', 42, 0, NULL, '\x01', 3),
+                ('grid', 'shipment', 0, 0, 'S-1', '\x02', 5)
+            """);
+
+        var outcome = await Migrator(settings).MigrateAsync(CancellationToken.None);
+
+        Assert.Equal(AllVersions.Where(version => version > 7), outcome.AppliedVersions);
+        var read = (await QueryAsync(settings, "SELECT QueryText FROM OrleansQuery WHERE QueryKey = 'ReadFromStorageKey'", reader => reader.GetString(0)))[0];
+        var counter = await Sql.QueryAsync(
+            settings.ProviderConnectionString,
+            read.Replace("@ServiceId", "'grid'", StringComparison.Ordinal).Replace("@GrainTypeString", "'counter'", StringComparison.Ordinal)
+                .Replace("@GrainIdN0", "42", StringComparison.Ordinal).Replace("@GrainIdN1", "0", StringComparison.Ordinal)
+                .Replace("@GrainIdExtensionString", "NULL", StringComparison.Ordinal),
+            reader => reader.GetInt32(1));
+        Assert.Equal([3], counter);
+        Assert.Equal(
+            [("counter", ""), ("shipment", "S-1")],
+            await QueryAsync(settings, "SELECT grain_type, key_extension FROM grain_state ORDER BY grain_type", reader => (reader.GetString(0), reader.GetString(1))));
+    }
+
+    // Applies the shipped migrations up to a version and records them as the migrator does, so a later run of
+    // the migrator upgrades a database that already holds data.
+    private static async Task ApplyUpToAsync(PostgresSettings settings, int version)
+    {
+        await ExecuteAsync(settings, $"CREATE SCHEMA {settings.Schema}");
+        foreach (var script in MigrationScript.LoadEmbedded().Where(script => script.Version <= version))
+        {
+            await ExecuteAsync(settings, script.Sql);
+            await ExecuteAsync(settings,
+                $"INSERT INTO schema_migration (version, name, checksum) VALUES ({script.Version}, '{script.Name}', '{script.Checksum}')");
+        }
     }
 
     private static SchemaMigrator Migrator(PostgresSettings settings) => new(settings, NullLogger<SchemaMigrator>.Instance);

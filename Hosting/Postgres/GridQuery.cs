@@ -1,0 +1,28 @@
+using Npgsql;
+
+namespace ShipmentGrid.Hosting.Postgres;
+
+/// <summary>
+/// One named statement of the project's own SQL with the PostgreSQL type of each positional parameter
+/// (<c>$1</c>, <c>$2</c>, ...), so it can be prepared and its plan checked without running it.
+/// </summary>
+public sealed record GridQuery(string Name, string Text, IReadOnlyList<string> ParameterTypes)
+{
+    /// <summary>A command for this statement with its parameters typed as declared and the values in order.</summary>
+    public NpgsqlCommand CreateCommand(NpgsqlConnection connection, NpgsqlTransaction? transaction, params object?[] values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.Length != ParameterTypes.Count)
+        {
+            throw new ArgumentException($"Query {Name} takes {ParameterTypes.Count} parameters, not {values.Length}.", nameof(values));
+        }
+
+        var command = new NpgsqlCommand(Text, connection, transaction);
+        for (var i = 0; i < values.Length; i++)
+        {
+            command.Parameters.Add(new NpgsqlParameter { DataTypeName = ParameterTypes[i], Value = values[i] ?? DBNull.Value });
+        }
+
+        return command;
+    }
+}
