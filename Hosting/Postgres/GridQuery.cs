@@ -9,15 +9,25 @@ namespace ShipmentGrid.Hosting.Postgres;
 public sealed record GridQuery(string Name, string Text, IReadOnlyList<string> ParameterTypes)
 {
     /// <summary>A command for this statement with its parameters typed as declared and the values in order.</summary>
-    public NpgsqlCommand CreateCommand(NpgsqlConnection connection, NpgsqlTransaction? transaction, params object?[] values)
+    public NpgsqlCommand CreateCommand(NpgsqlConnection connection, NpgsqlTransaction? transaction, params object?[] values) =>
+        Bind(new NpgsqlCommand(Text, connection, transaction), values);
+
+    /// <summary>The same on a pooled connection of <paramref name="dataSource"/>, for a statement that runs alone.</summary>
+    public NpgsqlCommand CreateCommand(NpgsqlDataSource dataSource, params object?[] values)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        return Bind(dataSource.CreateCommand(Text), values);
+    }
+
+    private NpgsqlCommand Bind(NpgsqlCommand command, object?[] values)
     {
         ArgumentNullException.ThrowIfNull(values);
         if (values.Length != ParameterTypes.Count)
         {
+            command.Dispose();
             throw new ArgumentException($"Query {Name} takes {ParameterTypes.Count} parameters, not {values.Length}.", nameof(values));
         }
 
-        var command = new NpgsqlCommand(Text, connection, transaction);
         for (var i = 0; i < values.Length; i++)
         {
             command.Parameters.Add(new NpgsqlParameter { DataTypeName = ParameterTypes[i], Value = values[i] ?? DBNull.Value });

@@ -42,6 +42,112 @@ public static class GridSql
         """,
         ["text", "text", "text", "numeric", "text"]);
 
+    // Event journal (migrations 0005, 0009). Readers see only rows of transactions older than every transaction
+    // still running: those have all ended, so nothing can commit before them later.
+    public static readonly GridQuery ReadJournalStream = new(
+        nameof(ReadJournalStream),
+        "SELECT payload FROM event_journal WHERE stream_id = $1 ORDER BY version",
+        ["text"]);
+
+    public static readonly GridQuery AppendJournal = new(
+        nameof(AppendJournal),
+        """
+        INSERT INTO event_journal (stream_id, version, partition, event_type, payload, trace_parent)
+        SELECT * FROM unnest($1::text[], $2::integer[], $3::integer[], $4::text[], $5::bytea[], $6::text[])
+        """,
+        ["text[]", "integer[]", "integer[]", "text[]", "bytea[]", "text[]"]);
+
+    /// <summary>Each named stream's current version (streams never written are left out).</summary>
+    public static readonly GridQuery ReadJournalStreamVersions = new(
+        nameof(ReadJournalStreamVersions),
+        """
+        SELECT s.stream_id, v.version
+        FROM unnest($1::text[]) AS s (stream_id)
+        CROSS JOIN LATERAL (
+            SELECT j.version FROM event_journal j WHERE j.stream_id = s.stream_id ORDER BY j.version DESC LIMIT 1
+        ) AS v
+        """,
+        ["text[]"]);
+
+    /// <summary>$1 partition, $2 and $3 the cursor read from, $4 the page size: rows after it in commit order.</summary>
+    public static readonly GridQuery ReadJournalPartition = new(
+        nameof(ReadJournalPartition),
+        """
+        SELECT tx, position, stream_id, version, payload, trace_parent, recorded_at
+        FROM event_journal
+        WHERE partition = $1
+          AND (tx, position) > ($2, $3)
+          AND tx < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY tx, position
+        LIMIT $4
+        """,
+        ["integer", "xid8", "bigint", "integer"]);
+
+    public static readonly GridQuery ReadJournalCheckpoint = new(
+        nameof(ReadJournalCheckpoint),
+        "SELECT tx, position FROM journal_checkpoint WHERE partition = $1",
+        ["integer"]);
+
+    /// <summary>$1 partition, $2 and $3 the cursor the reader holds, $4 and $5 the new one: 1 when the checkpoint moved.</summary>
+    public static readonly GridQuery AdvanceJournalCheckpoint = new(
+        nameof(AdvanceJournalCheckpoint),
+        """
+        WITH moved AS (
+            UPDATE journal_checkpoint
+            SET tx = $4, position = $5, updated_at = now()
+            WHERE partition = $1 AND tx = $2 AND position = $3
+            RETURNING 1),
+        created AS (
+            INSERT INTO journal_checkpoint (partition, tx, position)
+            SELECT $1, $4, $5
+            WHERE $2 = '0'::xid8 AND $3 = 0
+            ON CONFLICT (partition) DO NOTHING
+            RETURNING 1)
+        SELECT (SELECT count(*) FROM moved) + (SELECT count(*) FROM created)
+        """,
+        ["integer", "xid8", "bigint", "xid8", "bigint"]);
+
+    public static readonly GridQuery DeadLetterJournalEvent = new(
+        nameof(DeadLetterJournalEvent),
+        """
+        INSERT INTO journal_dead_letter (partition, position, stream_id, version, event_type, reason, attempts)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        ON CONFLICT (partition, position) DO NOTHING
+        """,
+        ["integer", "bigint", "text", "integer", "text", "text", "integer"]);
+
+    /// <summary>$1 partition, $2 and $3 the checkpoint, $4 the count cap: unread events, the oldest's time, dead letters, checkpoint time.</summary>
+    public static readonly GridQuery ReadJournalBacklog = new(
+        nameof(ReadJournalBacklog),
+        """
+        SELECT
+            (SELECT count(*) FROM (
+                SELECT 1 FROM event_journal
+                WHERE partition = $1 AND (tx, position) > ($2, $3)
+                LIMIT $4) AS unread),
+            (SELECT recorded_at FROM event_journal
+                WHERE partition = $1 AND (tx, position) > ($2, $3)
+                ORDER BY tx, position LIMIT 1),
+            (SELECT count(*) FROM journal_dead_letter WHERE partition = $1),
+            (SELECT updated_at FROM journal_checkpoint WHERE partition = $1)
+        """,
+        ["integer", "xid8", "bigint", "integer"]);
+
+    /// <summary>$1 the configured partition count: recorded on first use; answers the stored count.</summary>
+    public static readonly GridQuery ClaimJournalPartitioning = new(
+        nameof(ClaimJournalPartitioning),
+        """
+        WITH claimed AS (
+            INSERT INTO journal_partitioning (partitions) VALUES ($1)
+            ON CONFLICT (singleton) DO NOTHING
+            RETURNING partitions)
+        SELECT partitions FROM claimed
+        UNION ALL
+        SELECT partitions FROM journal_partitioning
+        LIMIT 1
+        """,
+        ["integer"]);
+
     /// <summary>
     /// Every statement of the catalog, found by reflection so that none can be left out (computed on each call,
     /// so a field declared below this one is not missed by static initialisation order).

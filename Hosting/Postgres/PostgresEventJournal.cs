@@ -1,11 +1,9 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using NpgsqlTypes;
 using Orleans.Serialization;
 using ShipmentGrid.Journal;
 
@@ -50,8 +48,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     public async Task<IReadOnlyList<TEvent>> ReadAsync<TEvent>(string streamId, CancellationToken cancellationToken)
         where TEvent : class
     {
-        await using var command = dataSource.CreateCommand(JournalSql.ReadStream);
-        command.Parameters.Add(new NpgsqlParameter { Value = streamId });
+        await using var command = GridSql.ReadJournalStream.CreateCommand(dataSource, streamId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var events = new List<TEvent>();
         while (await reader.ReadAsync(cancellationToken))
@@ -90,9 +87,8 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        await using (var command = dataSource.CreateCommand(JournalSql.ClaimPartitioning))
+        await using (var command = GridSql.ClaimJournalPartitioning.CreateCommand(dataSource, Partitions))
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = Partitions });
             var stored = (int)(await command.ExecuteScalarAsync(cancellationToken) ?? Partitions);
             if (stored != Partitions)
             {
@@ -113,16 +109,14 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
 
     public async Task<IReadOnlyList<JournalRecord>> ReadAsync(int partition, JournalCursor after, int max, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(JournalSql.ReadPartition);
-        AddCursor(command, partition, after);
-        command.Parameters.Add(new NpgsqlParameter { Value = max });
+        await using var command = GridSql.ReadJournalPartition.CreateCommand(dataSource, partition, after.Transaction, after.Position, max);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var records = new List<JournalRecord>();
         while (await reader.ReadAsync(cancellationToken))
         {
             var streamId = reader.GetString(2);
             records.Add(new JournalRecord(
-                new JournalCursor(ulong.Parse(reader.GetString(0), CultureInfo.InvariantCulture), reader.GetInt64(1)),
+                new JournalCursor(reader.GetFieldValue<ulong>(0), reader.GetInt64(1)),
                 partition,
                 streamId,
                 reader.GetInt32(3),
@@ -136,42 +130,31 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
 
     public async Task<JournalCursor> ReadCheckpointAsync(int partition, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(JournalSql.ReadCheckpoint);
-        command.Parameters.Add(new NpgsqlParameter { Value = partition });
+        await using var command = GridSql.ReadJournalCheckpoint.CreateCommand(dataSource, partition);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? new JournalCursor(ulong.Parse(reader.GetString(0), CultureInfo.InvariantCulture), reader.GetInt64(1))
+            ? new JournalCursor(reader.GetFieldValue<ulong>(0), reader.GetInt64(1))
             : JournalCursor.Start;
     }
 
     public async Task<bool> TryAdvanceAsync(int partition, JournalCursor current, JournalCursor advanced, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(JournalSql.AdvanceCheckpoint);
-        AddCursor(command, partition, current);
-        command.Parameters.Add(new NpgsqlParameter { Value = advanced.Transaction.ToString(CultureInfo.InvariantCulture) });
-        command.Parameters.Add(new NpgsqlParameter { Value = advanced.Position });
+        await using var command = GridSql.AdvanceJournalCheckpoint.CreateCommand(
+            dataSource, partition, current.Transaction, current.Position, advanced.Transaction, advanced.Position);
         return (long)(await command.ExecuteScalarAsync(cancellationToken) ?? 0L) == 1;
     }
 
     public async Task DeadLetterAsync(JournalRecord record, string reason, int attempts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
-        await using var command = dataSource.CreateCommand(JournalSql.DeadLetter);
-        command.Parameters.Add(new NpgsqlParameter { Value = record.Partition });
-        command.Parameters.Add(new NpgsqlParameter { Value = record.Cursor.Position });
-        command.Parameters.Add(new NpgsqlParameter { Value = record.StreamId });
-        command.Parameters.Add(new NpgsqlParameter { Value = record.Version });
-        command.Parameters.Add(new NpgsqlParameter { Value = record.Event.GetType().Name });
-        command.Parameters.Add(new NpgsqlParameter { Value = reason });
-        command.Parameters.Add(new NpgsqlParameter { Value = attempts });
+        await using var command = GridSql.DeadLetterJournalEvent.CreateCommand(
+            dataSource, record.Partition, record.Cursor.Position, record.StreamId, record.Version, record.Event.GetType().Name, reason, attempts);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<JournalBacklog> ReadBacklogAsync(int partition, JournalCursor checkpoint, int countCap, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(JournalSql.Backlog);
-        AddCursor(command, partition, checkpoint);
-        command.Parameters.Add(new NpgsqlParameter { Value = countCap });
+        await using var command = GridSql.ReadJournalBacklog.CreateCommand(dataSource, partition, checkpoint.Transaction, checkpoint.Position, countCap);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return new JournalBacklog(
@@ -249,12 +232,8 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     /// <summary>Appends whose stream has moved past the version they expected, or that lost to an earlier append of the same stream in the batch.</summary>
     private async Task<List<PendingAppend>> StaleAppendsAsync(IReadOnlyList<PendingAppend> appends)
     {
-        await using var command = dataSource.CreateCommand(JournalSql.StreamVersions);
-        command.Parameters.Add(new NpgsqlParameter
-        {
-            Value = appends.Select(append => append.StreamId).Distinct(StringComparer.Ordinal).ToArray(),
-            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text,
-        });
+        await using var command = GridSql.ReadJournalStreamVersions.CreateCommand(
+            dataSource, appends.Select(append => append.StreamId).Distinct(StringComparer.Ordinal).ToArray());
         var current = new Dictionary<string, int>(StringComparer.Ordinal);
         await using (var reader = await command.ExecuteReaderAsync())
         {
@@ -284,21 +263,15 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     private async Task InsertAsync(IReadOnlyList<PendingAppend> appends)
     {
         var rows = appends.SelectMany(append => append.Rows).ToArray();
-        await using var command = dataSource.CreateCommand(JournalSql.Append);
-        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.StreamId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Version).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
-        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Partition).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
-        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.EventType).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.Payload).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
-        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(r => r.TraceParent).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        await using var command = GridSql.AppendJournal.CreateCommand(
+            dataSource,
+            rows.Select(r => r.StreamId).ToArray(),
+            rows.Select(r => r.Version).ToArray(),
+            rows.Select(r => r.Partition).ToArray(),
+            rows.Select(r => r.EventType).ToArray(),
+            rows.Select(r => r.Payload).ToArray(),
+            rows.Select(r => r.TraceParent).ToArray());
         await command.ExecuteNonQueryAsync();
-    }
-
-    private static void AddCursor(NpgsqlCommand command, int partition, JournalCursor cursor)
-    {
-        command.Parameters.Add(new NpgsqlParameter { Value = partition });
-        command.Parameters.Add(new NpgsqlParameter { Value = cursor.Transaction.ToString(CultureInfo.InvariantCulture) });
-        command.Parameters.Add(new NpgsqlParameter { Value = cursor.Position });
     }
 
     private TEvent Deserialize<TEvent>(byte[] payload, string streamId)

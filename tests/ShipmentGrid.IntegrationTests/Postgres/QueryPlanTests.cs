@@ -36,16 +36,6 @@ public sealed partial class QueryPlanTests(PostgresServer server) : IAsyncLifeti
         SELECT 'grid', 'counter', i, 0, '\x00'::bytea, 1 FROM generate_series(1, 50000) AS i;
         INSERT INTO reminder (service_id, grain_id, reminder_name, start_time, period_ms, grain_hash, version)
         SELECT 'grid', 'grain-' || i, 'r-' || (i % 3), now(), 60000, hashint4(i), 1 FROM generate_series(1, 100000) AS i;
-        INSERT INTO stream_message (service_id, provider_id, queue_id, dequeued, visible_on, expires_on, payload)
-        SELECT 'grid', 'events', 'events-' || (i % 4), i % 7, now() - interval '1 minute',
-               now() + CASE WHEN i % 50 = 0 THEN interval '-1 hour' ELSE interval '1 day' END, '\x00'::bytea
-        FROM generate_series(1, 100000) AS i;
-        INSERT INTO stream_dead_letter (service_id, provider_id, queue_id, message_id, dequeued, visible_on, expires_on, created_on, modified_on, remove_on, payload)
-        SELECT 'grid', 'events', 'events-' || (i % 4), 1000000 + i, 5, now(), now(), now(), now(),
-               now() + CASE WHEN i % 50 = 0 THEN interval '-1 hour' ELSE interval '7 days' END, '\x00'::bytea
-        FROM generate_series(1, 100000) AS i;
-        INSERT INTO stream_eviction (service_id, provider_id, queue_id, evict_on)
-        SELECT 'grid', 'events', 'events-' || q, now() - interval '1 second' FROM generate_series(0, 3) AS q;
         INSERT INTO erp_invoice (invoice_number, document_number, customer_id, shipment_id, currency, total, issued_at)
         SELECT 'INV-' || i, 'ERP-' || i, 'C-' || (i % 10000), 'S-' || i, 'USD', 100, now() FROM generate_series(1, 100000) AS i;
         INSERT INTO erp_invoice_line (invoice_number, line_number, charge_id, charge_type, amount, currency, source, source_reference)
@@ -54,20 +44,24 @@ public sealed partial class QueryPlanTests(PostgresServer server) : IAsyncLifeti
         INSERT INTO erp_receivable_entry (customer_id, kind, reference, amount, currency)
         SELECT 'C-' || (i % 10000), CASE WHEN i % 2 = 0 THEN 'invoice' ELSE 'payment' END, 'REF-' || i, 10, 'USD'
         FROM generate_series(1, 100000) AS i;
-        INSERT INTO event_journal (stream_id, version, event_type, payload)
-        SELECT 'shipment/S-' || (i / 10), i % 10 + 1, 'Event', '\x00'::bytea FROM generate_series(0, 199999) AS i;
+        INSERT INTO event_journal (stream_id, version, partition, event_type, payload)
+        SELECT 'shipment/S-' || (i / 10), i % 10 + 1, i / 10 % 16, 'Event', '\x00'::bytea FROM generate_series(0, 199999) AS i;
+        INSERT INTO journal_checkpoint (partition, tx, position)
+        SELECT p, '1', 1 FROM generate_series(0, 15) AS p;
+        INSERT INTO journal_dead_letter (partition, position, stream_id, version, event_type, reason, attempts)
+        SELECT i % 16, i, 'shipment/S-' || i, 1, 'Event', 'failed', 5 FROM generate_series(1, 100000) AS i;
         ANALYZE;
         """;
 
     // The tables the fill must make large; a statement may scan none of them.
     private static readonly string[] FilledTables =
     [
-        "membership_version", "membership_silo", "grain_state", "reminder", "stream_message", "stream_dead_letter",
-        "erp_invoice", "erp_invoice_line", "erp_receivable_entry", "event_journal",
+        "membership_version", "membership_silo", "grain_state", "reminder",
+        "erp_invoice", "erp_invoice_line", "erp_receivable_entry", "event_journal", "journal_dead_letter",
     ];
 
     // The PostgreSQL type and a sample value of every parameter name the Orleans 10.4.2 ADO.NET providers bind,
-    // chosen to hit rows of the fill (one shipment grain, one cluster, one queue).
+    // chosen to hit rows of the fill (one shipment grain, one cluster).
     private static readonly Dictionary<string, (string Type, string Sample)> ProviderParameters = new(StringComparer.Ordinal)
     {
         ["ServiceId"] = ("text", "'grid'"),
@@ -97,18 +91,6 @@ public sealed partial class QueryPlanTests(PostgresServer server) : IAsyncLifeti
         ["GrainHash"] = ("integer", "5"),
         ["BeginHash"] = ("integer", "2000000000"),
         ["EndHash"] = ("integer", "-2000000000"),
-        ["ProviderId"] = ("text", "'events'"),
-        ["QueueId"] = ("text", "'events-1'"),
-        ["ExpiryTimeout"] = ("integer", "86400"),
-        ["Payload"] = ("bytea", @"'\x00'"),
-        ["MaxCount"] = ("integer", "32"),
-        ["MaxAttempts"] = ("integer", "5"),
-        ["VisibilityTimeout"] = ("integer", "120"),
-        ["RemovalTimeout"] = ("integer", "600"),
-        ["EvictionInterval"] = ("integer", "10"),
-        ["EvictionBatchSize"] = ("integer", "1000"),
-        ["Items"] = ("text", "'5:1|9:-2'"),
-        ["MessageId"] = ("bigint", "5"),
     };
 
     // Statements whose job is to read a whole table, or a large part of one, so a scan is the right plan.
@@ -250,6 +232,7 @@ public sealed partial class QueryPlanTests(PostgresServer server) : IAsyncLifeti
         "integer" or "bigint" or "numeric" => "1",
         "timestamptz" => "now()",
         "bytea" => @"'\x00'",
+        "xid8" => "'1'",
         _ when type.EndsWith("[]", StringComparison.Ordinal) => $"ARRAY[{SampleOf(type[..^2])}]::{type}",
         _ => throw new InvalidOperationException($"No sample value for parameter type {type}: add one to {nameof(SampleOf)}."),
     };
