@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using Orleans.Providers;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Hosting.Postgres;
 using ShipmentGrid.Journal;
@@ -37,7 +38,7 @@ public static class GridHosting
         {
             silo.UseLocalhostClustering(grid.SiloPort, grid.GatewayPort, serviceId: grid.ServiceId, clusterId: grid.ClusterId)
                 .AddMemoryGrainStorage(GridProviders.Storage)
-                .AddMemoryGrainStorage("PubSubStore")
+                .AddMemoryGrainStorage(ProviderConstants.DEFAULT_PUBSUB_PROVIDER_NAME)
                 .UseInMemoryReminderService()
                 .AddMemoryStreams(GridProviders.Streams);
             silo.Services.AddSingleton<IEventJournal, InMemoryEventJournal>();
@@ -51,16 +52,8 @@ public static class GridHosting
                     options.Invariant = PostgresSettings.Invariant;
                     options.ConnectionString = postgres.ProviderConnectionString;
                 })
-                .AddAdoNetGrainStorage(GridProviders.Storage, options =>
-                {
-                    options.Invariant = PostgresSettings.Invariant;
-                    options.ConnectionString = postgres.ProviderConnectionString;
-                })
-                .AddAdoNetGrainStorage("PubSubStore", options =>
-                {
-                    options.Invariant = PostgresSettings.Invariant;
-                    options.ConnectionString = postgres.ProviderConnectionString;
-                })
+                .AddGridGrainStorage(GridProviders.Storage, postgres)
+                .AddGridGrainStorage(ProviderConstants.DEFAULT_PUBSUB_PROVIDER_NAME, postgres)
                 .UseAdoNetReminderService(options =>
                 {
                     options.Invariant = PostgresSettings.Invariant;
@@ -103,6 +96,17 @@ public static class GridHosting
         client.AddActivityPropagation();
         client.AddDashboard();
         return client;
+    }
+
+    /// <summary>Orleans' ADO.NET grain storage on our <c>grain_state</c> table, the one way a grain-state provider is configured in PostgreSQL mode.</summary>
+    public static ISiloBuilder AddGridGrainStorage(this ISiloBuilder silo, string name, PostgresSettings postgres)
+    {
+        ArgumentNullException.ThrowIfNull(postgres);
+        return silo.AddAdoNetGrainStorage(name, options =>
+        {
+            options.Invariant = PostgresSettings.Invariant;
+            options.ConnectionString = postgres.ProviderConnectionString;
+        });
     }
 
     /// <summary>
