@@ -5,6 +5,8 @@ using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Providers;
+using Orleans.Serialization;
+using Orleans.Storage;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Hosting.Postgres;
 using ShipmentGrid.Journal;
@@ -98,15 +100,25 @@ public static class GridHosting
         return client;
     }
 
-    /// <summary>Orleans' ADO.NET grain storage on our <c>grain_state</c> table, the one way a grain-state provider is configured in PostgreSQL mode.</summary>
+    /// <summary>
+    /// Orleans' ADO.NET grain storage on our <c>grain_state</c> table, the one way a grain-state provider is configured
+    /// in PostgreSQL mode. State is written with the Orleans serializer, not the provider's default (Newtonsoft JSON
+    /// with type names, which cannot read immutable collections back): it round-trips every <c>[GenerateSerializer]</c>
+    /// state exactly, and through the <c>[Id]</c> of each member it reads state written before a field was added.
+    /// Rows an earlier build wrote in that JSON are still read with it, and rewritten in the Orleans format on the
+    /// grain's next write.
+    /// </summary>
     public static ISiloBuilder AddGridGrainStorage(this ISiloBuilder silo, string name, PostgresSettings postgres)
     {
         ArgumentNullException.ThrowIfNull(postgres);
-        return silo.AddAdoNetGrainStorage(name, options =>
+        return silo.AddAdoNetGrainStorage(name, storage => storage.Configure<Serializer, IServiceProvider>((options, serializer, services) =>
         {
             options.Invariant = PostgresSettings.Invariant;
             options.ConnectionString = postgres.ProviderConnectionString;
-        });
+            options.GrainStorageSerializer = new GrainStorageSerializer(
+                new OrleansGrainStorageSerializer(serializer),
+                ActivatorUtilities.CreateInstance<JsonGrainStorageSerializer>(services));
+        }));
     }
 
     /// <summary>
