@@ -3,6 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
+using Orleans.Providers;
+using Orleans.Serialization;
+using Orleans.Storage;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Hosting.Postgres;
 using ShipmentGrid.Journal;
@@ -42,11 +45,7 @@ public static class GridHosting
                     options.Invariant = PostgresSettings.Invariant;
                     options.ConnectionString = postgres.ProviderConnectionString;
                 })
-                .AddAdoNetGrainStorage(GridProviders.Storage, options =>
-                {
-                    options.Invariant = PostgresSettings.Invariant;
-                    options.ConnectionString = postgres.ProviderConnectionString;
-                })
+                .AddGridGrainStorage(GridProviders.Storage, postgres)
                 .UseAdoNetReminderService(options =>
                 {
                     options.Invariant = PostgresSettings.Invariant;
@@ -90,6 +89,27 @@ public static class GridHosting
         client.AddActivityPropagation();
         client.AddDashboard();
         return client;
+    }
+
+    /// <summary>
+    /// Orleans' ADO.NET grain storage on our <c>grain_state</c> table, the one way a grain-state provider is configured
+    /// in PostgreSQL mode. State is written with the Orleans serializer, not the provider's default (Newtonsoft JSON
+    /// with type names, which cannot read immutable collections back): it round-trips every <c>[GenerateSerializer]</c>
+    /// state exactly, and through the <c>[Id]</c> of each member it reads state written before a field was added.
+    /// Rows an earlier build wrote in that JSON are still read with it, and rewritten in the Orleans format on the
+    /// grain's next write.
+    /// </summary>
+    public static ISiloBuilder AddGridGrainStorage(this ISiloBuilder silo, string name, PostgresSettings postgres)
+    {
+        ArgumentNullException.ThrowIfNull(postgres);
+        return silo.AddAdoNetGrainStorage(name, storage => storage.Configure<Serializer, IServiceProvider>((options, serializer, services) =>
+        {
+            options.Invariant = PostgresSettings.Invariant;
+            options.ConnectionString = postgres.ProviderConnectionString;
+            options.GrainStorageSerializer = new GrainStorageSerializer(
+                new OrleansGrainStorageSerializer(serializer),
+                ActivatorUtilities.CreateInstance<JsonGrainStorageSerializer>(services));
+        }));
     }
 
     /// <summary>One data source per process: the single way the grid talks to PostgreSQL outside Orleans' providers.</summary>

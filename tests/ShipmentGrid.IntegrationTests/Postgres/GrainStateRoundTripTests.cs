@@ -1,0 +1,215 @@
+using System.Collections.Immutable;
+using System.Reflection;
+using FsCheck;
+using FsCheck.Fluent;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Storage;
+using ShipmentGrid.Billing;
+using ShipmentGrid.CustomerService;
+using ShipmentGrid.Customers;
+using ShipmentGrid.Hosting.Cluster;
+using ShipmentGrid.Hosting.Postgres;
+using ShipmentGrid.IntegrationTests.Infrastructure;
+using ShipmentGrid.Kpis;
+using ShipmentGrid.Operations;
+using ShipmentGrid.Partners;
+
+namespace ShipmentGrid.IntegrationTests.Postgres;
+
+/// <summary>
+/// Every grain state the grid persists goes through the real ADO.NET grain storage, configured exactly as a PostgreSQL
+/// silo configures it, on the migrated schema, and must read back exactly as written.
+/// </summary>
+[Collection(SharedPostgres.Name)]
+public sealed class GrainStateRoundTripTests(PostgresServer server) : IAsyncLifetime
+{
+    private const int SamplesPerState = 40;
+    private const string EarlierBuildStorage = "earlier-build";
+
+    /// <summary>One generator per persisted state type; a state type missing here fails the tests by name.</summary>
+    private static readonly Dictionary<Type, Func<Gen<object>>> Generators = new()
+    {
+        [typeof(CarrierState)] = Values<CarrierState>,
+        [typeof(CustomerKpiState)] = Values<CustomerKpiState>,
+        [typeof(CustomerServiceState)] = Values<CustomerServiceState>,
+        [typeof(CustomerState)] = Values<CustomerState>,
+        [typeof(DeadLetterState)] = Values<DeadLetterState>,
+        [typeof(ExceptionQueueState)] = Values<ExceptionQueueState>,
+        [typeof(InvoiceState)] = Values<InvoiceState>,
+        [typeof(PartnerKpiState)] = Values<PartnerKpiState>,
+    };
+
+    private static readonly MethodInfo RoundTrip =
+        typeof(GrainStateRoundTripTests).GetMethod(nameof(RoundTripAsync), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    private InProcessSilo _silo = null!;
+
+    public static TheoryData<string> PersistedStateTypes => [.. PersistedStates().Select(state => state.Type.FullName!).Distinct()];
+
+    public async Task InitializeAsync()
+    {
+        var settings = new PostgresSettings(await server.CreateDatabaseAsync("grainstate"), "grid_state");
+        await new SchemaMigrator(settings, NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
+
+        _silo = await InProcessSilo.StartAsync(silo =>
+        {
+            silo.UseLocalhostClustering(LoopbackPorts.Next(), LoopbackPorts.Next(), serviceId: "grain-state-tests", clusterId: "grain-state-" + Guid.NewGuid().ToString("N"));
+            foreach (var storage in PersistedStates().Select(state => state.Storage).Distinct())
+            {
+                silo.AddGridGrainStorage(storage, settings);
+            }
+
+            // The provider as earlier builds configured it: Orleans' default Newtonsoft JSON, same table.
+            silo.AddAdoNetGrainStorage(EarlierBuildStorage, options =>
+            {
+                options.Invariant = PostgresSettings.Invariant;
+                options.ConnectionString = settings.ProviderConnectionString;
+            });
+        });
+    }
+
+    public async Task DisposeAsync() => await _silo.DisposeAsync();
+
+    [Fact]
+    public void Every_persisted_state_type_has_a_generator_and_every_generator_a_persisted_type()
+    {
+        var persisted = PersistedStates().ToList();
+        Assert.Contains(persisted, state => state.Type == typeof(CustomerServiceState));
+
+        var uncovered = persisted.Where(state => !Generators.ContainsKey(state.Type)).Select(Describe).ToList();
+        Assert.True(uncovered.Count == 0, $"Persisted without a generator in {nameof(GrainStateRoundTripTests)}.{nameof(Generators)}: {string.Join("; ", uncovered)}");
+
+        var stale = Generators.Keys.Where(type => persisted.All(state => state.Type != type)).Select(type => type.FullName).ToList();
+        Assert.True(stale.Count == 0, $"Generators for types no grain persists any more: {string.Join(", ", stale)}");
+    }
+
+    [Theory]
+    [MemberData(nameof(PersistedStateTypes))]
+    public void Persisted_state_reads_back_exactly_as_written(string stateType)
+    {
+        var state = PersistedStates().First(candidate => string.Equals(candidate.Type.FullName, stateType, StringComparison.Ordinal));
+        Assert.True(Generators.TryGetValue(state.Type, out var generator), $"{Describe(state)} has no generator in {nameof(Generators)}.");
+        var values = generator();
+        var storage = _silo.Services.GetRequiredKeyedService<IGrainStorage>(state.Storage);
+        var roundTrip = RoundTrip.MakeGenericMethod(state.Type);
+        var firstThenSecond = from first in values from second in values select (first, second);
+
+        // Off the test thread: FsCheck waits on each task, and the provider's calls must not need the runner's context.
+        Check.One(
+            Config.QuickThrowOnFailure.WithMaxTest(SamplesPerState),
+            Prop.ForAll(Arb.From(firstThenSecond), written => Task.Run(() => (Task)roundTrip.Invoke(null, [storage, state.Name, written.first, written.second])!)));
+    }
+
+    [Fact]
+    public async Task State_written_before_a_field_was_added_reads_back_with_the_field_empty()
+    {
+        var storage = _silo.Services.GetRequiredKeyedService<IGrainStorage>(GridProviders.Storage);
+        var grain = GrainId.Create("carrier-note", Guid.NewGuid().ToString("N"));
+        await storage.WriteStateAsync("carrier-note", grain, new GrainState<CarrierNoteBefore>(new CarrierNoteBefore { Text = "late pickup" }));
+
+        var after = new GrainState<CarrierNoteAfter>();
+        await storage.ReadStateAsync("carrier-note", grain, after);
+
+        Assert.NotNull(after.State);
+        Assert.Equal("late pickup", after.State.Text);
+        Assert.Null(after.State.WeightKg);
+        Assert.Empty(after.State.Tags);
+    }
+
+    [Fact]
+    public async Task State_written_with_an_added_field_still_reads_in_the_version_before()
+    {
+        var storage = _silo.Services.GetRequiredKeyedService<IGrainStorage>(GridProviders.Storage);
+        var grain = GrainId.Create("carrier-note", Guid.NewGuid().ToString("N"));
+        var newer = new CarrierNoteAfter { Text = "damaged", WeightKg = 12.50m, Tags = ["claim"] };
+        await storage.WriteStateAsync("carrier-note", grain, new GrainState<CarrierNoteAfter>(newer));
+
+        var before = new GrainState<CarrierNoteBefore>();
+        await storage.ReadStateAsync("carrier-note", grain, before);
+
+        Assert.Equal("damaged", before.State?.Text);
+    }
+
+    [Fact]
+    public async Task State_an_earlier_build_wrote_as_json_still_reads_and_is_rewritten_in_the_orleans_format()
+    {
+        var earlier = _silo.Services.GetRequiredKeyedService<IGrainStorage>(EarlierBuildStorage);
+        var storage = _silo.Services.GetRequiredKeyedService<IGrainStorage>(GridProviders.Storage);
+        var grain = GrainId.Create("carrier-note", Guid.NewGuid().ToString("N"));
+        await earlier.WriteStateAsync("carrier-note", grain, new GrainState<CarrierNoteBefore>(new CarrierNoteBefore { Text = "held at customs" }));
+
+        var read = new GrainState<CarrierNoteBefore>();
+        await storage.ReadStateAsync("carrier-note", grain, read);
+        Assert.Equal("held at customs", read.State?.Text);
+
+        await storage.WriteStateAsync("carrier-note", grain, read);
+        await Assert.ThrowsAnyAsync<Newtonsoft.Json.JsonException>(() => earlier.ReadStateAsync("carrier-note", grain, new GrainState<CarrierNoteBefore>()));
+    }
+
+    private static Gen<object> Values<T>()
+        where T : class => StateValues.Of<T>().Select(value => (object)value);
+
+    /// <summary>The state of every <c>[PersistentState]</c> constructor parameter of the Grains assembly.</summary>
+    private static IEnumerable<PersistedState> PersistedStates() =>
+        from type in typeof(CustomerServiceGrain).Assembly.GetTypes()
+        from constructor in type.GetConstructors(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance)
+        from parameter in constructor.GetParameters()
+        let attribute = parameter.GetCustomAttribute<PersistentStateAttribute>()
+        where attribute is not null
+        select new PersistedState(
+            parameter.ParameterType.GetGenericArguments().Single(),
+            attribute.StateName,
+            attribute.StorageName ?? GridProviders.Storage,
+            type);
+
+    private static string Describe(PersistedState state) =>
+        $"{state.Type.FullName} (state \"{state.Name}\" of {state.Grain.Name})";
+
+    private static async Task RoundTripAsync<T>(IGrainStorage storage, string stateName, object first, object second)
+    {
+        var grain = GrainId.Create(stateName, Guid.NewGuid().ToString("N"));
+        var written = new GrainState<T>((T)first);
+        await storage.WriteStateAsync(stateName, grain, written);
+        await ReadsBackAsync(storage, stateName, grain, written.State);
+
+        // The second write replaces an existing row: the update path of the provider.
+        written.State = (T)second;
+        await storage.WriteStateAsync(stateName, grain, written);
+        await ReadsBackAsync(storage, stateName, grain, written.State);
+    }
+
+    private static async Task ReadsBackAsync<T>(IGrainStorage storage, string stateName, GrainId grain, T expected)
+    {
+        var read = new GrainState<T>();
+        await storage.ReadStateAsync(stateName, grain, read);
+        Assert.True(read.RecordExists);
+        if (StateDifference.Find(expected, read.State, typeof(T).Name) is { } difference)
+        {
+            Assert.Fail(difference);
+        }
+    }
+
+    private sealed record PersistedState(Type Type, string Name, string Storage, Type Grain);
+}
+
+[GenerateSerializer, Alias("integration-tests.carrier-note-before")]
+public sealed class CarrierNoteBefore
+{
+    [Id(0)]
+    public string Text { get; set; } = "";
+}
+
+/// <summary><see cref="CarrierNoteBefore"/> in a later version: the same member ids, and two more.</summary>
+[GenerateSerializer, Alias("integration-tests.carrier-note-after")]
+public sealed class CarrierNoteAfter
+{
+    [Id(0)]
+    public string Text { get; set; } = "";
+
+    [Id(1)]
+    public decimal? WeightKg { get; set; }
+
+    [Id(2)]
+    public ImmutableSortedSet<string> Tags { get; set; } = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
+}
