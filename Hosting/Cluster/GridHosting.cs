@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
-using Orleans.Providers;
 using Orleans.Serialization;
 using Orleans.Storage;
 using ShipmentGrid.Billing;
