@@ -26,7 +26,6 @@ internal static class Problems
             RejectionCode.ShipmentNotBooked or RejectionCode.ExceptionNotFound => StatusCodes.Status404NotFound,
             RejectionCode.ValidationFailed => StatusCodes.Status400BadRequest,
             RejectionCode.CustomerNotFound => StatusCodes.Status422UnprocessableEntity,
-            RejectionCode.ErpUnavailable => StatusCodes.Status503ServiceUnavailable,
             _ => StatusCodes.Status409Conflict,
         };
         return TypedResults.Problem(

@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using ShipmentGrid.Operations;
 using ShipmentGrid.Shipments;
 
@@ -27,11 +28,13 @@ public interface IInvoiceGrain : IGrainWithStringKey
     Task<InvoicePosting?> GetPosting();
 
     /// <summary>
-    /// Called by the customer once it has reserved credit for this held invoice: posts it. Anything but an
-    /// invoice on hold is answered as it is, so a repeated release posts nothing twice.
+    /// Told by the customer once it has reserved credit for this held invoice: posts it and reports the posting
+    /// back with <see cref="Customers.ICustomerGrain.RecordPosted"/>. One-way, so the customer's turn never waits
+    /// on the ERP; anything but an invoice on hold only resumes where it stands, so a repeated release posts
+    /// nothing twice.
     /// </summary>
-    [Alias("Release")]
-    Task<InvoiceView> Release();
+    [Alias("Release"), OneWay]
+    Task Release();
 
     /// <summary>Operations' retry of a failed ERP posting: attempts it now instead of at the next backoff time.</summary>
     [Alias("RetryPosting")]

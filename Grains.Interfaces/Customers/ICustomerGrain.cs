@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Orleans.Concurrency;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Operations;
 using ShipmentGrid.Shipments;
@@ -25,7 +26,7 @@ public interface ICustomerGrain : IGrainWithStringKey
     [Alias("PlaceHold")]
     Task<CommandResult> PlaceHold(string reason);
 
-    /// <summary>Lifts the manual hold; held invoices that fit the limit post, oldest first.</summary>
+    /// <summary>Lifts the manual hold; held invoices that fit the limit post, oldest first, after this call answers.</summary>
     [Alias("ReleaseHold")]
     Task<CommandResult> ReleaseHold();
 
@@ -33,9 +34,18 @@ public interface ICustomerGrain : IGrainWithStringKey
     [Alias("SetCreditLimit")]
     Task<CommandResult> SetCreditLimit(decimal amount);
 
-    /// <summary>Records a payment once per payment id; it lowers receivables and releases held invoices that now fit.</summary>
+    /// <summary>
+    /// Records a payment once per payment id: it lowers receivables and releases held invoices that now fit. The
+    /// payment is stored with the customer first and reaches the ERP ledger afterwards (retried until it lands).
+    /// The same id again with the same amount is a duplicate; with another amount it is rejected
+    /// (<see cref="RejectionCode.PaymentIdReused"/>).
+    /// </summary>
     [Alias("RecordPayment")]
     Task<CommandResult> RecordPayment(CustomerPayment payment);
+
+    /// <summary>The ERP ledger holds this payment: the customer stops sending it. Idempotent.</summary>
+    [Alias("RecordPaymentInLedger")]
+    Task RecordPaymentInLedger(string paymentId);
 
     /// <summary>
     /// The invoice grain asks before posting. Approved reserves the amount against the limit in the same turn,
@@ -45,7 +55,10 @@ public interface ICustomerGrain : IGrainWithStringKey
     [Alias("RequestCredit")]
     Task<CreditDecision> RequestCredit(HeldInvoice invoice);
 
-    /// <summary>The invoice is in the ERP: its reservation becomes an open receivable. Once per invoice number.</summary>
+    /// <summary>
+    /// The invoice is in the ERP: its reservation becomes an open receivable, once per invoice number (an invoice
+    /// no longer reserved is already counted), and the next released invoice is told.
+    /// </summary>
     [Alias("RecordPosted")]
     Task RecordPosted(string invoiceNumber, Money total);
 }
@@ -62,6 +75,23 @@ public sealed record CustomerRegistration(
 /// <summary>A payment received from the customer, in the billing currency; the payment id makes it idempotent.</summary>
 [GenerateSerializer, Immutable, Alias("sg.customer-payment.v1")]
 public sealed record CustomerPayment([Id(0)] string PaymentId, [Id(1)] decimal Amount);
+
+/// <summary>A payment the customer has taken into its credit and that is on its way to the ERP ledger.</summary>
+[GenerateSerializer, Immutable, Alias("sg.ledger-payment.v1")]
+public sealed record LedgerPayment([Id(0)] string CustomerId, [Id(1)] string PaymentId, [Id(2)] Money Amount, [Id(3)] DateTimeOffset ReceivedAt);
+
+/// <summary>
+/// Carries payments from a customer to the ERP ledger, so the ledger call never runs in the customer's turn. A
+/// stateless worker: the customer keeps the payment until <see cref="ICustomerGrain.RecordPaymentInLedger"/>
+/// comes back and sends it again on its reminder, and the ledger takes a payment id once.
+/// </summary>
+[Alias("sg.IPaymentLedgerGrain")]
+public interface IPaymentLedgerGrain : IGrainWithIntegerKey
+{
+    /// <summary>Writes the payment to the ledger and reports back to the customer; a failure waits for the customer's resend.</summary>
+    [Alias("Record"), OneWay]
+    Task Record(LedgerPayment payment);
+}
 
 /// <summary>
 /// A customer's credit position. <see cref="Reserved"/> is credit taken by approved invoices not yet in the ERP;

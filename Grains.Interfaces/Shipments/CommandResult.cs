@@ -31,8 +31,8 @@ public enum RejectionCode
     CustomerNotFound = 11,
     AlreadyExists = 12,
 
-    /// <summary>The ERP did not answer; nothing was recorded, so the same command may be sent again.</summary>
-    ErpUnavailable = 13,
+    /// <summary>A payment id already recorded with another amount: a reused id, not a retry.</summary>
+    PaymentIdReused = 14,
 }
 
 /// <summary>What a shipment command did, with field errors (field name → messages) when validation failed.</summary>

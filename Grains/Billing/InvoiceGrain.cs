@@ -53,7 +53,7 @@ public sealed partial class InvoiceGrain(
             ? new InvoicePosting(invoice.InvoiceNumber, invoice.Status, State.FailedAttempts, State.LastFailure, State.NextAttemptAt, State.ErpFailure)
             : null);
 
-    public async Task<InvoiceView> Release()
+    public async Task Release()
     {
         if (State.Invoice is { Status: InvoiceStatus.OnHold } invoice)
         {
@@ -63,8 +63,8 @@ public sealed partial class InvoiceGrain(
         }
 
         // A release told again (the customer's reminder after a crash) finds the invoice further on and takes it
-        // from there; a posted invoice is only answered.
-        return await AdvanceAsync();
+        // from there; a posted invoice changes nothing.
+        await AdvanceAsync();
     }
 
     public async Task<InvoiceView?> RetryPosting()

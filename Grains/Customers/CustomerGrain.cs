@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Microsoft.Extensions.Logging;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Operations;
 using ShipmentGrid.Shipments;
@@ -10,21 +9,32 @@ namespace ShipmentGrid.Customers;
 /// <summary>
 /// A customer's account: profile, credit limit, receivables and hold, persisted as grain state. The customer is
 /// the one place that decides credit, so reservations, held invoices and releases are serialised per customer.
-/// Released invoices are told after the release is stored and until each acknowledges (a reminder repeats the
-/// telling after a crash); <see cref="IInvoiceGrain.Release"/> is idempotent, so each posts exactly once.
+/// Its turns stay short: nothing in them waits on the ERP or on invoices. A release is stored as the ordered
+/// list of invoices to post and told one invoice at a time, oldest first, each when the one before reports its
+/// posting; a payment is stored with its credit effect and reaches the ledger through
+/// <see cref="IPaymentLedgerGrain"/>. A reminder stands while either is unfinished and tells or sends again
+/// after a crash; <see cref="IInvoiceGrain.Release"/> and the ledger are idempotent, so each lands once.
 /// </summary>
-public sealed partial class CustomerGrain(
+public sealed class CustomerGrain(
     [PersistentState("customer", GridProviders.Storage)] IPersistentState<CustomerState> account,
-    IErpGateway erp,
-    TimeProvider clock,
-    ILogger<CustomerGrain> logger) : Grain, ICustomerGrain, IRemindable
+    TimeProvider clock) : Grain, ICustomerGrain, IRemindable
 {
-    /// <summary>Repeats telling released invoices while any has not acknowledged.</summary>
-    public const string ReleaseReminder = "release-held-invoices";
+    /// <summary>Resumes a release or payments not yet in the ledger; stands while either is unfinished.</summary>
+    public const string PendingReminder = "customer-pending";
+
+    /// <summary>Payments sent to the ledger again per reminder tick, oldest first: a long ERP outage is caught up in bounded steps.</summary>
+    public const int LedgerResendBatch = 16;
 
     private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
 
+    // Whether this activation registered the reminder or received its tick, so a busy customer touches the reminder table once.
+    private bool reminderStanding;
+
     private CustomerState State => account.State;
+
+    private bool HasPendingWork => State.Releasing.Count > 0 || State.LedgerPending.Count > 0;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => ResumeAsync();
 
     public async Task<CommandResult> Register(CustomerRegistration registration)
     {
@@ -144,27 +154,36 @@ public sealed partial class CustomerGrain(
             return NotFound;
         }
 
-        if (State.Payments.Contains(payment.PaymentId))
+        switch (PaymentIds.Check(State.RecentPayments, payment))
         {
-            return Duplicate($"Payment {payment.PaymentId} is already recorded.");
+            case PaymentIdCheck.Duplicate:
+                return Duplicate($"Payment {payment.PaymentId} is already recorded.");
+            case PaymentIdCheck.Reused:
+                return new CommandResult(
+                    CommandOutcome.Rejected, RejectionCode.PaymentIdReused, $"Payment {payment.PaymentId} is already recorded with another amount.", FieldErrors.None);
         }
 
+        // The payment and its effect on credit are stored together with the ledger entry still to write (an
+        // outbox), so a crash before the ledger call leaves the entry to send again, never a lost payment.
         var amount = new Money(payment.Amount, profile.BillingCurrency);
-        try
-        {
-            // The ledger first: it is idempotent by payment id, so when this grain fails before storing, the
-            // caller's retry of the same payment writes the ledger nothing twice and lands here again.
-            await erp.RecordPaymentAsync(new ErpPayment(profile.CustomerId, payment.PaymentId, amount, clock.GetUtcNow()), CancellationToken.None);
-        }
-        catch (ErpUnavailableException exception)
-        {
-            return new CommandResult(CommandOutcome.Rejected, RejectionCode.ErpUnavailable, $"The ERP did not take the payment: {exception.Message}", FieldErrors.None);
-        }
-
-        State.Payments.Add(payment.PaymentId);
+        var toLedger = new LedgerPayment(profile.CustomerId, payment.PaymentId, amount, clock.GetUtcNow());
+        PaymentIds.Remember(State.RecentPayments, payment);
+        State.LedgerPending.Add(toLedger);
         State.Profile = CreditCheck.RecordPayment(profile, amount);
         await ReleaseAndStoreAsync();
+        await GrainFactory.GetGrain<IPaymentLedgerGrain>(0).Record(toLedger);
         return Applied;
+    }
+
+    public async Task RecordPaymentInLedger(string paymentId)
+    {
+        if (State.LedgerPending.RemoveAll(pending => string.Equals(pending.PaymentId, paymentId, StringComparison.Ordinal)) == 0)
+        {
+            return;
+        }
+
+        await account.WriteStateAsync();
+        await StopReminderWhenDoneAsync();
     }
 
     public async Task<CreditDecision> RequestCredit(HeldInvoice invoice)
@@ -172,7 +191,8 @@ public sealed partial class CustomerGrain(
         ArgumentNullException.ThrowIfNull(invoice);
         var profile = State.Profile
             ?? throw new InvalidOperationException($"Customer {this.GetPrimaryKeyString()} is not registered; shipments cannot be booked for it.");
-        if (State.PostedInvoices.Contains(invoice.InvoiceNumber) || State.Reserved.ContainsKey(invoice.InvoiceNumber))
+        // A posted invoice never asks again (it asks only as a draft), so the reservations are all there is to recall.
+        if (State.Reserved.ContainsKey(invoice.InvoiceNumber))
         {
             return CreditDecision.Approved;
         }
@@ -199,7 +219,7 @@ public sealed partial class CustomerGrain(
             State.FinanceNotices.Add(new ExceptionItem(
                 $"credit-hold/{invoice.InvoiceNumber}",
                 ExceptionQueue.CreditHold,
-                $"invoice/{invoice.InvoiceNumber}",
+                HeldSubject(invoice.InvoiceNumber),
                 decision.Reason ?? decision.Cause.ToString(),
                 clock.GetUtcNow(),
                 OwnerTeam.Finance,
@@ -215,73 +235,106 @@ public sealed partial class CustomerGrain(
     {
         ArgumentNullException.ThrowIfNull(total);
         var profile = State.Profile ?? throw new InvalidOperationException($"Customer {this.GetPrimaryKeyString()} is not registered.");
-        if (!State.PostedInvoices.Add(invoiceNumber))
+
+        // Every posting was reserved first, so an invoice no longer reserved has been counted already.
+        if (!State.Reserved.Remove(invoiceNumber))
         {
             return;
         }
 
-        State.Reserved.Remove(invoiceNumber);
+        var nextToTell = State.Releasing.Count > 0 && State.Releasing[0] == invoiceNumber;
+        State.Releasing.Remove(invoiceNumber);
         State.Profile = CreditCheck.RecordPosting(profile, total);
         await account.WriteStateAsync();
+        if (nextToTell)
+        {
+            await TellNextReleasedAsync();
+        }
+
+        await StopReminderWhenDoneAsync();
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) =>
-        reminderName == ReleaseReminder ? TellReleasedAsync() : Task.CompletedTask;
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != PendingReminder)
+        {
+            return;
+        }
 
-    /// <summary>Moves the held invoices that now fit into reservations, stores that with the command, then tells them.</summary>
+        reminderStanding = true;
+        await ResumeAsync();
+        await StopReminderWhenDoneAsync();
+    }
+
+    /// <summary>
+    /// Moves the held invoices that now fit into reservations and appends them to the release, stores that with
+    /// the command, and tells the first if the release was idle. The rest are told one by one as postings report back.
+    /// </summary>
     private async Task ReleaseAndStoreAsync()
     {
         var profile = State.Profile ?? throw new InvalidOperationException("Release needs a registered customer.");
-        var releasable = CreditCheck.ReleasableInvoices(Exposure(profile), State.Held.Values.Select(held => held.Invoice));
-        foreach (var invoice in releasable)
+        var wasIdle = State.Releasing.Count == 0;
+        foreach (var invoice in CreditCheck.ReleasableInvoices(Exposure(profile), State.Held.Values.Select(held => held.Invoice)))
         {
             State.Held.Remove(invoice.InvoiceNumber);
             State.Reserved[invoice.InvoiceNumber] = invoice;
             State.Releasing.Add(invoice.InvoiceNumber);
+            State.FinanceNotices.RemoveAll(notice => notice.Subject == HeldSubject(invoice.InvoiceNumber));
         }
 
-        if (State.Releasing.Count > 0)
-        {
-            // Registered before the release is stored, so a crash right after storing still gets the invoices told.
-            await this.RegisterOrUpdateReminder(ReleaseReminder, ReminderPeriod, ReminderPeriod);
-        }
-
+        // Registered before the work is stored, so a crash right after storing still gets it finished.
+        await StartReminderWhenPendingAsync();
         await account.WriteStateAsync();
-        await TellReleasedAsync();
+        if (wasIdle)
+        {
+            await TellNextReleasedAsync();
+        }
     }
 
-    /// <summary>Tells released invoices to post, oldest first, one at a time, forgetting each once it has answered.</summary>
-    private async Task TellReleasedAsync()
+    /// <summary>After an activation or on the reminder: tells the released invoice in turn again and resends a batch of payments.</summary>
+    private async Task ResumeAsync()
     {
-        while (State.Releasing.Count > 0)
+        await TellNextReleasedAsync();
+        var ledger = GrainFactory.GetGrain<IPaymentLedgerGrain>(0);
+        foreach (var payment in State.LedgerPending.Take(LedgerResendBatch))
         {
-            var invoiceNumber = State.Releasing[0];
-            if (State.Reserved.TryGetValue(invoiceNumber, out var invoice))
-            {
-                try
-                {
-                    // The invoice posts inside this call and reports the posting back to this grain: the same call
-                    // chain, so it may re-enter instead of waiting on this turn.
-                    using (RequestContext.AllowCallChainReentrancy())
-                    {
-                        await GrainFactory.GetGrain<IInvoiceGrain>(invoice.ShipmentId).Release();
-                    }
-                }
-                catch (Exception exception) when (exception is TimeoutException or OrleansException)
-                {
-                    LogReleaseNotDelivered(logger, exception, this.GetPrimaryKeyString(), invoiceNumber);
-                    return;
-                }
-            }
+            await ledger.Record(payment);
+        }
+    }
 
-            State.Releasing.RemoveAt(0);
-            await account.WriteStateAsync();
+    /// <summary>Tells the oldest released invoice to post (one-way); it reports back through <see cref="RecordPosted"/>.</summary>
+    private async Task TellNextReleasedAsync()
+    {
+        if (State.Releasing.Count > 0 && State.Reserved.TryGetValue(State.Releasing[0], out var invoice))
+        {
+            await GrainFactory.GetGrain<IInvoiceGrain>(invoice.ShipmentId).Release();
+        }
+    }
+
+    private async Task StartReminderWhenPendingAsync()
+    {
+        if (HasPendingWork && !reminderStanding)
+        {
+            await this.RegisterOrUpdateReminder(PendingReminder, ReminderPeriod, ReminderPeriod);
+            reminderStanding = true;
+        }
+    }
+
+    private async Task StopReminderWhenDoneAsync()
+    {
+        // Only when this activation knows of a standing reminder, so a posting does not read the reminder table;
+        // one left by an earlier activation is stopped on its next tick.
+        if (HasPendingWork || !reminderStanding)
+        {
+            return;
         }
 
-        if (await this.GetReminder(ReleaseReminder) is { } reminder)
+        if (await this.GetReminder(PendingReminder) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
         }
+
+        reminderStanding = false;
     }
 
     /// <summary>What credit is already spoken for: posted receivables plus reservations of invoices still posting.</summary>
@@ -290,6 +343,8 @@ public sealed partial class CustomerGrain(
 
     private static IEnumerable<HeldInvoice> OldestFirst(IEnumerable<HeldInvoice> invoices) =>
         invoices.OrderBy(invoice => invoice.HeldAt).ThenBy(invoice => invoice.InvoiceNumber, StringComparer.Ordinal);
+
+    private static string HeldSubject(string invoiceNumber) => $"invoice/{invoiceNumber}";
 
     private static CommandResult Applied { get; } = new(CommandOutcome.Applied, RejectionCode.None, null, FieldErrors.None);
 
@@ -300,9 +355,6 @@ public sealed partial class CustomerGrain(
 
     private static CommandResult Invalid(ImmutableDictionary<string, ImmutableArray<string>> errors) =>
         new(CommandOutcome.Rejected, RejectionCode.ValidationFailed, "Validation failed.", errors);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Customer {CustomerId} could not tell released invoice {InvoiceNumber} yet; the reminder retries")]
-    private static partial void LogReleaseNotDelivered(ILogger logger, Exception exception, string customerId, string invoiceNumber);
 }
 
 /// <summary>Stored state of a customer grain.</summary>
@@ -320,19 +372,24 @@ public sealed class CustomerState
     [Id(2)]
     public Dictionary<string, HeldInvoice> Reserved { get; init; } = new(StringComparer.Ordinal);
 
-    /// <summary>Released invoices not yet told, oldest first.</summary>
+    /// <summary>
+    /// The release under way: reserved invoices to post, oldest first. The first has been told; each following
+    /// one is told when the one before reports its posting.
+    /// </summary>
     [Id(3)]
     public List<string> Releasing { get; init; } = [];
 
-    [Id(4)]
-    public HashSet<string> PostedInvoices { get; init; } = new(StringComparer.Ordinal);
-
-    [Id(5)]
-    public HashSet<string> Payments { get; init; } = new(StringComparer.Ordinal);
-
-    /// <summary>Credit-hold notices for finance, kept until the exceptions queue delivers them.</summary>
+    /// <summary>Credit-hold notices for finance, one per invoice while it is held.</summary>
     [Id(6)]
     public List<ExceptionItem> FinanceNotices { get; init; } = [];
+
+    /// <summary>The most recent payment ids with their amounts, at most <see cref="PaymentIds.Window"/>.</summary>
+    [Id(7)]
+    public List<RecordedPayment> RecentPayments { get; init; } = [];
+
+    /// <summary>Payments taken into credit and not yet confirmed by the ERP ledger, oldest first.</summary>
+    [Id(8)]
+    public List<LedgerPayment> LedgerPending { get; init; } = [];
 }
 
 /// <summary>A held invoice with the decision that held it, answered again when the invoice asks again.</summary>

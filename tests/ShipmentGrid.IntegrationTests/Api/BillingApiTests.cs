@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using ShipmentGrid.Billing;
+using ShipmentGrid.IntegrationTests.Infrastructure;
 using ShipmentGrid.Shipments;
 
 namespace ShipmentGrid.IntegrationTests.Api;
@@ -59,9 +60,14 @@ public sealed class BillingApiTests(EmbeddedApiFactory factory) : IClassFixture<
         Assert.Equal(HttpStatusCode.OK, release.StatusCode);
         var released = await release.Content.ReadFromJsonAsync<JsonObject>();
         Assert.Equal(false, (bool?)released?["creditHold"]);
-        Assert.Equal(590m, (decimal?)released?["openReceivables"]?["amount"]);
-        var invoice = await http.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/shipments/SHP-HOLD-1/invoice", UriKind.Relative));
-        Assert.Equal("Posted", (string?)invoice?["status"]);
+
+        // The release posts after the answer, in the customer's own steps.
+        await Eventually.Holds(
+            async () => (string?)(await http.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/shipments/SHP-HOLD-1/invoice", UriKind.Relative)))?["status"] == "Posted",
+            TimeSpan.FromSeconds(10),
+            "the released invoice to post");
+        var profile = await http.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/customers/CUST-HOLD", UriKind.Relative));
+        Assert.Equal(590m, (decimal?)profile?["openReceivables"]?["amount"]);
     }
 
     [Fact]
@@ -73,13 +79,35 @@ public sealed class BillingApiTests(EmbeddedApiFactory factory) : IClassFixture<
 
         using var limit = await http.PutAsJsonAsync(Customer("CUST-LIMIT", "credit-limit"), new { amount = 12_000m });
         Assert.Equal(HttpStatusCode.OK, limit.StatusCode);
-        Assert.Equal(11_180m, (decimal?)(await limit.Content.ReadFromJsonAsync<JsonObject>())?["openReceivables"]?["amount"]);
+        Assert.Equal(12_000m, (decimal?)(await limit.Content.ReadFromJsonAsync<JsonObject>())?["creditLimit"]?["amount"]);
+        await Eventually.Holds(
+            async () => (decimal?)(await http.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/customers/CUST-LIMIT", UriKind.Relative)))?["openReceivables"]?["amount"] == 11_180m,
+            TimeSpan.FromSeconds(10),
+            "the released invoice in receivables");
 
         using var payment = await http.PostAsJsonAsync(Customer("CUST-LIMIT", "payments"), new { paymentId = "PAY-77", amount = 1_180m });
         using var repeated = await http.PostAsJsonAsync(Customer("CUST-LIMIT", "payments"), new { paymentId = "PAY-77", amount = 1_180m });
 
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (payment.StatusCode, repeated.StatusCode));
         Assert.Equal(10_000m, (decimal?)(await repeated.Content.ReadFromJsonAsync<JsonObject>())?["openReceivables"]?["amount"]);
+    }
+
+    [Fact]
+    public async Task A_payment_id_sent_again_with_another_amount_is_409_problem_details_and_changes_nothing()
+    {
+        await RegisterCustomerAsync("CUST-REUSE");
+        using var payment = await http.PostAsJsonAsync(Customer("CUST-REUSE", "payments"), new { paymentId = "PAY-88", amount = 250m });
+        Assert.Equal(HttpStatusCode.OK, payment.StatusCode);
+
+        using var reused = await http.PostAsJsonAsync(Customer("CUST-REUSE", "payments"), new { paymentId = "PAY-88", amount = 300m });
+        using var repeated = await http.PostAsJsonAsync(Customer("CUST-REUSE", "payments"), new { paymentId = "PAY-88", amount = 250.00m });
+
+        Assert.Equal(HttpStatusCode.Conflict, reused.StatusCode);
+        Assert.Equal("application/problem+json", reused.Content.Headers.ContentType?.MediaType);
+        var problem = await reused.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Equal(("https://shipment-grid.dev/problems/payment-id-reused", 409), ((string?)problem?["type"], (int?)problem?["status"]));
+        Assert.Equal(HttpStatusCode.OK, repeated.StatusCode);
+        Assert.Equal(-250m, (decimal?)(await repeated.Content.ReadFromJsonAsync<JsonObject>())?["openReceivables"]?["amount"]);
     }
 
     [Fact]

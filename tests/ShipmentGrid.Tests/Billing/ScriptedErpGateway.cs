@@ -3,18 +3,30 @@ using ShipmentGrid.Billing;
 
 namespace ShipmentGrid.Tests.Billing;
 
-/// <summary>The in-memory ledger behind a script of outages: per invoice, fail the next calls or lose the next answer.</summary>
+/// <summary>
+/// The in-memory ledger behind a script of outages: per invoice or payment id, fail the next calls, lose the next
+/// answer, or keep the next posting waiting until the test lets it go.
+/// </summary>
 internal sealed class ScriptedErpGateway(InMemoryLedgerGateway ledger) : IErpGateway
 {
     private readonly ConcurrentDictionary<string, int> failures = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> lostAnswers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> crashes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> calls = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> waits = new(StringComparer.Ordinal);
 
     public InMemoryLedgerGateway Ledger => ledger;
 
-    /// <summary>The ERP is down for the next <paramref name="times"/> postings of this invoice.</summary>
-    public void FailNext(string invoiceNumber, int times) => failures[invoiceNumber] = times;
+    /// <summary>The ERP is down for the next <paramref name="times"/> calls for this invoice number or payment id.</summary>
+    public void FailNext(string reference, int times) => failures[reference] = times;
+
+    /// <summary>The next posting of this invoice waits in the ERP until the returned source is completed.</summary>
+    public TaskCompletionSource HoldNext(string invoiceNumber)
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        waits[invoiceNumber] = release;
+        return release;
+    }
 
     /// <summary>The ERP posts the next call of this invoice, but the answer never arrives.</summary>
     public void LoseNextAnswer(string invoiceNumber) => lostAnswers[invoiceNumber] = 1;
@@ -22,8 +34,8 @@ internal sealed class ScriptedErpGateway(InMemoryLedgerGateway ledger) : IErpGat
     /// <summary>The silo dies while the next posting of this invoice is on the wire: the grain call fails, nothing is posted.</summary>
     public void CrashNext(string invoiceNumber) => crashes[invoiceNumber] = 1;
 
-    /// <summary>How many times the grid called the ERP for this invoice.</summary>
-    public int CallsFor(string invoiceNumber) => calls.GetValueOrDefault(invoiceNumber);
+    /// <summary>How many times the grid called the ERP for this invoice number or payment id.</summary>
+    public int CallsFor(string reference) => calls.GetValueOrDefault(reference);
 
     public async Task<ErpPostingResult> PostAsync(ErpInvoice invoice, CancellationToken cancellationToken)
     {
@@ -38,11 +50,22 @@ internal sealed class ScriptedErpGateway(InMemoryLedgerGateway ledger) : IErpGat
             throw new ErpUnavailableException("ERP timed out.");
         }
 
+        if (waits.TryRemove(invoice.InvoiceNumber, out var release))
+        {
+            await release.Task;
+        }
+
         var posted = await ledger.PostAsync(invoice, cancellationToken);
         return TakeOne(lostAnswers, invoice.InvoiceNumber) ? throw new ErpUnavailableException("Connection reset after sending.") : posted;
     }
 
-    public Task RecordPaymentAsync(ErpPayment payment, CancellationToken cancellationToken) => ledger.RecordPaymentAsync(payment, cancellationToken);
+    public Task RecordPaymentAsync(ErpPayment payment, CancellationToken cancellationToken)
+    {
+        calls.AddOrUpdate(payment.PaymentId, 1, (_, count) => count + 1);
+        return TakeOne(failures, payment.PaymentId)
+            ? throw new ErpUnavailableException("ERP timed out.")
+            : ledger.RecordPaymentAsync(payment, cancellationToken);
+    }
 
     private static bool TakeOne(ConcurrentDictionary<string, int> script, string invoiceNumber)
     {
