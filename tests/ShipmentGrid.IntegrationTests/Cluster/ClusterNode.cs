@@ -43,18 +43,18 @@ internal sealed class ClusterNode
         ["Orleans__Streams__VisibilityTimeout"] = "00:00:10",
     };
 
-    public async Task<GridProcess> StartSiloAsync(string name)
+    public async Task<GridProcess> StartSiloAsync(string name, string? workingDirectory = null)
     {
         var siloPort = LoopbackPorts.Next();
-        var silo = GridProcess.Start(name, "Silo", "ShipmentGrid.Silo.dll", Environment(siloPort, LoopbackPorts.Next()), siloPort);
+        var silo = GridProcess.Start(name, "Silo", "ShipmentGrid.Silo.dll", Environment(siloPort, LoopbackPorts.Next()), siloPort, workingDirectory);
         await silo.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
         return silo;
     }
 
     /// <summary>The HTTP API as its own process, an Orleans client of this cluster.</summary>
-    public async Task<GridProcess> StartApiAsync()
+    public async Task<GridProcess> StartApiAsync(string? workingDirectory = null)
     {
-        var api = GridProcess.Start("api", "Client.Api", "ShipmentGrid.Api.dll", Environment(1, 1));
+        var api = GridProcess.Start("api", "Client.Api", "ShipmentGrid.Api.dll", Environment(1, 1), workingDirectory: workingDirectory);
         await api.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
         return api;
     }
