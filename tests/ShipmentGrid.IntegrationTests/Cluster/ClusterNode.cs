@@ -35,10 +35,6 @@ internal sealed class ClusterNode
         ["Orleans__ServiceId"] = "shipment-grid-tests",
         ["Orleans__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Orleans__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        // Declare a killed silo dead within seconds rather than the production default of about a minute.
-        ["Orleans__Membership__ProbeTimeout"] = "00:00:01",
-        ["Orleans__Membership__NumMissedProbesLimit"] = "2",
-        ["Orleans__Membership__IAmAliveTablePublishTimeout"] = "00:00:05",
         // Stream messages a killed silo had taken become visible to the survivors after this, instead of 2 minutes.
         ["Orleans__Streams__VisibilityTimeout"] = "00:00:10",
     };
