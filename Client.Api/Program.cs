@@ -4,8 +4,9 @@ using ShipmentGrid.Hosting.Cluster;
 using ShipmentGrid.Hosting.Health;
 using ShipmentGrid.Hosting.Observability;
 using ShipmentGrid.Hosting.Postgres;
+using ShipmentGrid.Hosting.Process;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = GridHost.CreateBuilder(args, defaultUrls: "http://localhost:5080");
 builder.AddShipmentGridObservability("shipment-grid-api");
 
 // Embedded default: no database configured, so the API co-hosts a silo on localhost with memory providers.
@@ -27,4 +28,4 @@ app.UseShipmentGridApi();
 app.MapShipmentGridHealth();
 app.MapOrleansDashboard(routePrefix: "/dashboard").ExcludeFromDescription();
 app.MapShipmentGridApi();
-await app.RunAsync();
+return await app.RunBoundedAsync();

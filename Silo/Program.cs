@@ -2,10 +2,11 @@ using ShipmentGrid.Hosting.Cluster;
 using ShipmentGrid.Hosting.Health;
 using ShipmentGrid.Hosting.Observability;
 using ShipmentGrid.Hosting.Postgres;
+using ShipmentGrid.Hosting.Process;
 
 // A standalone silo. `dotnet run --project Silo -- migrate` applies the PostgreSQL migrations and exits;
 // with Postgres:MigrateOnStartup=true the silo applies them itself before joining the cluster.
-var builder = WebApplication.CreateBuilder(args);
+var builder = GridHost.CreateBuilder(args, defaultUrls: "http://localhost:8081");
 builder.AddShipmentGridObservability("shipment-grid-silo");
 var postgres = PostgresSettings.FromConfiguration(builder.Configuration);
 var migrateOnly = args.Contains("migrate", StringComparer.OrdinalIgnoreCase);
@@ -42,5 +43,4 @@ if (postgres is not null && app.Configuration.GetValue("Postgres:MigrateOnStartu
 }
 
 app.MapShipmentGridHealth();
-await app.RunAsync();
-return 0;
+return await app.RunBoundedAsync();

@@ -61,8 +61,11 @@ public static class GridHosting
         silo.Services.AddSingleton(TimeProvider.System);
         silo.Services.AddJournalOptions(configuration).AddJournalReaders();
 
-        // Failure detection is tunable per deployment (Orleans:Membership:ProbeTimeout, NumMissedProbesLimit, ...).
-        silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection($"{GridOptions.Section}:Membership"));
+        silo.Services.AddOptions<ClusterMembershipOptions>()
+            .Configure(ClusterFailureDetection.Apply)
+            .Bind(configuration.GetSection(ClusterFailureDetection.Section));
+        silo.Services.AddOptions<GrainCollectionOptions>()
+            .Configure(options => options.DeactivationTimeout = ClusterFailureDetection.DeactivationTimeout);
         silo.AddActivityPropagation();
         silo.AddDashboard();
         return silo;
@@ -83,6 +86,9 @@ public static class GridHosting
                 options.Invariant = PostgresSettings.Invariant;
                 options.ConnectionString = postgres.ProviderConnectionString;
             });
+        client.Services.AddOptions<GatewayOptions>()
+            .Configure(options => options.GatewayListRefreshPeriod = ClusterFailureDetection.GatewayListRefreshPeriod)
+            .Bind(configuration.GetSection(ClusterFailureDetection.GatewaySection));
         client.Services.AddShipmentGridPostgres(postgres);
         client.Services.AddJournalOptions(configuration);
         client.AddActivityPropagation();

@@ -35,26 +35,22 @@ internal sealed class ClusterNode
         ["Orleans__ServiceId"] = "shipment-grid-tests",
         ["Orleans__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Orleans__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        // Declare a killed silo dead within seconds rather than the production default of about a minute.
-        ["Orleans__Membership__ProbeTimeout"] = "00:00:01",
-        ["Orleans__Membership__NumMissedProbesLimit"] = "2",
-        ["Orleans__Membership__IAmAliveTablePublishTimeout"] = "00:00:05",
         // Stream messages a killed silo had taken become visible to the survivors after this, instead of 2 minutes.
         ["Orleans__Streams__VisibilityTimeout"] = "00:00:10",
     };
 
-    public async Task<GridProcess> StartSiloAsync(string name)
+    public async Task<GridProcess> StartSiloAsync(string name, string? workingDirectory = null)
     {
         var siloPort = LoopbackPorts.Next();
-        var silo = GridProcess.Start(name, "Silo", "ShipmentGrid.Silo.dll", Environment(siloPort, LoopbackPorts.Next()), siloPort);
+        var silo = GridProcess.Start(name, "Silo", "ShipmentGrid.Silo.dll", Environment(siloPort, LoopbackPorts.Next()), siloPort, workingDirectory);
         await silo.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
         return silo;
     }
 
     /// <summary>The HTTP API as its own process, an Orleans client of this cluster.</summary>
-    public async Task<GridProcess> StartApiAsync()
+    public async Task<GridProcess> StartApiAsync(string? workingDirectory = null)
     {
-        var api = GridProcess.Start("api", "Client.Api", "ShipmentGrid.Api.dll", Environment(1, 1));
+        var api = GridProcess.Start("api", "Client.Api", "ShipmentGrid.Api.dll", Environment(1, 1), workingDirectory: workingDirectory);
         await api.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
         return api;
     }

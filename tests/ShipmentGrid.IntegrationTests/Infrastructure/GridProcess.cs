@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Text;
+using System.Globalization;
 
 namespace ShipmentGrid.IntegrationTests.Infrastructure;
 
@@ -10,7 +10,7 @@ namespace ShipmentGrid.IntegrationTests.Infrastructure;
 internal sealed class GridProcess : IAsyncDisposable
 {
     private readonly Process process;
-    private readonly StringBuilder output = new();
+    private readonly List<string> output = [];
 
     private GridProcess(Process process, string name, int httpPort, int siloPort)
     {
@@ -37,12 +37,43 @@ internal sealed class GridProcess : IAsyncDisposable
         {
             lock (output)
             {
-                return output.ToString();
+                return string.Join(Environment.NewLine, output);
             }
         }
     }
 
-    public static GridProcess Start(string name, string projectFolder, string assemblyName, IReadOnlyDictionary<string, string> environment, int siloPort = 0, params string[] arguments)
+    /// <summary>How many lines the process has written so far (stdout and stderr).</summary>
+    public int LineCount
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.Count;
+            }
+        }
+    }
+
+    public IReadOnlyList<string> LinesFrom(int first)
+    {
+        lock (output)
+        {
+            return output.Skip(first).ToList();
+        }
+    }
+
+    /// <summary>
+    /// Starts the process in <paramref name="workingDirectory"/> (the test's own folder when null), listening on the
+    /// port given by <c>ASPNETCORE_URLS</c>, as a container or service manager would set it.
+    /// </summary>
+    public static GridProcess Start(
+        string name,
+        string projectFolder,
+        string assemblyName,
+        IReadOnlyDictionary<string, string> environment,
+        int siloPort = 0,
+        string? workingDirectory = null,
+        params string[] arguments)
     {
         var httpPort = LoopbackPorts.Next();
         var start = new ProcessStartInfo("dotnet")
@@ -50,6 +81,7 @@ internal sealed class GridProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
         start.ArgumentList.Add(RepositoryLayout.ProjectOutput(projectFolder, assemblyName));
         foreach (var argument in arguments)
@@ -57,7 +89,7 @@ internal sealed class GridProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment["Urls"] = $"http://127.0.0.1:{httpPort}";
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}";
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         foreach (var (key, value) in environment)
         {
@@ -100,6 +132,14 @@ internal sealed class GridProcess : IAsyncDisposable
         return process.ExitCode;
     }
 
+    /// <summary>SIGTERM, what a service manager or <c>docker stop</c> sends to ask for a graceful stop.</summary>
+    public async Task TerminateAsync()
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", ["-s", "TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
     /// <summary>SIGKILL, like <c>kill -9</c>.</summary>
     public async Task KillAsync()
     {
@@ -125,7 +165,7 @@ internal sealed class GridProcess : IAsyncDisposable
 
         lock (output)
         {
-            output.AppendLine(line);
+            output.Add(line);
         }
     }
 }

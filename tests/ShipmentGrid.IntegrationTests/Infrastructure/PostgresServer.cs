@@ -18,15 +18,26 @@ public sealed partial class PostgresServer : IAsyncLifetime
     private static readonly TimeSpan ReadinessPollInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan ToolDeadline = TimeSpan.FromSeconds(90);
 
+    private readonly bool _alwaysThrowaway;
     private string? _root;
     private string? _pgCtl;
+    private bool _stopped;
+
+    public PostgresServer()
+    {
+    }
+
+    private PostgresServer(bool alwaysThrowaway) => _alwaysThrowaway = alwaysThrowaway;
+
+    /// <summary>A server of its own, never the shared external one: for tests that stop it.</summary>
+    public static PostgresServer Dedicated() => new(alwaysThrowaway: true);
 
     /// <summary>Connection string of the server's maintenance database (<c>postgres</c>), as a superuser.</summary>
     public string AdminConnectionString { get; private set; } = "";
 
     public async Task InitializeAsync()
     {
-        var external = Environment.GetEnvironmentVariable(ExternalServerVariable);
+        var external = _alwaysThrowaway ? null : Environment.GetEnvironmentVariable(ExternalServerVariable);
         if (!string.IsNullOrWhiteSpace(external))
         {
             AdminConnectionString = external;
@@ -73,12 +84,27 @@ public sealed partial class PostgresServer : IAsyncLifetime
 
         try
         {
-            await RunAsync(_pgCtl, ["-D", Path.Combine(_root, "data"), "-m", "immediate", "-w", "stop"]);
+            if (!_stopped)
+            {
+                await RunAsync(_pgCtl, ["-D", Path.Combine(_root, "data"), "-m", "immediate", "-w", "stop"]);
+            }
         }
         finally
         {
             Directory.Delete(_root, recursive: true);
         }
+    }
+
+    /// <summary>Stops the server, as an outage would, leaving clients' connections broken.</summary>
+    public async Task StopServerAsync()
+    {
+        if (_root is null || _pgCtl is null)
+        {
+            throw new InvalidOperationException("Only a throwaway server can be stopped; use PostgresServer.Dedicated().");
+        }
+
+        await RunAsync(_pgCtl, ["-D", Path.Combine(_root, "data"), "-m", "immediate", "-w", "stop"]);
+        _stopped = true;
     }
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
