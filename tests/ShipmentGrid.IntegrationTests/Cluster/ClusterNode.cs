@@ -35,8 +35,6 @@ internal sealed class ClusterNode
         ["Orleans__ServiceId"] = "shipment-grid-tests",
         ["Orleans__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Orleans__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        // Stream messages a killed silo had taken become visible to the survivors after this, instead of 2 minutes.
-        ["Orleans__Streams__VisibilityTimeout"] = "00:00:10",
     };
 
     public async Task<GridProcess> StartSiloAsync(string name, string? workingDirectory = null)

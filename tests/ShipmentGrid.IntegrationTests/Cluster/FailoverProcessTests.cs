@@ -90,7 +90,7 @@ public sealed partial class FailoverProcessTests(PostgresServer postgres, ITestO
 
     /// <summary>
     /// Steady traffic through the API, as it keeps coming during a failover: reads of every shipment, and carrier
-    /// events queued on the durable streams (each a new event id, so each is applied and followed up).
+    /// events queued in the journal through the stream endpoint (each a new event id, so each is applied and followed up).
     /// </summary>
     private static async Task<int> KeepTrafficAsync(HttpClient http, List<string> shipmentIds, int worker, CancellationToken stop)
     {
