@@ -29,8 +29,19 @@ internal static class CarrierEventEndpoints
             .WithSummary("Queues one carrier event or a batch in the journal; 202 once durably committed. "
                 + "Each event is applied exactly once shortly after; rejected events land in the carrier's dead letters.")
             .Accepts<CarrierEventRequest[]>("application/json");
+        api.MapGet("/carrier-events/{carrierId}/{eventId}", GetQueuedOutcomeAsync)
+            .WithTags("Carrier events")
+            .WithName("GetQueuedCarrierEventOutcome")
+            .WithSummary("The outcome of an event sent to /carrier-events/stream, by the carrier's event id: Queued, then Accepted, "
+                + "Duplicate or Rejected with the reason; 404 for an event never queued.");
         return api;
     }
+
+    private static async Task<Results<Ok<QueuedEventOutcome>, ProblemHttpResult>> GetQueuedOutcomeAsync(
+        string carrierId, string eventId, IQueuedEventOutcomes outcomes, CancellationToken cancellationToken) =>
+        await outcomes.FindAsync(carrierId, eventId, cancellationToken) is { } outcome
+            ? TypedResults.Ok(outcome)
+            : Problems.NotFound("queued-event", $"{carrierId}/{eventId}");
 
     private static async Task<Results<Accepted<CarrierEventResults>, ValidationProblem>> EnqueueAsync(
         JsonElement body, IGrainFactory grains, TimeProvider clock, IOptions<JsonOptions> json)

@@ -13,12 +13,12 @@ public interface IJournalFollowers
 /// The journal's stream kinds and who follows each: the one table that says where a committed event goes
 /// after its commit. A kind with no follower here is kept for lineage and replay only.
 /// </summary>
-public sealed class JournalStreams(IGrainFactory grains) : IJournalFollowers
+public sealed class JournalStreams(IGrainFactory grains, IQueuedEventOutcomes outcomes, TimeProvider clock) : IJournalFollowers
 {
     /// <summary>A shipment's history: followed by the shipment's follow-up grain.</summary>
     public const string ShipmentKind = "shipment";
 
-    /// <summary>Carrier events queued for a shipment, one stream per accepted batch: applied to the shipment.</summary>
+    /// <summary>Carrier events queued for a shipment, one stream per accepted batch: applied to the shipment, outcomes recorded.</summary>
     public const string IntakeKind = "intake";
 
     public static string Shipment(string shipmentId) => $"{ShipmentKind}/{shipmentId}";
@@ -43,6 +43,21 @@ public sealed class JournalStreams(IGrainFactory grains) : IJournalFollowers
     {
         var shipmentId = streamId[(IntakeKind.Length + 1)..streamId.LastIndexOf('/')];
         ImmutableArray<CarrierEvent> carrierEvents = [.. records.Select(record => (CarrierEvent)record.Event)];
-        await grains.GetGrain<IShipmentGrain>(shipmentId).RecordCarrierEvents(carrierEvents);
+        var results = await grains.GetGrain<IShipmentGrain>(shipmentId).RecordCarrierEvents(carrierEvents);
+        var now = clock.GetUtcNow();
+        await outcomes.RecordAsync(
+            [.. carrierEvents.Zip(results, (carrierEvent, result) => new QueuedEventOutcome(
+                carrierEvent.CarrierId,
+                carrierEvent.EventId,
+                carrierEvent.ShipmentId,
+                result.Outcome switch
+                {
+                    CommandOutcome.Applied => QueuedEventStatus.Accepted,
+                    CommandOutcome.Duplicate => QueuedEventStatus.Duplicate,
+                    _ => QueuedEventStatus.Rejected,
+                },
+                result.Reason,
+                now))],
+            CancellationToken.None);
     }
 }

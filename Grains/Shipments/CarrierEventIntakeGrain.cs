@@ -6,14 +6,22 @@ namespace ShipmentGrid.Shipments;
 
 /// <summary>
 /// Stateless, one or more per silo: commits queued carrier events as one journal stream per shipment and
-/// batch, in the shipment's partition, where the partition's reader applies them in order.
+/// batch, in the shipment's partition, where the partition's reader applies them in order. Once committed, each
+/// event reads as Queued by its event id until it is applied.
 /// </summary>
 [StatelessWorker]
-public sealed class CarrierEventIntakeGrain(IEventJournal journal) : Grain, ICarrierEventIntakeGrain
+public sealed class CarrierEventIntakeGrain(IEventJournal journal, IQueuedEventOutcomes outcomes, TimeProvider clock) : Grain, ICarrierEventIntakeGrain
 {
-    public Task Enqueue(ImmutableArray<CarrierEvent> carrierEvents) =>
-        Task.WhenAll(carrierEvents
+    public async Task Enqueue(ImmutableArray<CarrierEvent> carrierEvents)
+    {
+        await Task.WhenAll(carrierEvents
             .GroupBy(carrierEvent => carrierEvent.ShipmentId, StringComparer.Ordinal)
             .Select(shipment => journal.AppendAsync(
                 JournalStreams.Intake(shipment.Key, Guid.NewGuid()), 0, shipment.ToArray(), CancellationToken.None)));
+        var now = clock.GetUtcNow();
+        await outcomes.RecordAsync(
+            [.. carrierEvents.Select(carrierEvent => new QueuedEventOutcome(
+                carrierEvent.CarrierId, carrierEvent.EventId, carrierEvent.ShipmentId, QueuedEventStatus.Queued, null, now))],
+            CancellationToken.None);
+    }
 }

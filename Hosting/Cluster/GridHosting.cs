@@ -8,6 +8,7 @@ using Orleans.Storage;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Hosting.Postgres;
 using ShipmentGrid.Journal;
+using ShipmentGrid.Shipments;
 
 namespace ShipmentGrid.Hosting.Cluster;
 
@@ -34,6 +35,7 @@ public static class GridHosting
                 .AddMemoryGrainStorage(GridProviders.Storage)
                 .UseInMemoryReminderService();
             silo.Services.AddInMemoryJournal();
+            silo.Services.AddSingleton<IQueuedEventOutcomes, InMemoryQueuedEventOutcomes>();
             silo.Services.AddSingleton<IErpGateway, InMemoryLedgerGateway>();
         }
         else
@@ -122,5 +124,6 @@ public static class GridHosting
     {
         services.AddSingleton(postgres);
         services.AddSingleton(_ => NpgsqlDataSource.Create(postgres.ProviderConnectionString));
+        services.AddSingleton<IQueuedEventOutcomes, PostgresQueuedEventOutcomes>();
     }
 }

@@ -124,6 +124,7 @@ public static class GridSql
             (SELECT count(*) FROM (
                 SELECT 1 FROM event_journal
                 WHERE partition = $1 AND (tx, position) > ($2, $3)
+                ORDER BY tx, position
                 LIMIT $4) AS unread),
             (SELECT recorded_at FROM event_journal
                 WHERE partition = $1 AND (tx, position) > ($2, $3)
@@ -147,6 +148,24 @@ public static class GridSql
         LIMIT 1
         """,
         ["integer"]);
+
+    // Queued carrier events' outcomes (migration 0010). Queued never overwrites a decision; a decision replaces
+    // Queued, or a rejection that a later replay decided otherwise.
+    public static readonly GridQuery RecordQueuedEventOutcomes = new(
+        nameof(RecordQueuedEventOutcomes),
+        """
+        INSERT INTO queued_event_outcome AS o (carrier_id, event_id, shipment_id, status, reason, updated_at)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+        ON CONFLICT (carrier_id, event_id) DO UPDATE
+        SET shipment_id = excluded.shipment_id, status = excluded.status, reason = excluded.reason, updated_at = excluded.updated_at
+        WHERE excluded.status <> 'Queued' AND o.status IN ('Queued', 'Rejected')
+        """,
+        ["text[]", "text[]", "text[]", "text[]", "text[]", "timestamptz[]"]);
+
+    public static readonly GridQuery FindQueuedEventOutcome = new(
+        nameof(FindQueuedEventOutcome),
+        "SELECT shipment_id, status, reason, updated_at FROM queued_event_outcome WHERE carrier_id = $1 AND event_id = $2",
+        ["text", "text"]);
 
     /// <summary>
     /// Every statement of the catalog, found by reflection so that none can be left out (computed on each call,

@@ -108,7 +108,7 @@ public sealed class FollowUpApiTests(EmbeddedApiFactory factory) : IClassFixture
     }
 
     [Fact]
-    public async Task Streamed_events_are_queued_then_applied_and_history_and_rebuild_show_the_same_shipment()
+    public async Task Streamed_events_are_queued_then_applied_their_outcomes_read_by_event_id_and_history_and_rebuild_show_the_same_shipment()
     {
         await BookAsync("CUST-FU-4", "SHP-FU-4");
         var at = DateTimeOffset.UtcNow.AddHours(-6);
@@ -127,6 +127,15 @@ public sealed class FollowUpApiTests(EmbeddedApiFactory factory) : IClassFixture
             async () => (string?)(await http.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/shipments/SHP-FU-4", UriKind.Relative)))?["status"] == "InTransit",
             Deadline, "streamed milestones applied");
         await Eventually.Holds(async () => (await Get("/api/v1/carriers/CARR-STREAM/dead-letters")).Count == 1, Deadline, "the unknown shipment's event dead-lettered");
+        await Eventually.Holds(async () => (string?)(await Outcome("CARR-1", "S-2"))?["status"] == "Accepted", Deadline, "the queued event's outcome");
+        var rejected = await Outcome("CARR-STREAM", "S-9");
+        Assert.Equal(("SHP-NOWHERE", "Rejected"), ((string?)rejected?["shipmentId"], (string?)rejected?["status"]));
+        Assert.False(string.IsNullOrWhiteSpace((string?)rejected?["reason"]));
+        using (var unknown = await http.GetAsync(new Uri("/api/v1/carrier-events/CARR-1/NEVER-SENT", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+            Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
+        }
 
         var history = await Get("/api/v1/shipments/SHP-FU-4/history");
         Assert.Equal(["ShipmentBooked", "MilestoneRecorded", "MilestoneRecorded"], history.Select(e => (string?)e?["type"]));
@@ -163,6 +172,9 @@ public sealed class FollowUpApiTests(EmbeddedApiFactory factory) : IClassFixture
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JsonObject>())?["results"]?.AsArray() ?? [];
     }
+
+    private async Task<JsonObject?> Outcome(string carrierId, string eventId) =>
+        await http.GetFromJsonAsync<JsonObject>(new Uri($"/api/v1/carrier-events/{carrierId}/{eventId}", UriKind.Relative));
 
     private async Task<JsonArray> Get(string path) =>
         await http.GetFromJsonAsync<JsonArray>(new Uri(path, UriKind.Relative)) ?? [];

@@ -68,6 +68,16 @@ public sealed class DurableFlowProcessTests(PostgresServer postgres)
             Assert.Equal("ArrivedAtDelivery", (string?)shipment["status"]);
         }
 
+        // Every queued event reads as applied by its event id, whichever silo applied it.
+        foreach (var id in ids.Skip(Shipments / 2))
+        {
+            for (var step = 0; step < Milestones.Length; step++)
+            {
+                var outcome = await http.GetFromJsonAsync<JsonObject>(new Uri($"api/v1/carrier-events/CARR-1/{id}-E{step}", UriKind.Relative));
+                Assert.Equal("Accepted", (string?)outcome?["status"]);
+            }
+        }
+
         Assert.False(second.HasExited, second.Output);
     }
 

@@ -50,6 +50,8 @@ public sealed partial class QueryPlanTests(PostgresServer server) : IAsyncLifeti
         SELECT p, '1', 1 FROM generate_series(0, 15) AS p;
         INSERT INTO journal_dead_letter (partition, position, stream_id, version, event_type, reason, attempts)
         SELECT i % 16, i, 'shipment/S-' || i, 1, 'Event', 'failed', 5 FROM generate_series(1, 100000) AS i;
+        INSERT INTO queued_event_outcome (carrier_id, event_id, shipment_id, status, reason, updated_at)
+        SELECT 'CARR-' || (i % 500), 'E-' || i, 'S-' || (i / 3), 'Accepted', NULL, now() FROM generate_series(1, 100000) AS i;
         ANALYZE;
         """;
 
@@ -57,7 +59,7 @@ public sealed partial class QueryPlanTests(PostgresServer server) : IAsyncLifeti
     private static readonly string[] FilledTables =
     [
         "membership_version", "membership_silo", "grain_state", "reminder",
-        "erp_invoice", "erp_invoice_line", "erp_receivable_entry", "event_journal", "journal_dead_letter",
+        "erp_invoice", "erp_invoice_line", "erp_receivable_entry", "event_journal", "journal_dead_letter", "queued_event_outcome",
     ];
 
     // The PostgreSQL type and a sample value of every parameter name the Orleans 10.4.2 ADO.NET providers bind,

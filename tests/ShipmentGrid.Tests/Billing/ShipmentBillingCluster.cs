@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Journal;
+using ShipmentGrid.Shipments;
 
 namespace ShipmentGrid.Tests.Billing;
 
@@ -27,6 +28,7 @@ public sealed class ShipmentBillingCluster : InProcessCluster<ShipmentBillingClu
                 .ConfigureServices(services => services
                     .AddSingleton<TimeProvider>(TimeProvider.System)
                     .AddInMemoryJournal()
+                    .AddSingleton<IQueuedEventOutcomes, InMemoryQueuedEventOutcomes>()
                     .AddJournalReaders()
                     .AddSingleton<IErpGateway>(Erp));
     }
