@@ -233,7 +233,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     private async Task<List<PendingAppend>> StaleAppendsAsync(IReadOnlyList<PendingAppend> appends)
     {
         await using var command = GridSql.ReadJournalStreamVersions.CreateCommand(
-            dataSource, appends.Select(append => append.StreamId).Distinct(StringComparer.Ordinal).ToArray());
+            dataSource, (object)appends.Select(append => append.StreamId).Distinct(StringComparer.Ordinal).ToArray());
         var current = new Dictionary<string, int>(StringComparer.Ordinal);
         await using (var reader = await command.ExecuteReaderAsync())
         {

@@ -14,7 +14,8 @@ public sealed class SchemaMigratorTests(PostgresServer server)
         .Order()
         .ToArray();
 
-    // Every key Orleans 10.4.2's ADO.NET clustering, grain storage, reminders and streams (10.4.2-alpha.1) read;
+    // Every key Orleans 10.4.2's ADO.NET clustering, grain storage and reminders read (the stream provider's keys went
+    // with the provider in migration 0009);
     // the cleanup keys and DeleteStorageKey are optional for the providers, provided so every feature works.
     private static readonly string[] ProviderQueryKeys =
     [
@@ -24,8 +25,6 @@ public sealed class SchemaMigratorTests(PostgresServer server)
         "ReadFromStorageKey", "WriteToStorageKey", "ClearStorageKey", "DeleteStorageKey",
         "ReadReminderRowsKey", "ReadRangeRows1Key", "ReadRangeRows2Key", "ReadReminderRowKey",
         "UpsertReminderRowKey", "DeleteReminderRowKey", "DeleteReminderRowsKey",
-        "QueueStreamMessageKey", "GetStreamMessagesKey", "ConfirmStreamMessagesKey", "FailStreamMessageKey",
-        "EvictStreamMessagesKey", "EvictStreamDeadLettersKey",
     ];
 
     [Fact]
@@ -107,10 +106,11 @@ public sealed class SchemaMigratorTests(PostgresServer server)
         Assert.Equal(
             [
                 "grid_custom.erp_invoice", "grid_custom.erp_invoice_line", "grid_custom.erp_receivable_entry",
-                "grid_custom.event_journal", "grid_custom.grain_state", "grid_custom.membership_entry", "grid_custom.membership_silo",
-                "grid_custom.membership_version", "grid_custom.orleansquery", "grid_custom.reminder",
-                "grid_custom.reminder_entry", "grid_custom.schema_migration", "grid_custom.stream_dead_letter",
-                "grid_custom.stream_eviction", "grid_custom.stream_message",
+                "grid_custom.event_journal", "grid_custom.grain_state", "grid_custom.journal_checkpoint",
+                "grid_custom.journal_dead_letter", "grid_custom.journal_partitioning", "grid_custom.membership_entry",
+                "grid_custom.membership_silo", "grid_custom.membership_version", "grid_custom.orleansquery",
+                "grid_custom.queued_event_outcome", "grid_custom.reminder", "grid_custom.reminder_entry",
+                "grid_custom.schema_migration",
             ],
             tables);
         var defaultSchemaExists = await QueryAsync(settings,
