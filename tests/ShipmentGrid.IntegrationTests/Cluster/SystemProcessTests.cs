@@ -4,6 +4,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ShipmentGrid.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace ShipmentGrid.IntegrationTests.Cluster;
 
@@ -16,7 +17,7 @@ namespace ShipmentGrid.IntegrationTests.Cluster;
 /// journal agree with what was acknowledged.
 /// </summary>
 [Collection(SharedPostgres.Name)]
-public sealed class SystemProcessTests(PostgresServer postgres)
+public sealed class SystemProcessTests(PostgresServer postgres, ITestOutputHelper output)
 {
     private const int Shipments = 520;
     private const int Customers = 24;
@@ -36,7 +37,10 @@ public sealed class SystemProcessTests(PostgresServer postgres)
     public async Task After_duplicates_disorder_a_silo_kill_and_a_full_restart_every_read_agrees_with_the_ledger()
     {
         var plan = Enumerable.Range(0, Shipments).Select(index => new PlannedShipment(index)).ToArray();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        void Phase(string what) => output.WriteLine($"{watch.Elapsed.TotalSeconds,6:F1} s  {what}");
         await using var cluster = await FaultCluster.StartAsync(postgres, "system", silos: 3);
+        Phase("three silos and the API ready");
 
         await InParallelAsync(Enumerable.Range(0, Customers), customer => cluster.SendUntilAcknowledgedAsync(
             "api/v1/customers",
@@ -55,6 +59,8 @@ public sealed class SystemProcessTests(PostgresServer postgres)
             "api/v1/shipments",
             JsonSerializer.SerializeToNode(SampleBookings.Booking(shipment.Id, shipment.Customer, shipment.Carrier), JsonSerializerOptions.Web)!,
             SendDeadline));
+
+        Phase($"{Customers} customers and {Shipments} shipments booked");
 
         // First half: pickups, proof of delivery before the pickup for some, delivery exceptions; linehaul for every
         // shipment (twice for some), the fuel surcharge early for some.
@@ -75,10 +81,14 @@ public sealed class SystemProcessTests(PostgresServer postgres)
         await SendEventsAsync(cluster, plan, shipment => shipment.CrossRoute ? [shipment.Event("Delivered")] : [], crossRoute: true);
         await InParallelAsync(plan.SelectMany(shipment => shipment.SecondCharges()), charge => SendChargeAsync(cluster, charge));
 
+        Phase("every event and charge acknowledged, a silo killed on the way");
+
         // Before the restart: every shipment with complete charges invoiced, held for customers on hold.
         await SettleAsync(cluster, plan, released: false);
+        Phase("settled before the restart");
 
         await cluster.RestartAsync();
+        Phase("cluster stopped and started again");
 
         // Senders that never saw an answer send again after the restart: each event is a duplicate by now.
         await SendEventsAsync(cluster, plan, shipment => shipment.SecondEvents(), crossRoute: false);
@@ -91,6 +101,8 @@ public sealed class SystemProcessTests(PostgresServer postgres)
                 : throw new InvalidOperationException($"journal lag: {lag.ToJsonString()}"),
             SettleDeadline,
             "journal reader lag zero");
+
+        Phase("settled after the restart, journal drained");
 
         var failures = new ConcurrentQueue<string>();
         await AssertLedgerAsync(cluster, plan, invoices, failures);
@@ -112,6 +124,7 @@ public sealed class SystemProcessTests(PostgresServer postgres)
             failures.Enqueue($"{silo.Name} exited after the restart");
         }
 
+        Phase("every read checked");
         Assert.True(
             failures.IsEmpty,
             $"{failures.Count} failures:\n{string.Join('\n', failures.Take(60))}\n{cluster.Logs()}");
