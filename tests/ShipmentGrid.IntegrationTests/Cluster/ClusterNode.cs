@@ -40,17 +40,26 @@ internal sealed class ClusterNode
     public async Task<GridProcess> StartSiloAsync(string name, string? workingDirectory = null)
     {
         var siloPort = LoopbackPorts.Next();
-        var silo = GridProcess.Start(name, "Silo", "ShipmentGrid.Silo.dll", Environment(siloPort, LoopbackPorts.Next()), siloPort, workingDirectory);
-        await silo.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
-        return silo;
+        return await ReadyAsync(GridProcess.Start(name, "Silo", "ShipmentGrid.Silo.dll", Environment(siloPort, LoopbackPorts.Next()), siloPort, workingDirectory));
     }
 
     /// <summary>The HTTP API as its own process, an Orleans client of this cluster.</summary>
-    public async Task<GridProcess> StartApiAsync(string? workingDirectory = null)
+    public Task<GridProcess> StartApiAsync(string? workingDirectory = null, string name = "api") =>
+        ReadyAsync(GridProcess.Start(name, "Client.Api", "ShipmentGrid.Api.dll", Environment(1, 1), workingDirectory: workingDirectory));
+
+    /// <summary>The started process once ready; one that never gets ready is killed, not left behind.</summary>
+    private static async Task<GridProcess> ReadyAsync(GridProcess process)
     {
-        var api = GridProcess.Start("api", "Client.Api", "ShipmentGrid.Api.dll", Environment(1, 1), workingDirectory: workingDirectory);
-        await api.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
-        return api;
+        try
+        {
+            await process.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+            return process;
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
     }
 
     public async Task<IHost> StartClientAsync()
