@@ -105,13 +105,15 @@ public sealed partial class InvoiceGrain(
             await RecordReceivableAsync();
         }
 
-        if (State.Invoice is null or { Status: InvoiceStatus.OnHold or InvoiceStatus.Voided } || (State.Invoice.Status == InvoiceStatus.Posted && State.ReceivableRecorded))
+        var current = State.Invoice ?? throw new InvalidOperationException($"Shipment {this.GetPrimaryKeyString()} has no invoice.");
+
+        // Announced before the reminder stops: an announcement cut short (a target unreachable) is told again on the next tick.
+        await AnnounceAsync(current);
+        if (current.Status is InvoiceStatus.OnHold or InvoiceStatus.Voided || (current.Status == InvoiceStatus.Posted && State.ReceivableRecorded))
         {
             await StopReminderAsync();
         }
 
-        var current = State.Invoice ?? throw new InvalidOperationException($"Shipment {this.GetPrimaryKeyString()} has no invoice.");
-        await AnnounceAsync(current);
         return current;
     }
 

@@ -14,6 +14,14 @@ public sealed partial record PostgresSettings(string ConnectionString, string Sc
 
     public const string DefaultSchema = "shipmentgrid";
 
+    /// <summary>
+    /// Connections per pool when the connection string sets none. A process has two pools (Orleans' providers and
+    /// the grid's own data source), so a cluster of three silos and the API stays within PostgreSQL's default
+    /// <c>max_connections</c> of 100; Npgsql's own default of 100 per pool let a busy cluster exhaust the server.
+    /// Work beyond the pool waits for a connection instead of failing.
+    /// </summary>
+    public const int DefaultMaxPoolSize = 10;
+
     public string ConnectionString { get; } = ValidConnectionString(ConnectionString);
 
     public string Schema { get; } = ValidSchema(Schema);
@@ -22,8 +30,19 @@ public sealed partial record PostgresSettings(string ConnectionString, string Sc
     /// The connection string for the Orleans providers: their query text names no schema, so the
     /// search path is what points them at ours.
     /// </summary>
-    public string ProviderConnectionString =>
-        new NpgsqlConnectionStringBuilder(ConnectionString) { SearchPath = Schema }.ConnectionString;
+    public string ProviderConnectionString
+    {
+        get
+        {
+            var builder = new NpgsqlConnectionStringBuilder(ConnectionString) { SearchPath = Schema };
+            if (!SetsPoolSize(ConnectionString))
+            {
+                builder.MaxPoolSize = DefaultMaxPoolSize;
+            }
+
+            return builder.ConnectionString;
+        }
+    }
 
     /// <summary>
     /// Reads <c>ConnectionStrings:Postgres</c> and <c>Postgres:Schema</c>; null when no connection string is
@@ -41,6 +60,12 @@ public sealed partial record PostgresSettings(string ConnectionString, string Sc
         var schema = configuration["Postgres:Schema"];
         return new PostgresSettings(connectionString, string.IsNullOrWhiteSpace(schema) ? DefaultSchema : schema);
     }
+
+    private static bool SetsPoolSize(string connectionString) =>
+        new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys
+            .Cast<string>()
+            .Select(key => key.Replace(" ", string.Empty, StringComparison.Ordinal))
+            .Any(key => key.Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase) || key.Equals("MaxPoolSize", StringComparison.OrdinalIgnoreCase));
 
     private static string ValidConnectionString(string connectionString)
     {

@@ -24,6 +24,16 @@ public sealed class PostgresSettingsTests
         Assert.Equal("shipmentgrid", new NpgsqlConnectionStringBuilder(settings.ProviderConnectionString).SearchPath);
     }
 
+    [Fact]
+    public void Each_pool_is_bounded_so_a_cluster_fits_the_servers_connections_unless_the_connection_string_says_otherwise()
+    {
+        var bounded = PostgresSettings.FromConfiguration(Configuration(("ConnectionStrings:Postgres", Server)));
+        var chosen = PostgresSettings.FromConfiguration(Configuration(("ConnectionStrings:Postgres", Server + ";Max Pool Size=40")));
+
+        Assert.Equal(PostgresSettings.DefaultMaxPoolSize, new NpgsqlConnectionStringBuilder(bounded!.ProviderConnectionString).MaxPoolSize);
+        Assert.Equal(40, new NpgsqlConnectionStringBuilder(chosen!.ProviderConnectionString).MaxPoolSize);
+    }
+
     [Theory]
     [InlineData("Grid")]
     [InlineData("grid-ops")]
