@@ -28,7 +28,7 @@ public sealed class PostgresSettingsTests
     public void Each_pool_is_bounded_so_a_cluster_fits_the_servers_connections_unless_the_connection_string_says_otherwise()
     {
         var bounded = PostgresSettings.FromConfiguration(Configuration(("ConnectionStrings:Postgres", Server)));
-        var chosen = PostgresSettings.FromConfiguration(Configuration(("ConnectionStrings:Postgres", Server + ";Max Pool Size=40")));
+        var chosen = PostgresSettings.FromConfiguration(Configuration(("ConnectionStrings:Postgres", Server + ";Maximum Pool Size=40")));
 
         Assert.Equal(PostgresSettings.DefaultMaxPoolSize, new NpgsqlConnectionStringBuilder(bounded!.ProviderConnectionString).MaxPoolSize);
         Assert.Equal(40, new NpgsqlConnectionStringBuilder(chosen!.ProviderConnectionString).MaxPoolSize);
