@@ -32,8 +32,8 @@ internal static class CarrierEventEndpoints
         api.MapGet("/carrier-events/{carrierId}/{eventId}", GetQueuedOutcomeAsync)
             .WithTags("Carrier events")
             .WithName("GetQueuedCarrierEventOutcome")
-            .WithSummary("The outcome of an event sent to /carrier-events/stream, by the carrier's event id: Queued, then Accepted, "
-                + "Duplicate or Rejected with the reason; 404 for an event never queued.");
+            .WithSummary("The outcome of an event sent to /carrier-events/stream, by the carrier's event id: Queued, then Accepted "
+                + "(in its shipment's history once) or Rejected with the reason; 404 for an event never queued.");
         return api;
     }
 

@@ -6,9 +6,12 @@ public enum QueuedEventStatus
 {
     /// <summary>Committed to the journal, not yet applied to its shipment.</summary>
     Queued = 0,
+
+    /// <summary>In its shipment's history, once: applied from this copy, or from an earlier copy of the same event id.</summary>
     Accepted = 1,
-    Duplicate = 2,
-    Rejected = 3,
+
+    /// <summary>Not applied; the reason says why (it can be replayed from the carrier's dead letters once the cause is fixed).</summary>
+    Rejected = 2,
 }
 
 /// <summary>The outcome of a queued carrier event, found by the carrier and the carrier's event id.</summary>

@@ -50,12 +50,8 @@ public sealed class JournalStreams(IGrainFactory grains, IQueuedEventOutcomes ou
                 carrierEvent.CarrierId,
                 carrierEvent.EventId,
                 carrierEvent.ShipmentId,
-                result.Outcome switch
-                {
-                    CommandOutcome.Applied => QueuedEventStatus.Accepted,
-                    CommandOutcome.Duplicate => QueuedEventStatus.Duplicate,
-                    _ => QueuedEventStatus.Rejected,
-                },
+                // A duplicate is already in the history: applied by an earlier copy, or by this one before a crash.
+                result.Outcome is CommandOutcome.Applied or CommandOutcome.Duplicate ? QueuedEventStatus.Accepted : QueuedEventStatus.Rejected,
                 result.Reason,
                 now))],
             CancellationToken.None);

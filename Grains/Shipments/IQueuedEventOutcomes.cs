@@ -3,9 +3,9 @@ namespace ShipmentGrid.Shipments;
 /// <summary>
 /// The read model of queued carrier events' outcomes, keyed by (carrier, event id). Queued is recorded when the
 /// event is committed, the decision when it is applied. The same event id can be queued more than once (a partner
-/// resending after a lost answer) and its copies decided in any order, so an outcome only moves up: Queued,
-/// Rejected, Duplicate, Accepted. An event any copy of which was applied reads Accepted; a rejected event that a
-/// later replay applies becomes Accepted.
+/// resending after a lost answer) or delivered again after a reader's crash, and its copies decided in any order,
+/// so an outcome only moves up: Queued, Rejected, Accepted. An event in its shipment's history reads Accepted
+/// whichever copy put it there; a rejected event that a later replay applies becomes Accepted.
 /// </summary>
 public interface IQueuedEventOutcomes
 {
@@ -27,8 +27,7 @@ public static class QueuedEventOutcomeRules
     {
         QueuedEventStatus.Queued => 0,
         QueuedEventStatus.Rejected => 1,
-        QueuedEventStatus.Duplicate => 2,
-        QueuedEventStatus.Accepted => 3,
+        QueuedEventStatus.Accepted => 2,
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown queued-event status."),
     };
 }

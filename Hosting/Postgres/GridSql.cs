@@ -150,7 +150,7 @@ public static class GridSql
         ["integer"]);
 
     // Queued carrier events' outcomes (migration 0010). An outcome only moves up (QueuedEventOutcomeRules): Queued,
-    // Rejected, Duplicate, Accepted; copies of one event id are decided in any order.
+    // Rejected, Accepted; copies of one event id are decided in any order.
     public static readonly GridQuery RecordQueuedEventOutcomes = new(
         nameof(RecordQueuedEventOutcomes),
         """
@@ -158,8 +158,8 @@ public static class GridSql
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
         ON CONFLICT (carrier_id, event_id) DO UPDATE
         SET shipment_id = excluded.shipment_id, status = excluded.status, reason = excluded.reason, updated_at = excluded.updated_at
-        WHERE array_position(ARRAY['Queued', 'Rejected', 'Duplicate', 'Accepted'], excluded.status)
-            > array_position(ARRAY['Queued', 'Rejected', 'Duplicate', 'Accepted'], o.status)
+        WHERE array_position(ARRAY['Queued', 'Rejected', 'Accepted'], excluded.status)
+            > array_position(ARRAY['Queued', 'Rejected', 'Accepted'], o.status)
         """,
         ["text[]", "text[]", "text[]", "text[]", "text[]", "timestamptz[]"]);
 

@@ -29,9 +29,9 @@ public sealed class QueuedEventOutcomeStoreTests(PostgresServer server) : IAsync
     public async Task Copies_of_an_event_decided_in_any_order_leave_the_best_outcome_and_a_batch_may_name_an_event_twice()
     {
         await RecordAsync(("E-1", QueuedEventStatus.Queued));
-        await RecordAsync(("E-1", QueuedEventStatus.Duplicate), ("E-2", QueuedEventStatus.Queued), ("E-1", QueuedEventStatus.Queued));
+        await RecordAsync(("E-1", QueuedEventStatus.Rejected), ("E-2", QueuedEventStatus.Queued), ("E-1", QueuedEventStatus.Queued));
         await RecordAsync(("E-1", QueuedEventStatus.Accepted), ("E-2", QueuedEventStatus.Rejected));
-        await RecordAsync(("E-1", QueuedEventStatus.Duplicate), ("E-2", QueuedEventStatus.Queued));
+        await RecordAsync(("E-1", QueuedEventStatus.Rejected), ("E-2", QueuedEventStatus.Queued), ("E-1", QueuedEventStatus.Queued));
 
         Assert.Equal(QueuedEventStatus.Accepted, (await outcomes.FindAsync("CARR-1", "E-1", CancellationToken.None))?.Status);
         var rejected = await outcomes.FindAsync("CARR-1", "E-2", CancellationToken.None);

@@ -2,14 +2,13 @@ using ShipmentGrid.Shipments;
 
 namespace ShipmentGrid.Tests.Rules;
 
-/// <summary>Copies of one queued event decided in any order leave the best outcome: applied beats duplicate beats rejected.</summary>
+/// <summary>Copies of one queued event decided in any order leave the best outcome: applied beats rejected beats queued.</summary>
 public sealed class QueuedEventOutcomeRulesTests
 {
     private static readonly DateTimeOffset At = new(2026, 6, 1, 8, 0, 0, TimeSpan.Zero);
 
     [Theory]
-    [InlineData(new[] { QueuedEventStatus.Queued, QueuedEventStatus.Accepted, QueuedEventStatus.Duplicate }, QueuedEventStatus.Accepted)]
-    [InlineData(new[] { QueuedEventStatus.Queued, QueuedEventStatus.Duplicate, QueuedEventStatus.Accepted }, QueuedEventStatus.Accepted)]
+    [InlineData(new[] { QueuedEventStatus.Queued, QueuedEventStatus.Accepted, QueuedEventStatus.Rejected }, QueuedEventStatus.Accepted)]
     [InlineData(new[] { QueuedEventStatus.Accepted, QueuedEventStatus.Queued }, QueuedEventStatus.Accepted)]
     [InlineData(new[] { QueuedEventStatus.Queued, QueuedEventStatus.Rejected, QueuedEventStatus.Accepted }, QueuedEventStatus.Accepted)]
     [InlineData(new[] { QueuedEventStatus.Queued, QueuedEventStatus.Rejected }, QueuedEventStatus.Rejected)]
