@@ -22,15 +22,17 @@ internal static class ApiComposition
     public static WebApplication UseShipmentGridApi(this WebApplication app)
     {
         // Unreadable request bodies are the caller's fault: 400 problem details, not 500, in every environment. A saturated
-        // journal is back pressure: 503 with Retry-After, so clients slow down instead of timing out.
+        // journal, or a grain the cluster cannot reach for now (a failover), is 503 with Retry-After, so clients retry
+        // instead of treating it as a fault; neither is logged per request, which during a failover would flood the log.
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             StatusCodeSelector = exception => exception switch
             {
                 BadHttpRequestException bad => bad.StatusCode,
-                JournalSaturatedException => StatusCodes.Status503ServiceUnavailable,
+                _ when IsBackPressure(exception) => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
             },
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException || IsBackPressure(context.Exception),
         });
         app.Use(async (context, next) =>
         {
@@ -48,6 +50,9 @@ internal static class ApiComposition
         app.UseStatusCodePages();
         return app;
     }
+
+    private static bool IsBackPressure(Exception exception) =>
+        exception is JournalSaturatedException || ClusterFailures.IsTransient(exception);
 
     public static IEndpointRouteBuilder MapShipmentGridApi(this IEndpointRouteBuilder endpoints)
     {

@@ -126,7 +126,7 @@ public sealed partial class JournalReaderGrain(
             catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
             {
                 activity?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
-                if (!IsTransient(exception) && ++failures >= settings.MaxDeliveryAttempts)
+                if (!ClusterFailures.IsTransient(exception) && ++failures >= settings.MaxDeliveryAttempts)
                 {
                     return exception;
                 }
@@ -150,12 +150,6 @@ public sealed partial class JournalReaderGrain(
         activity?.SetTag("shipmentgrid.journal.stream", streamId);
         return activity;
     }
-
-    /// <summary>The follower could not be reached, not the follower failing the event: wait it out.</summary>
-    private static bool IsTransient(Exception exception) =>
-        exception is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException
-            or System.Data.Common.DbException { IsTransient: true }
-        || (exception.InnerException is { } inner && IsTransient(inner));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Journal partition {Partition}: the checkpoint moved past {Checkpoint} elsewhere; continuing from the stored one")]
     private static partial void LogCheckpointMoved(ILogger logger, int partition, JournalCursor checkpoint);
