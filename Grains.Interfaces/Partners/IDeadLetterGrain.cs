@@ -23,19 +23,3 @@ public interface IDeadLetterGrain : IGrainWithStringKey
     [Alias("Replay")]
     Task<DeadLetter?> Replay(string eventId);
 }
-
-[GenerateSerializer, Alias("sg.dead-letter-status.v1")]
-public enum DeadLetterStatus
-{
-    Open = 0,
-    Replayed = 1,
-}
-
-[GenerateSerializer, Immutable, Alias("sg.dead-letter.v1")]
-public sealed record DeadLetter(
-    [Id(0)] CarrierEvent CarrierEvent,
-    [Id(1)] string Reason,
-    [Id(2)] DateTimeOffset DeadLetteredAt,
-    [Id(3)] DeadLetterStatus Status,
-    [Id(4)] int ReplayAttempts,
-    [Id(5)] DateTimeOffset? ReplayedAt);

@@ -49,8 +49,13 @@ public interface IJournalFeed
 
     Task<JournalCursor> ReadCheckpointAsync(int partition, CancellationToken cancellationToken);
 
-    /// <summary>Moves the checkpoint from <paramref name="current"/> to <paramref name="advanced"/>; false when it no longer stands at <paramref name="current"/>.</summary>
-    Task<bool> TryAdvanceAsync(int partition, JournalCursor current, JournalCursor advanced, CancellationToken cancellationToken);
+    /// <summary>
+    /// Moves the checkpoint from <paramref name="current"/> to <paramref name="advanced"/> and applies the read-model
+    /// changes derived from the rows in between, in one transaction; false, applying nothing, when the checkpoint no
+    /// longer stands at <paramref name="current"/>.
+    /// </summary>
+    Task<bool> TryAdvanceAsync(
+        int partition, JournalCursor current, JournalCursor advanced, IReadOnlyList<ReadModels.ReadModelChange> changes, CancellationToken cancellationToken);
 
     /// <summary>Keeps an event that its follower failed for good, with the reason, so the reader can move on.</summary>
     Task DeadLetterAsync(JournalRecord record, string reason, int attempts, CancellationToken cancellationToken);

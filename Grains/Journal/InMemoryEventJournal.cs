@@ -90,7 +90,8 @@ public sealed class InMemoryEventJournal : IEventJournal, IJournalFeed
         }
     }
 
-    public Task<bool> TryAdvanceAsync(int partition, JournalCursor current, JournalCursor advanced, CancellationToken cancellationToken)
+    public Task<bool> TryAdvanceAsync(
+        int partition, JournalCursor current, JournalCursor advanced, IReadOnlyList<ReadModels.ReadModelChange> changes, CancellationToken cancellationToken)
     {
         lock (gate)
         {

@@ -76,7 +76,7 @@ public sealed partial class JournalReaderGrain(
             }));
 
             var next = page[^1].Cursor;
-            if (!await feed.TryAdvanceAsync(Partition, checkpoint, next, cancellationToken))
+            if (!await feed.TryAdvanceAsync(Partition, checkpoint, next, [], cancellationToken))
             {
                 // Another activation of this reader moved the checkpoint (a failover overlap): continue from where it got.
                 LogCheckpointMoved(logger, Partition, checkpoint);

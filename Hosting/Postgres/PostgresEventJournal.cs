@@ -137,7 +137,8 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
             : JournalCursor.Start;
     }
 
-    public async Task<bool> TryAdvanceAsync(int partition, JournalCursor current, JournalCursor advanced, CancellationToken cancellationToken)
+    public async Task<bool> TryAdvanceAsync(
+        int partition, JournalCursor current, JournalCursor advanced, IReadOnlyList<ReadModels.ReadModelChange> changes, CancellationToken cancellationToken)
     {
         await using var command = GridSql.AdvanceJournalCheckpoint.CreateCommand(
             dataSource, partition, current.Transaction, current.Position, advanced.Transaction, advanced.Position);

@@ -114,8 +114,8 @@ public sealed class JournalFeedTests(PostgresServer server) : IAsyncLifetime, ID
         Assert.Equal([(streamId, 1, "one"), (streamId, 2, "two")], records.Select(record => (record.StreamId, record.Version, (string)record.Event)));
         Assert.All(records, record => Assert.Equal(partition, record.Partition));
 
-        Assert.True(await journal.TryAdvanceAsync(partition, start, records[^1].Cursor, CancellationToken.None));
-        Assert.False(await journal.TryAdvanceAsync(partition, start, records[0].Cursor, CancellationToken.None));
+        Assert.True(await journal.TryAdvanceAsync(partition, start, records[^1].Cursor, [], CancellationToken.None));
+        Assert.False(await journal.TryAdvanceAsync(partition, start, records[0].Cursor, [], CancellationToken.None));
         Assert.Equal(records[^1].Cursor, await journal.ReadCheckpointAsync(partition, CancellationToken.None));
         var backlog = await journal.ReadBacklogAsync(partition, records[^1].Cursor, 1000, CancellationToken.None);
         Assert.Equal((0L, (DateTimeOffset?)null), (backlog.Events, backlog.OldestRecordedAt));
