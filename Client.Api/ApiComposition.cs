@@ -14,6 +14,7 @@ internal static class ApiComposition
         services.AddProblemDetails();
         services.AddSingleton(TimeProvider.System);
         services.AddOpenApi();
+        services.AddSingleton<Partners.DeadLetterReplay>();
         services.ConfigureHttpJsonOptions(options =>
             options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         return services;

@@ -3,12 +3,15 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Customers;
 using ShipmentGrid.CustomerService;
+using ShipmentGrid.ReadModels;
 using ShipmentGrid.Shipments;
 
 namespace ShipmentGrid.Api.Endpoints;
 
 internal static class CustomerEndpoints
 {
+    private const int OverviewItems = 20;
+
     public static RouteGroupBuilder MapCustomers(this RouteGroupBuilder api)
     {
         var customers = api.MapGroup("/customers").WithTags("Customers");
@@ -20,7 +23,10 @@ internal static class CustomerEndpoints
             .WithSummary("Reads a customer's profile, receivables and credit-hold state.");
         customers.MapGet("/{customerId}/overview", GetOverviewAsync)
             .WithName("GetCustomerOverview")
-            .WithSummary("One page on the customer: profile, credit, shipments with their billing state, invoices and open service cases.");
+            .WithSummary("One page on the customer: profile, credit, the newest shipments with their billing and invoice state, open service cases.");
+        customers.MapGet("/{customerId}/shipments", ListShipmentsAsync)
+            .WithName("ListCustomerShipments")
+            .WithSummary("The customer's shipments, newest first, with status, billing status and invoice; paged.");
         return api;
     }
 
@@ -52,42 +58,46 @@ internal static class CustomerEndpoints
         return profile is null ? Problems.NotFound("customer", customerId) : TypedResults.Ok(profile);
     }
 
-    private static async Task<Results<Ok<CustomerOverview>, ProblemHttpResult>> GetOverviewAsync(string customerId, IGrainFactory grains)
+    /// <summary>Read models only: the overview costs the same for a customer with ten shipments or a million.</summary>
+    private static async Task<Results<Ok<CustomerOverview>, ProblemHttpResult>> GetOverviewAsync(
+        string customerId, IGrainFactory grains, IReadModels readModels, CancellationToken cancellationToken)
     {
-        var service = grains.GetGrain<ICustomerServiceGrain>(customerId);
         var creditTask = grains.GetGrain<ICustomerGrain>(customerId).GetCredit();
-        var shipmentIdsTask = service.Shipments();
-        var casesTask = service.Cases();
-        await Task.WhenAll(creditTask, shipmentIdsTask, casesTask);
+        var shipmentsTask = readModels.ListCustomerShipmentsAsync(customerId, PageRequest.First(OverviewItems), cancellationToken);
+        var casesTask = readModels.ListCasesAsync(customerId, openOnly: true, PageRequest.First(OverviewItems), cancellationToken);
+        await Task.WhenAll(creditTask, shipmentsTask, casesTask);
         if (await creditTask is not { } credit)
         {
             return Problems.NotFound("customer", customerId);
         }
 
-        var shipmentIds = await shipmentIdsTask;
-        var viewsTask = Task.WhenAll(shipmentIds.Select(id => grains.GetGrain<IShipmentGrain>(id).GetView()));
-        var invoicesTask = Task.WhenAll(shipmentIds.Select(id => grains.GetGrain<IInvoiceGrain>(id).GetView()));
-        await Task.WhenAll(viewsTask, invoicesTask);
-        var views = await viewsTask;
-        var invoices = await invoicesTask;
         var profile = credit.Profile;
         return TypedResults.Ok(new CustomerOverview(
             profile,
             new CreditOverview(credit.HeldInvoices, credit.Reserved, profile.OpenReceivables, profile.CreditHold, profile.CreditHoldReason),
-            [.. views.OfType<ShipmentView>().Select(view =>
-                new ShipmentSummary(view.Booking.ShipmentId, view.Status, view.BillingStatus, view.InvoiceNumber))],
-            [.. invoices.OfType<InvoiceView>()],
-            [.. (await casesTask).Where(view => view.Status != ServiceCaseStatus.Resolved)]));
+            await shipmentsTask,
+            await casesTask));
+    }
+
+    private static async Task<Results<Ok<Page<CustomerShipment>>, ValidationProblem>> ListShipmentsAsync(
+        string customerId, IReadModels readModels, CancellationToken cancellationToken, int? limit = null, string? after = null)
+    {
+        var (page, errors) = Paging.Parse(limit, after);
+        return errors.IsEmpty
+            ? TypedResults.Ok(await readModels.ListCustomerShipmentsAsync(customerId, page, cancellationToken))
+            : Problems.Validation(errors);
     }
 }
 
-/// <summary>What customer service and finance look at first when a customer calls.</summary>
+/// <summary>
+/// What customer service and finance look at first when a customer calls: the newest shipments with their billing and
+/// invoice state, and the open cases, each the first page of its list (follow <c>next</c> on the list endpoints).
+/// </summary>
 internal sealed record CustomerOverview(
     CustomerProfile Profile,
     CreditOverview Credit,
-    ImmutableArray<ShipmentSummary> Shipments,
-    ImmutableArray<InvoiceView> Invoices,
-    ImmutableArray<ServiceCaseView> OpenCases);
+    Page<CustomerShipment> Shipments,
+    Page<ServiceCaseView> OpenCases);
 
 /// <summary>The customer's credit position: <see cref="Reason"/> is the credit-hold reason while on hold.</summary>
 internal sealed record CreditOverview(
@@ -96,5 +106,3 @@ internal sealed record CreditOverview(
     Money OpenReceivables,
     bool CreditHold,
     string? Reason);
-
-internal sealed record ShipmentSummary(string ShipmentId, ShipmentStatus Status, BillingStatus BillingStatus, string? InvoiceNumber);

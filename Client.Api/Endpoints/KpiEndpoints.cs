@@ -1,12 +1,16 @@
+using System.Collections.Immutable;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ShipmentGrid.Customers;
 using ShipmentGrid.Kpis;
+using ShipmentGrid.Partners;
+using ShipmentGrid.ReadModels;
 
 namespace ShipmentGrid.Api.Endpoints;
 
 /// <summary>
-/// Business KPIs (DOMAIN.md): a carrier's scorecard and a customer's cash cycle. Exception aging is the
-/// exceptions list filtered by <c>minAgeHours</c>.
+/// Business KPIs (DOMAIN.md): a carrier's scorecard and a customer's cash cycle, summed from daily KPI buckets over
+/// the days asked for (<c>from</c>, <c>to</c>; every day by default). Exception aging is the exceptions list filtered
+/// by <c>minAgeHours</c>.
 /// </summary>
 internal static class KpiEndpoints
 {
@@ -23,16 +27,43 @@ internal static class KpiEndpoints
     }
 
     /// <summary>Any carrier id answers: a carrier sends events (and earns dead letters) before, or without, registering.</summary>
-    private static async Task<Ok<CarrierScorecard>> GetCarrierScorecardAsync(string carrierId, IGrainFactory grains) =>
-        TypedResults.Ok(await grains.GetGrain<IPartnerKpiGrain>(carrierId).GetScorecard());
-
-    private static async Task<Results<Ok<CustomerCashKpis>, ProblemHttpResult>> GetCustomerCashKpisAsync(string customerId, IGrainFactory grains)
+    private static async Task<Results<Ok<CarrierScorecard>, ValidationProblem>> GetCarrierScorecardAsync(
+        string carrierId, IGrainFactory grains, IReadModels readModels, CancellationToken cancellationToken, DateOnly? from = null, DateOnly? to = null)
     {
+        if (Window(from, to) is not ({ } first, { } end))
+        {
+            return WindowProblem();
+        }
+
+        var aggregatesTask = readModels.ReadKpisAsync(KpiSubject.Carrier(carrierId), first, end, cancellationToken);
+        var carrier = await grains.GetGrain<ICarrierGrain>(carrierId).GetProfile();
+        return TypedResults.Ok(PartnerScorecard.Score(carrierId, await aggregatesTask, carrier?.Profile.Sla.DeliveryTolerance ?? TimeSpan.Zero));
+    }
+
+    private static async Task<Results<Ok<CustomerCashKpis>, ProblemHttpResult, ValidationProblem>> GetCustomerCashKpisAsync(
+        string customerId, IGrainFactory grains, IReadModels readModels, CancellationToken cancellationToken, DateOnly? from = null, DateOnly? to = null)
+    {
+        if (Window(from, to) is not ({ } first, { } end))
+        {
+            return WindowProblem();
+        }
+
         if (await grains.GetGrain<ICustomerGrain>(customerId).GetProfile() is null)
         {
             return Problems.NotFound("customer", customerId);
         }
 
-        return TypedResults.Ok(await grains.GetGrain<ICustomerKpiGrain>(customerId).GetCashKpis());
+        return TypedResults.Ok(CashCycle.Measure(customerId, await readModels.ReadKpisAsync(KpiSubject.Customer(customerId), first, end, cancellationToken)));
     }
+
+    /// <summary>The UTC days read, <c>from</c> up to and including <c>to</c>; every day when neither is given.</summary>
+    private static (DateOnly? First, DateOnly? End) Window(DateOnly? from, DateOnly? to)
+    {
+        var first = from ?? DateOnly.MinValue;
+        var last = to ?? DateOnly.MaxValue.AddDays(-1);
+        return last < first || last == DateOnly.MaxValue ? (null, null) : (first, last.AddDays(1));
+    }
+
+    private static ValidationProblem WindowProblem() =>
+        Problems.Validation(ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add("to", ["On or after 'from', and before 9999-12-31."]));
 }

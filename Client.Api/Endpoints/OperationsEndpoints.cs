@@ -4,11 +4,15 @@ using ShipmentGrid.Billing;
 using ShipmentGrid.CustomerService;
 using ShipmentGrid.Operations;
 using ShipmentGrid.Partners;
+using ShipmentGrid.ReadModels;
 using ShipmentGrid.Shipments;
 
 namespace ShipmentGrid.Api.Endpoints;
 
-/// <summary>What operations, finance and customer service work from: exception queues, dead letters, service cases.</summary>
+/// <summary>
+/// What operations, finance and customer service work from: exception queues, dead letters, service cases and CRM
+/// notifications, read from the read models and paged by keyset.
+/// </summary>
 internal static class OperationsEndpoints
 {
     public static RouteGroupBuilder MapOperations(this RouteGroupBuilder api)
@@ -16,7 +20,7 @@ internal static class OperationsEndpoints
         var exceptions = api.MapGroup("/exceptions").WithTags("Exceptions");
         exceptions.MapGet("/", ListExceptionsAsync)
             .WithName("ListExceptions")
-            .WithSummary("Exception items, oldest first, filtered by queue, owner team, status (open by default) and minimum age.");
+            .WithSummary("Exception items, oldest first, filtered by queue, owner team, status (open by default) and minimum age; paged.");
         exceptions.MapPost("/retry", RetryAsync)
             .WithName("RetryException")
             .WithSummary("Retries what an item is about: replays a dead-lettered event, or posts a failed invoice to the ERP now.");
@@ -28,39 +32,45 @@ internal static class OperationsEndpoints
             .WithName("ResolveShipmentException")
             .WithSummary("Resolves a shipment's delivery exception; its queue item and service case follow.");
 
-        api.MapGet("/carriers/{carrierId}/dead-letters", async (string carrierId, IGrainFactory grains) =>
-                TypedResults.Ok(await grains.GetGrain<IDeadLetterGrain>(carrierId).List()))
+        api.MapGet("/carriers/{carrierId}/dead-letters", ListDeadLettersAsync)
             .WithTags("Dead letters")
             .WithName("ListDeadLetters")
-            .WithSummary("Carrier events the grid could not apply, with the reason.");
+            .WithSummary("Carrier events the grid could not apply, with the reason, oldest first; paged.");
         api.MapPost("/carriers/{carrierId}/dead-letters/{eventId}/replay", ReplayAsync)
             .WithTags("Dead letters")
             .WithName("ReplayDeadLetter")
             .WithSummary("Sends a dead-lettered event to its shipment again, once its cause is fixed.");
 
-        api.MapGet("/customers/{customerId}/service-cases", async (string customerId, IGrainFactory grains) =>
-                TypedResults.Ok(await grains.GetGrain<ICustomerServiceGrain>(customerId).Cases()))
+        api.MapGet("/customers/{customerId}/service-cases", ListCasesAsync)
             .WithTags("Customer service")
-            .WithName("ListServiceCases");
+            .WithName("ListServiceCases")
+            .WithSummary("The customer's service cases, oldest first, all or only those not resolved (status=open); paged.");
         api.MapGet("/customers/{customerId}/service-cases/{caseId}", GetCaseAsync)
             .WithTags("Customer service")
             .WithName("GetServiceCase");
-        api.MapGet("/customers/{customerId}/notifications", async (string customerId, IGrainFactory grains) =>
-                TypedResults.Ok(await grains.GetGrain<ICustomerServiceGrain>(customerId).Notifications()))
+        api.MapGet("/customers/{customerId}/notifications", ListNotificationsAsync)
             .WithTags("Customer service")
             .WithName("ListCrmNotifications")
-            .WithSummary("CRM notifications queued for the customer (durable outgoing messages).");
+            .WithSummary("CRM notifications queued for the customer (the durable outbox), oldest first; paged.");
         return api;
     }
 
-    private static async Task<Results<Ok<ImmutableArray<ExceptionItem>>, ValidationProblem>> ListExceptionsAsync(
-        IGrainFactory grains, TimeProvider clock, string? queue = null, OwnerTeam? owner = null, string status = "open", double? minAgeHours = null)
+    private static async Task<Results<Ok<Page<ExceptionItem>>, ValidationProblem>> ListExceptionsAsync(
+        IReadModels readModels,
+        TimeProvider clock,
+        CancellationToken cancellationToken,
+        string? queue = null,
+        OwnerTeam? owner = null,
+        string status = "open",
+        double? minAgeHours = null,
+        int? limit = null,
+        string? after = null)
     {
-        var errors = ImmutableDictionary<string, ImmutableArray<string>>.Empty;
+        var (page, errors) = Paging.Parse(limit, after);
         var queues = Enum.GetValues<ExceptionQueue>();
         if (queue is not null)
         {
-            queues = queues.Where(q => ExceptionRouting.QueueName(q) == queue).ToArray();
+            queues = [.. queues.Where(q => ExceptionRouting.QueueName(q) == queue)];
             if (queues.Length == 0)
             {
                 errors = errors.Add("queue", [$"One of {string.Join(", ", Enum.GetValues<ExceptionQueue>().Select(ExceptionRouting.QueueName))}."]);
@@ -72,9 +82,9 @@ internal static class OperationsEndpoints
             errors = errors.Add("status", ["open or all."]);
         }
 
-        if (minAgeHours is < 0)
+        if (minAgeHours is < 0 or > 1_000_000)
         {
-            errors = errors.Add("minAgeHours", ["Must not be negative."]);
+            errors = errors.Add("minAgeHours", ["Between 0 and 1000000."]);
         }
 
         if (!errors.IsEmpty)
@@ -82,25 +92,31 @@ internal static class OperationsEndpoints
             return Problems.Validation(errors);
         }
 
-        var lists = await Task.WhenAll(queues.Select(q =>
-            grains.GetGrain<IExceptionQueueGrain>(ExceptionRouting.QueueName(q)).List(status == "open", owner ?? OwnerTeam.None)));
-        var openedBefore = clock.GetUtcNow() - TimeSpan.FromHours(minAgeHours ?? 0);
-        return TypedResults.Ok(lists.SelectMany(list => list).Where(item => item.OpenedAt <= openedBefore).OrderBy(item => item.OpenedAt).ToImmutableArray());
+        // A team owns whole queues, so the owner filter is a choice of queues, which the queue index serves.
+        if (owner is { } team and not OwnerTeam.None)
+        {
+            queues = [.. queues.Where(q => (ExceptionRouting.OwnersOf(q) & team) != 0)];
+        }
+
+        var openedBefore = minAgeHours is { } hours ? clock.GetUtcNow() - TimeSpan.FromHours(hours) : (DateTimeOffset?)null;
+        return queues.Length == 0
+            ? TypedResults.Ok(new Page<ExceptionItem>([], null))
+            : TypedResults.Ok(await readModels.ListExceptionsAsync(new ExceptionQuery([.. queues], status == "open", openedBefore), page, cancellationToken));
     }
 
-    private static async Task<Results<Ok<ExceptionItem>, ProblemHttpResult, ValidationProblem>> RetryAsync(ExceptionCommand command, IGrainFactory grains)
+    private static async Task<Results<Ok<ExceptionItem>, ProblemHttpResult, ValidationProblem>> RetryAsync(
+        ExceptionCommand command, IReadModels readModels, IGrainFactory grains, DeadLetterReplay replay, CancellationToken cancellationToken)
     {
-        var (item, problem) = await FindAsync(command, grains);
+        var (item, problem) = await FindAsync(command, readModels, cancellationToken);
         if (item is null)
         {
             return problem!;
         }
 
-        var subject = item.Subject.Split('/');
-        switch (item.Queue, subject)
+        switch (item.Queue, item.Subject.Split('/'))
         {
             case (ExceptionQueue.DeadLetter, ["carrier", var carrierId, "event", var eventId]):
-                await grains.GetGrain<IDeadLetterGrain>(carrierId).Replay(eventId);
+                await replay.ReplayAsync(carrierId, eventId, cancellationToken);
                 break;
             case (ExceptionQueue.ErpFailure, ["invoice", var invoiceNumber]) when InvoiceNumbering.ShipmentIdOf(invoiceNumber) is { } shipmentId:
                 await grains.GetGrain<IInvoiceGrain>(shipmentId).RetryPosting();
@@ -112,17 +128,18 @@ internal static class OperationsEndpoints
                     type: "https://shipment-grid.dev/problems/not-retryable");
         }
 
-        return TypedResults.Ok(await Queue(grains, item.Queue).Find(item.ExceptionId) ?? item);
+        return TypedResults.Ok(await readModels.FindExceptionAsync(item.ExceptionId, cancellationToken) ?? item);
     }
 
-    private static async Task<Results<Ok<ExceptionItem>, ProblemHttpResult, ValidationProblem>> ResolveAsync(ExceptionCommand command, IGrainFactory grains)
+    private static async Task<Results<Ok<ExceptionItem>, ProblemHttpResult, ValidationProblem>> ResolveAsync(
+        ExceptionCommand command, IReadModels readModels, IGrainFactory grains, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(command.Resolution))
         {
             return Problems.Validation(ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add("resolution", ["Required."]));
         }
 
-        var (item, problem) = await FindAsync(command, grains);
+        var (item, problem) = await FindAsync(command, readModels, cancellationToken);
         if (item is null)
         {
             return problem!;
@@ -138,30 +155,25 @@ internal static class OperationsEndpoints
         }
         else
         {
-            await Queue(grains, item.Queue).Resolve(item.ExceptionId, command.Resolution);
+            await readModels.ApplyAsync([new ResolveExceptionItem(item.ExceptionId, command.Resolution, clock.GetUtcNow())], cancellationToken);
         }
 
-        return TypedResults.Ok(await Queue(grains, item.Queue).Find(item.ExceptionId) ?? item);
+        return TypedResults.Ok(await readModels.FindExceptionAsync(item.ExceptionId, cancellationToken) ?? item);
     }
 
     private static async Task<(ExceptionItem? Item, Results<Ok<ExceptionItem>, ProblemHttpResult, ValidationProblem>? Problem)> FindAsync(
-        ExceptionCommand command, IGrainFactory grains)
+        ExceptionCommand command, IReadModels readModels, CancellationToken cancellationToken)
     {
-        var queue = Enum.GetValues<ExceptionQueue>()
-            .Where(q => command.ExceptionId?.StartsWith(ExceptionRouting.QueueName(q) + "/", StringComparison.Ordinal) == true)
-            .Select(q => (ExceptionQueue?)q)
-            .FirstOrDefault();
-        if (command.ExceptionId is null || queue is null)
+        var known = Enum.GetValues<ExceptionQueue>()
+            .Any(q => command.ExceptionId?.StartsWith(ExceptionRouting.QueueName(q) + "/", StringComparison.Ordinal) == true);
+        if (command.ExceptionId is null || !known)
         {
             return (null, Problems.Validation(ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add("exceptionId", ["An exception id, as the list returns it."])));
         }
 
-        var item = await Queue(grains, queue.Value).Find(command.ExceptionId);
+        var item = await readModels.FindExceptionAsync(command.ExceptionId, cancellationToken);
         return item is null ? (null, Problems.NotFound("exception", command.ExceptionId)) : (item, null);
     }
-
-    private static IExceptionQueueGrain Queue(IGrainFactory grains, ExceptionQueue queue) =>
-        grains.GetGrain<IExceptionQueueGrain>(ExceptionRouting.QueueName(queue));
 
     private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> ResolveShipmentExceptionAsync(
         string shipmentId, string exceptionId, ResolutionRequest request, IGrainFactory grains)
@@ -175,17 +187,49 @@ internal static class OperationsEndpoints
         return result.Outcome == CommandOutcome.Rejected ? Problems.Rejected(result) : TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<DeadLetter>, ProblemHttpResult>> ReplayAsync(string carrierId, string eventId, IGrainFactory grains)
+    private static async Task<Results<Ok<Page<DeadLetter>>, ValidationProblem>> ListDeadLettersAsync(
+        string carrierId, IReadModels readModels, CancellationToken cancellationToken, int? limit = null, string? after = null)
     {
-        var letter = await grains.GetGrain<IDeadLetterGrain>(carrierId).Replay(eventId);
+        var (page, errors) = Paging.Parse(limit, after);
+        return errors.IsEmpty
+            ? TypedResults.Ok(await readModels.ListDeadLettersAsync(carrierId, page, cancellationToken))
+            : Problems.Validation(errors);
+    }
+
+    private static async Task<Results<Ok<DeadLetter>, ProblemHttpResult>> ReplayAsync(
+        string carrierId, string eventId, DeadLetterReplay replay, CancellationToken cancellationToken)
+    {
+        var letter = await replay.ReplayAsync(carrierId, eventId, cancellationToken);
         return letter is null ? Problems.NotFound("dead-letter", $"{carrierId}/{eventId}") : TypedResults.Ok(letter);
     }
 
-    private static async Task<Results<Ok<ServiceCaseView>, ProblemHttpResult>> GetCaseAsync(string customerId, string caseId, IGrainFactory grains)
+    private static async Task<Results<Ok<Page<ServiceCaseView>>, ValidationProblem>> ListCasesAsync(
+        string customerId, IReadModels readModels, CancellationToken cancellationToken, string status = "all", int? limit = null, string? after = null)
     {
-        var cases = await grains.GetGrain<ICustomerServiceGrain>(customerId).Cases();
-        var found = cases.FirstOrDefault(view => view.CaseId == caseId);
-        return found is null ? Problems.NotFound("service-case", caseId) : TypedResults.Ok(found);
+        var (page, errors) = Paging.Parse(limit, after);
+        if (status is not ("open" or "all"))
+        {
+            errors = errors.Add("status", ["open or all."]);
+        }
+
+        return errors.IsEmpty
+            ? TypedResults.Ok(await readModels.ListCasesAsync(customerId, status == "open", page, cancellationToken))
+            : Problems.Validation(errors);
+    }
+
+    private static async Task<Results<Ok<ServiceCaseView>, ProblemHttpResult>> GetCaseAsync(
+        string customerId, string caseId, IReadModels readModels, CancellationToken cancellationToken) =>
+        await readModels.FindCaseAsync(customerId, caseId, cancellationToken) is { } found
+            ? TypedResults.Ok(found)
+            : Problems.NotFound("service-case", caseId);
+
+    private static async Task<Results<Ok<Page<CrmNotification>>, ValidationProblem>> ListNotificationsAsync(
+        string customerId, IReadModels readModels, CancellationToken cancellationToken, int? limit = null, string? after = null)
+    {
+        var (page, errors) = Paging.Parse(limit, after);
+        return errors.IsEmpty
+            ? TypedResults.Ok(await readModels.ListNotificationsAsync(customerId, page, cancellationToken))
+            : Problems.Validation(errors);
     }
 }
 

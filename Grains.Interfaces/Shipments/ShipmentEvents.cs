@@ -32,14 +32,20 @@ public sealed record MilestoneRecorded(
     [Id(2)] DateTimeOffset OccurredAt,
     [Id(3)] CarrierEvent CarrierEvent) : IShipmentEvent;
 
-/// <summary>Raised once, when the shipment first reaches Delivered (directly, or implied by proof of delivery).</summary>
+/// <summary>
+/// Raised once, when the shipment first reaches Delivered (directly, or implied by proof of delivery). Names the
+/// carrier and the planned delivery so the carrier's scorecard needs nothing else (null in events journaled before
+/// they were added).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("sg.shipment-delivered.v1")]
 public sealed record ShipmentDelivered(
     [Id(0)] string EventId,
     [Id(1)] string ShipmentId,
     [Id(2)] DateTimeOffset OccurredAt,
     [Id(3)] string CustomerId,
-    [Id(4)] bool ImpliedByProofOfDelivery) : IShipmentEvent;
+    [Id(4)] bool ImpliedByProofOfDelivery,
+    [Id(5)] string? CarrierId = null,
+    [Id(6)] DateTimeOffset? PlannedDelivery = null) : IShipmentEvent;
 
 [GenerateSerializer, Immutable, Alias("sg.proof-of-delivery-received.v1")]
 public sealed record ProofOfDeliveryReceived(

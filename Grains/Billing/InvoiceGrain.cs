@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using ShipmentGrid.Customers;
-using ShipmentGrid.Kpis;
 using ShipmentGrid.Operations;
 using ShipmentGrid.Shipments;
 
@@ -107,58 +106,12 @@ public sealed partial class InvoiceGrain(
 
         var current = State.Invoice ?? throw new InvalidOperationException($"Shipment {this.GetPrimaryKeyString()} has no invoice.");
 
-        // Announced before the reminder stops: an announcement cut short (a target unreachable) is told again on the next tick.
-        await AnnounceAsync(current);
         if (current.Status is InvoiceStatus.OnHold or InvoiceStatus.Voided || (current.Status == InvoiceStatus.Posted && State.ReceivableRecorded))
         {
             await StopReminderAsync();
         }
 
         return current;
-    }
-
-    /// <summary>
-    /// Tells finance, operations and customer service where the invoice stands: a hold opens a credit-hold item,
-    /// a service case and a CRM notification; posting resolves them, notifies and gives the customer's KPIs the
-    /// posting time; repeated ERP failures open an erp-failure item. Every target is idempotent by the invoice number, so announcing again changes nothing.
-    /// </summary>
-    private async Task AnnounceAsync(InvoiceView invoice)
-    {
-        var now = clock.GetUtcNow();
-        var creditHold = GrainFactory.GetGrain<IExceptionQueueGrain>(ExceptionRouting.QueueName(ExceptionQueue.CreditHold));
-        var service = GrainFactory.GetGrain<CustomerService.ICustomerServiceGrain>(invoice.CustomerId);
-        var subject = $"invoice/{invoice.InvoiceNumber}";
-        var caseId = $"CASE-{invoice.InvoiceNumber}-credit";
-        switch (invoice.Status)
-        {
-            case InvoiceStatus.OnHold:
-                var reason = invoice.HoldReason ?? "Credit check failed.";
-                await creditHold.Open(ExceptionRouting.Open(ExceptionQueue.CreditHold, subject, reason, now, $"{invoice.InvoiceNumber}/held"));
-                await service.OpenCase(caseId, invoice.ShipmentId, CustomerService.ServiceCaseReason.CreditHold,
-                    new CustomerService.ServiceCaseEntry(now, $"Invoice {invoice.InvoiceNumber} held: {reason}", $"{invoice.InvoiceNumber}/held"));
-                await service.Notify(new CustomerService.CrmNotification(
-                    $"{invoice.InvoiceNumber}/held", invoice.CustomerId, CustomerService.CrmNotificationKind.InvoiceHeld, subject, reason, now));
-                break;
-            case InvoiceStatus.Posted:
-                var posted = $"Posted to the ERP as {invoice.ErpDocumentNumber}.";
-                await creditHold.Resolve(ExceptionRouting.ExceptionIdOf(ExceptionQueue.CreditHold, subject), posted);
-                await service.ResolveCase(caseId, new CustomerService.ServiceCaseEntry(now, posted, $"{invoice.InvoiceNumber}/posted"));
-                await service.Notify(new CustomerService.CrmNotification(
-                    $"{invoice.InvoiceNumber}/posted", invoice.CustomerId, CustomerService.CrmNotificationKind.InvoicePosted, subject, posted,
-                    invoice.PostedAt ?? now));
-                await GrainFactory.GetGrain<ICustomerKpiGrain>(invoice.CustomerId).RecordInvoicePosted(invoice.ShipmentId, invoice.PostedAt ?? now);
-                break;
-        }
-
-        if (State.ErpFailure is { } failure)
-        {
-            var erpFailures = GrainFactory.GetGrain<IExceptionQueueGrain>(ExceptionRouting.QueueName(ExceptionQueue.ErpFailure));
-            await erpFailures.Open(failure);
-            if (!failure.IsOpen)
-            {
-                await erpFailures.Resolve(failure.ExceptionId, failure.Resolution ?? "Posted on a retry.");
-            }
-        }
     }
 
     private async Task CheckCreditAsync()

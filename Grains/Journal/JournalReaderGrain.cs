@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ShipmentGrid.ReadModels;
 
 namespace ShipmentGrid.Journal;
 
 /// <summary>
 /// Reads one journal partition in commit order and hands each stream's events to its follower
-/// (<see cref="IJournalFollowers"/>), then moves the partition's checkpoint past them. Followers are idempotent,
-/// so the only cost of a crash between delivery and checkpoint is a repeat; nothing is skipped. Streams of one
+/// (<see cref="IJournalFollowers"/>), then moves the partition's checkpoint past them and, in the same transaction,
+/// writes what they mean for the read models (<see cref="ReadModelProjection"/>): those count each event exactly once.
+/// Followers are idempotent, so the only cost of a crash between delivery and checkpoint is a repeat; nothing is skipped. Streams of one
 /// page are delivered concurrently, each stream's events in order. A follower that fails an event
 /// <see cref="JournalOptions.MaxDeliveryAttempts"/> times dead-letters that event alone; an unreachable silo or
 /// a timeout is waited out and never counts as a failure.
@@ -76,7 +78,7 @@ public sealed partial class JournalReaderGrain(
             }));
 
             var next = page[^1].Cursor;
-            if (!await feed.TryAdvanceAsync(Partition, checkpoint, next, [], cancellationToken))
+            if (!await feed.TryAdvanceAsync(Partition, checkpoint, next, [.. page.SelectMany(record => ReadModelProjection.Project(record.Event))], cancellationToken))
             {
                 // Another activation of this reader moved the checkpoint (a failover overlap): continue from where it got.
                 LogCheckpointMoved(logger, Partition, checkpoint);

@@ -10,8 +10,9 @@ public interface IJournalFollowers
 }
 
 /// <summary>
-/// The journal's stream kinds and who follows each: the one table that says where a committed event goes
-/// after its commit. A kind with no follower here is kept for lineage and replay only.
+/// The journal's stream kinds and the grains that follow each: the one table that says which grain a committed event
+/// goes to after its commit. What events mean for the read models the reader writes itself (ReadModelProjection); a kind
+/// with no follower here feeds only those.
 /// </summary>
 public sealed class JournalStreams(IGrainFactory grains, IQueuedEventOutcomes outcomes, TimeProvider clock) : IJournalFollowers
 {
@@ -32,8 +33,10 @@ public sealed class JournalStreams(IGrainFactory grains, IQueuedEventOutcomes ou
         var kind = JournalPartitioning.KindOf(streamId);
         return kind switch
         {
-            ShipmentKind => grains.GetGrain<IShipmentFollowUpGrain>(streamId[(ShipmentKind.Length + 1)..])
-                .Follow([.. records.Select(record => (IShipmentEvent)record.Event)]),
+            // Only billing-ready needs a grain (the invoice); everything else a shipment event means is a read-model write.
+            ShipmentKind when records.Any(record => record.Event is BillingReady) =>
+                grains.GetGrain<IShipmentFollowUpGrain>(streamId[(ShipmentKind.Length + 1)..])
+                    .Follow([.. records.Select(record => (IShipmentEvent)record.Event)]),
             IntakeKind => ApplyIntakeAsync(streamId, records),
             _ => Task.CompletedTask,
         };

@@ -161,7 +161,8 @@ public static class ShipmentDecisions
         if (!state.IsDelivered && milestone >= MilestoneType.Delivered)
         {
             events.Add(new ShipmentDelivered(
-                EventId(shipmentId, "delivered"), shipmentId, carrierEvent.OccurredAt, booking.CustomerId, milestone == MilestoneType.ProofOfDelivery));
+                EventId(shipmentId, "delivered"), shipmentId, carrierEvent.OccurredAt, booking.CustomerId, milestone == MilestoneType.ProofOfDelivery,
+                booking.CarrierId, booking.PlannedDelivery));
         }
 
         if (!state.ProofOfDeliveryReceived && milestone == MilestoneType.ProofOfDelivery)

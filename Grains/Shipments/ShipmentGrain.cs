@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Customers;
 using ShipmentGrid.Journal;
-using ShipmentGrid.Kpis;
 using ShipmentGrid.Partners;
+using ShipmentGrid.ReadModels;
 
 namespace ShipmentGrid.Shipments;
 
@@ -12,14 +12,14 @@ namespace ShipmentGrid.Shipments;
 /// The shell around the shipment rules: rebuilds state from the journal on activation, asks
 /// <see cref="ShipmentDecisions"/> what a command means, appends the resulting events and only then applies
 /// them and answers. Carrier events arrive by direct call (HTTP) or from the journal's intake streams (queued
-/// ingestion); whatever is rejected goes to the carrier's dead letters.
+/// ingestion); whatever is rejected goes to the carrier's dead letters, and duplicates count on the carrier's scorecard.
 /// </summary>
 /// <remarks>
 /// Nothing is published from here: the committed journal rows are the outbox. The shipment's partition reader
 /// hands them to <see cref="IShipmentFollowUpGrain"/> in commit order, so a crash after the commit loses no
 /// follow-up effect.
 /// </remarks>
-public sealed partial class ShipmentGrain(IEventJournal journal, TimeProvider clock, ILogger<ShipmentGrain> logger)
+public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels readModels, TimeProvider clock, ILogger<ShipmentGrain> logger)
     : Grain, IShipmentGrain
 {
     private ShipmentState state = ShipmentState.Empty;
@@ -65,14 +65,21 @@ public sealed partial class ShipmentGrain(IEventJournal journal, TimeProvider cl
         }
 
         await CommitEventsAsync(decisions);
-        var deadLetters = carrierEvents.Zip(decisions)
-            .Where(pair => pair.Second.Outcome == CommandOutcome.Rejected && !string.IsNullOrWhiteSpace(pair.First.CarrierId))
-            .Select(pair => GrainFactory.GetGrain<IDeadLetterGrain>(pair.First.CarrierId).Add(pair.First, pair.Second.Reason ?? pair.Second.Rejection.ToString()));
-        var duplicates = carrierEvents.Zip(decisions)
-            .Where(pair => pair.Second.Outcome == CommandOutcome.Duplicate && !string.IsNullOrWhiteSpace(pair.First.CarrierId))
-            .GroupBy(pair => pair.First.CarrierId, pair => PartnerScorecard.DuplicateFactId(pair.First), StringComparer.Ordinal)
-            .Select(carrier => GrainFactory.GetGrain<IPartnerKpiGrain>(carrier.Key).RecordDuplicates([.. carrier]));
-        await Task.WhenAll(deadLetters.Concat(duplicates));
+        var now = clock.GetUtcNow();
+        var refused = carrierEvents.Zip(decisions)
+            .Where(pair => !string.IsNullOrWhiteSpace(pair.First.CarrierId))
+            .SelectMany(pair => pair.Second.Outcome switch
+            {
+                CommandOutcome.Rejected => DeadLetters.Keep(pair.First, pair.Second.Reason ?? pair.Second.Rejection.ToString(), now),
+                CommandOutcome.Duplicate => [new CountKpi(KpiSubject.Carrier(pair.First.CarrierId), KpiMetrics.Duplicates, pair.First.ReceivedAt, 1)],
+                _ => [],
+            })
+            .ToList();
+        if (refused.Count > 0)
+        {
+            await readModels.ApplyAsync(refused, CancellationToken.None);
+        }
+
         return [.. decisions.Select(decision => decision.ToResult())];
     }
 

@@ -68,6 +68,7 @@ public static class GridHosting
             .Bind(configuration.GetSection(ClusterFailureDetection.Section));
         silo.Services.AddOptions<GrainCollectionOptions>()
             .Configure(options => options.DeactivationTimeout = ClusterFailureDetection.DeactivationTimeout);
+        silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IBillingEscalationGrain>(0).Start());
         silo.AddActivityPropagation();
         silo.AddDashboard();
         return silo;

@@ -1,0 +1,37 @@
+using ShipmentGrid.ReadModels;
+using ShipmentGrid.Shipments;
+
+namespace ShipmentGrid.Partners;
+
+/// <summary>
+/// Sends a dead-lettered carrier event to its shipment again once its cause is fixed. The attempt is counted first; a
+/// replay the shipment refuses again comes back as a dead letter with the new reason (and reopens its queue item), one
+/// it takes marks the letter replayed and resolves the item.
+/// </summary>
+public sealed class DeadLetterReplay(IGrainFactory grains, IReadModels readModels, TimeProvider clock)
+{
+    /// <summary>The letter after the attempt; null when there is no such dead letter.</summary>
+    public async Task<DeadLetter?> ReplayAsync(string carrierId, string eventId, CancellationToken cancellationToken)
+    {
+        if (await readModels.FindDeadLetterAsync(carrierId, eventId, cancellationToken) is not { } letter)
+        {
+            return null;
+        }
+
+        await readModels.ApplyAsync([new CountDeadLetterReplay(carrierId, eventId)], cancellationToken);
+        var shipment = grains.GetGrain<IShipmentGrain>(letter.CarrierEvent.ShipmentId);
+        var result = (await shipment.RecordCarrierEvents([letter.CarrierEvent with { ReceivedAt = clock.GetUtcNow() }]))[0];
+        if (result.Outcome != CommandOutcome.Rejected)
+        {
+            var now = clock.GetUtcNow();
+            await readModels.ApplyAsync(
+                [
+                    new MarkDeadLetterReplayed(carrierId, eventId, now),
+                    new ResolveExceptionItem(DeadLetters.ExceptionIdOf(carrierId, eventId), $"Replayed: {result.Outcome}.", now),
+                ],
+                cancellationToken);
+        }
+
+        return await readModels.FindDeadLetterAsync(carrierId, eventId, cancellationToken);
+    }
+}

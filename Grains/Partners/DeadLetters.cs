@@ -1,0 +1,31 @@
+using ShipmentGrid.Operations;
+using ShipmentGrid.ReadModels;
+using ShipmentGrid.Shipments;
+
+namespace ShipmentGrid.Partners;
+
+/// <summary>How a carrier event the grid could not apply is kept: the letter itself, and the item operations work it from.</summary>
+public static class DeadLetters
+{
+    /// <summary>
+    /// The letter and its dead-letter queue item. The item's cause is the event as received (a replay or a partner's
+    /// resend is received anew), so a failed replay reopens a resolved item and a redelivered batch does not.
+    /// </summary>
+    public static IReadOnlyList<ReadModelChange> Keep(CarrierEvent carrierEvent, string reason, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(carrierEvent);
+        return
+        [
+            new KeepDeadLetter(carrierEvent, reason, now),
+            new OpenExceptionItem(ExceptionRouting.Open(
+                ExceptionQueue.DeadLetter, SubjectOf(carrierEvent.CarrierId, carrierEvent.EventId), reason, now,
+                $"{carrierEvent.EventId}@{carrierEvent.ReceivedAt.UtcTicks}")),
+        ];
+    }
+
+    /// <summary>How a dead letter is named in the operations queue; the exceptions API routes a retry back by it.</summary>
+    public static string SubjectOf(string carrierId, string eventId) => $"carrier/{carrierId}/event/{eventId}";
+
+    public static string ExceptionIdOf(string carrierId, string eventId) =>
+        ExceptionRouting.ExceptionIdOf(ExceptionQueue.DeadLetter, SubjectOf(carrierId, eventId));
+}
