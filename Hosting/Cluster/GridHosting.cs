@@ -67,7 +67,8 @@ public static class GridHosting
             .Configure(ClusterFailureDetection.Apply)
             .Bind(configuration.GetSection(ClusterFailureDetection.Section));
         silo.Services.AddOptions<GrainCollectionOptions>()
-            .Configure(options => options.DeactivationTimeout = ClusterFailureDetection.DeactivationTimeout);
+            .Configure(ActivationCollection.Apply)
+            .Bind(configuration.GetSection(ActivationCollection.Section));
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IBillingEscalationGrain>(0).Start());
         silo.AddActivityPropagation();
         silo.AddDashboard();

@@ -88,6 +88,7 @@ public sealed class FollowUpApiTests(EmbeddedApiFactory factory) : IClassFixture
             ["eventId"] = "DL-1", ["carrierId"] = "CARR-DL", ["shipmentId"] = "SHP-FU-3", ["milestone"] = "PickedUp", ["occurredAt"] = at,
         });
         Assert.Equal("Rejected", (string?)results[0]?["outcome"]);
+        // The letter is written with the shipment's answer: there when the rejection is.
         var letters = await Get("/api/v1/carriers/CARR-DL/dead-letters");
         Assert.Single(letters);
         Assert.Equal("Open", (string?)letters[0]?["status"]);
@@ -176,6 +177,5 @@ public sealed class FollowUpApiTests(EmbeddedApiFactory factory) : IClassFixture
     private async Task<JsonObject?> Outcome(string carrierId, string eventId) =>
         await http.GetFromJsonAsync<JsonObject>(new Uri($"/api/v1/carrier-events/{carrierId}/{eventId}", UriKind.Relative));
 
-    private async Task<JsonArray> Get(string path) =>
-        await http.GetFromJsonAsync<JsonArray>(new Uri(path, UriKind.Relative)) ?? [];
+    private Task<JsonArray> Get(string path) => ApiPages.AllAsync(http, path);
 }

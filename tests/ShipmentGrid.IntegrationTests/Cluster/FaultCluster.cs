@@ -153,6 +153,9 @@ internal sealed class FaultCluster : IAsyncDisposable
             : throw new Xunit.Sdk.XunitException($"GET {path} answered {(int)status}.");
     }
 
+    /// <summary>Every item of a paged list, following each page's cursor to the end.</summary>
+    public Task<JsonArray> ReadAllOkAsync(string path) => ApiPages.AllAsync(ReadOkAsync, path);
+
     /// <summary>Warnings and errors of every process this cluster ran (the last few of each), for a failure message.</summary>
     public string Logs(int linesPerProcess = 25)
     {

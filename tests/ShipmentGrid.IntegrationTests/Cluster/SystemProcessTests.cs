@@ -108,6 +108,7 @@ public sealed class SystemProcessTests(PostgresServer postgres, ITestOutputHelpe
         await AssertLedgerAsync(cluster, plan, invoices, failures);
         await AssertCustomersAsync(cluster, plan, invoices, failures);
         await AssertQueuesAsync(cluster, plan, invoices, failures);
+        await AssertKpisAsync(cluster, plan, invoices, failures);
         var lagNow = await cluster.ReadOkAsync("api/v1/journal/lag");
         if ((long)lagNow["events"]! != 0 || (long)lagNow["deadLetters"]! != 0)
         {
@@ -289,9 +290,26 @@ public sealed class SystemProcessTests(PostgresServer postgres, ITestOutputHelpe
                     SettleDeadline,
                     $"{customerId}'s receivables and hold");
                 await cluster.ReadOkAsync($"api/v1/customers/{customerId}/overview");
-                var cases = (await cluster.ReadOkAsync($"api/v1/customers/{customerId}/service-cases")).AsArray()
+                var listed = (await cluster.ReadAllOkAsync($"api/v1/customers/{customerId}/shipments"))
+                    .ToDictionary(entry => (string)entry!["shipmentId"]!, entry => entry!, StringComparer.Ordinal);
+                foreach (var shipment in shipments)
+                {
+                    var expectedInvoice = invoices.TryGetValue(shipment.Id, out var billed) ? (string?)billed["invoiceNumber"] : null;
+                    if (!listed.TryGetValue(shipment.Id, out var line) || (string?)line["invoiceNumber"] != expectedInvoice
+                        || (expectedInvoice is not null && (string?)line["invoiceStatus"] != (string?)billed!["status"]))
+                    {
+                        failures.Enqueue($"{shipment.Id}: listed for {customerId} as {line?.ToJsonString() ?? "nothing"}, invoice {billed?.ToJsonString() ?? "none"}");
+                    }
+                }
+
+                if (listed.Count != shipments.Length)
+                {
+                    failures.Enqueue($"{customerId}: {listed.Count} shipments listed, {shipments.Length} booked");
+                }
+
+                var cases = (await cluster.ReadAllOkAsync($"api/v1/customers/{customerId}/service-cases"))
                     .ToDictionary(entry => (string)entry!["caseId"]!, entry => entry!, StringComparer.Ordinal);
-                var notifications = (await cluster.ReadOkAsync($"api/v1/customers/{customerId}/notifications")).AsArray()
+                var notifications = (await cluster.ReadAllOkAsync($"api/v1/customers/{customerId}/notifications"))
                     .Select(entry => (Id: (string)entry!["notificationId"]!, Kind: (string)entry["kind"]!, Subject: (string)entry["subject"]!)).ToArray();
                 foreach (var duplicate in notifications.GroupBy(entry => entry.Id, StringComparer.Ordinal).Where(group => group.Count() > 1))
                 {
@@ -360,7 +378,7 @@ public sealed class SystemProcessTests(PostgresServer postgres, ITestOutputHelpe
         };
         foreach (var (queue, subjects) in expected)
         {
-            var open = (await cluster.ReadOkAsync($"api/v1/exceptions?queue={queue}")).AsArray().Select(item => (string)item!["subject"]!).ToArray();
+            var open = (await cluster.ReadAllOkAsync($"api/v1/exceptions?queue={queue}")).Select(item => (string)item!["subject"]!).ToArray();
             foreach (var missing in subjects.Except(open, StringComparer.Ordinal))
             {
                 failures.Enqueue($"{queue}: no open item for {missing}");
@@ -379,10 +397,39 @@ public sealed class SystemProcessTests(PostgresServer postgres, ITestOutputHelpe
 
         foreach (var carrier in Enumerable.Range(1, Carriers).Select(CarrierId))
         {
-            var deadLetters = (await cluster.ReadOkAsync($"api/v1/carriers/{carrier}/dead-letters")).AsArray();
+            var deadLetters = (await cluster.ReadAllOkAsync($"api/v1/carriers/{carrier}/dead-letters"));
             if (deadLetters.Count > 0)
             {
                 failures.Enqueue($"{carrier}: {deadLetters.Count} dead letters, e.g. {deadLetters[0]!.ToJsonString()}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// KPIs count each fact once across the kill and the restart: per carrier its bookings and delivery exceptions, and
+    /// no dead letters; per customer its posted invoices.
+    /// </summary>
+    private static async Task AssertKpisAsync(
+        FaultCluster cluster, PlannedShipment[] plan, Dictionary<string, JsonNode> invoices, ConcurrentQueue<string> failures)
+    {
+        foreach (var carrier in plan.GroupBy(shipment => shipment.Carrier, StringComparer.Ordinal))
+        {
+            var card = await cluster.ReadOkAsync($"api/v1/kpis/carriers/{carrier.Key}");
+            var expected = (Shipments: carrier.Count(), Exceptions: carrier.Count(shipment => shipment.DeliveryException), DeadLetters: 0);
+            var actual = ((int)card["shipments"]!, (int)card["exceptions"]!, (int)card["deadLetters"]!);
+            if (actual != expected)
+            {
+                failures.Enqueue($"{carrier.Key}: scorecard (shipments, exceptions, dead letters) {actual}, expected {expected}");
+            }
+        }
+
+        foreach (var customer in plan.GroupBy(shipment => shipment.Customer, StringComparer.Ordinal))
+        {
+            var posted = customer.Count(shipment => invoices.TryGetValue(shipment.Id, out var invoice) && (string?)invoice["status"] == "Posted");
+            var kpis = await cluster.ReadOkAsync($"api/v1/kpis/customers/{customer.Key}");
+            if ((int)kpis["invoicesPosted"]! != posted)
+            {
+                failures.Enqueue($"{customer.Key}: {(int)kpis["invoicesPosted"]!} invoices posted in the KPIs, {posted} posted");
             }
         }
     }
