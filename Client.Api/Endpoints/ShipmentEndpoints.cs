@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ShipmentGrid.Billing;
+using ShipmentGrid.ReadModels;
 using ShipmentGrid.Shipments;
 
 namespace ShipmentGrid.Api.Endpoints;
@@ -25,7 +26,7 @@ internal static class ShipmentEndpoints
         api.MapPost("/admin/shipments/{shipmentId}/rebuild", RebuildAsync)
             .WithTags("Admin")
             .WithName("RebuildShipment")
-            .WithSummary("Rebuilds a shipment from its recorded events and re-drives its idempotent follow-up with them.");
+            .WithSummary("Rebuilds a shipment from its recorded events and re-drives its idempotent follow-up and read models (not its KPIs) with them.");
         return api;
     }
 
@@ -37,7 +38,8 @@ internal static class ShipmentEndpoints
             : TypedResults.Ok(history.Select((recorded, index) => new RecordedEvent(index + 1, recorded.GetType().Name, recorded.EventId, recorded.OccurredAt, recorded)).ToImmutableArray());
     }
 
-    private static async Task<Results<Ok<ShipmentView>, ProblemHttpResult>> RebuildAsync(string shipmentId, IGrainFactory grains)
+    private static async Task<Results<Ok<ShipmentView>, ProblemHttpResult>> RebuildAsync(
+        string shipmentId, IGrainFactory grains, IReadModels readModels, CancellationToken cancellationToken)
     {
         var shipment = grains.GetGrain<IShipmentGrain>(shipmentId);
         var view = await shipment.Rebuild();
@@ -46,8 +48,12 @@ internal static class ShipmentEndpoints
             return Problems.NotFound("shipment", shipmentId);
         }
 
-        // Followers are idempotent by event id: re-driving the whole history repairs only what is missing.
-        await grains.GetGrain<IShipmentFollowUpGrain>(shipmentId).Follow(await shipment.GetHistory());
+        // Followers and read-model rows are idempotent by event id: re-driving the whole history repairs only what is
+        // missing. KPI counters are not (they count each event once, with the reader's checkpoint), so they are left out.
+        var history = await shipment.GetHistory();
+        await grains.GetGrain<IShipmentFollowUpGrain>(shipmentId).Follow(history);
+        await readModels.ApplyAsync(
+            [.. history.SelectMany(ReadModelProjection.Project).Where(change => change is not (CountKpi or ObserveKpi))], cancellationToken);
         return TypedResults.Ok(view);
     }
 
