@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# API speed in PostgreSQL mode beside the database's own single-row write rate, in one run on this machine:
+# a throwaway PostgreSQL, the schema migrated, one Silo and the API; pgbench (32 clients, 1 KB single-row upserts)
+# before and after; tools/LoadGen through the API in between. Prints every figure; BENCHMARKS.md records them.
+#
+# usage: tools/bench/api-speed.sh [shipments=5000] [route=direct|stream] [concurrency=64] [events per request=100]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+shipments=${1:-5000}; route=${2:-direct}; concurrency=${3:-64}; batch=${4:-100}
+bin=$(dirname "$(compgen -G '/usr/lib/postgresql/*/bin/initdb' | sort -V | tail -n 1)")
+port=55433
+work=$(mktemp -d /tmp/sg-bench-XXXX)
+chmod 777 "$work"
+as_postgres=(); [ "$(id -u)" -eq 0 ] && as_postgres=(runuser -u postgres --)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    "${as_postgres[@]}" "$bin/pg_ctl" -D "$work/data" stop -m immediate >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+"${as_postgres[@]}" "$bin/initdb" -D "$work/data" -A trust -U postgres >/dev/null
+"${as_postgres[@]}" "$bin/pg_ctl" -D "$work/data" -o "-p $port -k $work -c max_connections=200" -l "$work/pg.log" -w start >/dev/null
+psql_run() { psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q "$@"; }
+psql_run -c "CREATE TABLE bench_kv (id integer PRIMARY KEY, payload text NOT NULL)"
+cat > "$work/upsert.sql" <<'SQL'
+\set id random(1, 100000)
+INSERT INTO bench_kv (id, payload) VALUES (:id, repeat('x', 1000)) ON CONFLICT (id) DO UPDATE SET payload = excluded.payload;
+SQL
+pgbench_run() {
+    pgbench -h 127.0.0.1 -p "$port" -U postgres -n -c 32 -j 2 -T 20 -f "$work/upsert.sql" postgres 2>/dev/null \
+        | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+}
+
+dotnet build Orleans.sln -c Release -v quiet -nologo >/dev/null
+export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
+dotnet Silo/bin/Release/net10.0/ShipmentGrid.Silo.dll migrate >/dev/null
+dotnet Silo/bin/Release/net10.0/ShipmentGrid.Silo.dll \
+    --Orleans:SiloPort=21111 --Orleans:GatewayPort=31000 --Urls=http://127.0.0.1:28081 >"$work/silo.log" 2>&1 &
+pids+=($!)
+until curl -sf http://127.0.0.1:28081/health/ready >/dev/null; do sleep 0.5; done
+dotnet Client.Api/bin/Release/net10.0/ShipmentGrid.Api.dll --Urls=http://127.0.0.1:25080 >"$work/api.log" 2>&1 &
+pids+=($!)
+until curl -sf http://127.0.0.1:25080/health/ready >/dev/null; do sleep 0.5; done
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $("$bin/postgres" --version)"
+echo "pgbench before: $(pgbench_run) single-row 1 KB upserts/s (32 clients)"
+dotnet tools/LoadGen/bin/Release/net10.0/ShipmentGrid.LoadGen.dll http://127.0.0.1:25080 "$shipments" "$concurrency" "$batch" "$route"
+echo "pgbench after: $(pgbench_run) single-row 1 KB upserts/s (32 clients)"
