@@ -18,6 +18,7 @@ public sealed partial class JournalReaderGrain(
     IJournalFeed feed,
     IJournalFollowers followers,
     IOptions<JournalOptions> options,
+    JournalLagMetrics metrics,
     TimeProvider clock,
     ILogger<JournalReaderGrain> logger) : Grain, IJournalReaderGrain
 {
@@ -28,6 +29,7 @@ public sealed partial class JournalReaderGrain(
 
     private readonly JournalOptions settings = options.Value;
     private JournalCursor checkpoint;
+    private long lagReportedAt;
 
     private int Partition => (int)this.GetPrimaryKeyLong();
 
@@ -42,18 +44,32 @@ public sealed partial class JournalReaderGrain(
         this.RegisterGrainTimer(ReadAsync, new GrainTimerCreationOptions(TimeSpan.Zero, settings.PollInterval) { KeepAlive = true });
     }
 
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        metrics.Forget(Partition);
+        return Task.CompletedTask;
+    }
+
     public Task Ensure() => Task.CompletedTask;
 
     public async Task<JournalLag> GetLag()
     {
         var backlog = await feed.ReadBacklogAsync(Partition, checkpoint, settings.LagCountCap, CancellationToken.None);
         var seconds = backlog.OldestRecordedAt is { } oldest ? Math.Max(0, (clock.GetUtcNow() - oldest).TotalSeconds) : 0;
-        return new JournalLag(Partition, backlog.Events, seconds, backlog.DeadLetters, backlog.CheckpointAt);
+        var lag = new JournalLag(Partition, backlog.Events, seconds, backlog.DeadLetters, backlog.CheckpointAt);
+        metrics.Report(lag);
+        lagReportedAt = clock.GetTimestamp();
+        return lag;
     }
 
-    /// <summary>One timer turn: pages until the partition is drained or the turn's budget is spent.</summary>
+    /// <summary>One timer turn: pages until the partition is drained or the turn's budget is spent; refreshes the lag metrics now and then.</summary>
     private async Task ReadAsync(CancellationToken cancellationToken)
     {
+        if (lagReportedAt == 0 || clock.GetElapsedTime(lagReportedAt) >= JournalLagMetrics.ReportInterval)
+        {
+            await GetLag();
+        }
+
         var started = clock.GetTimestamp();
         while (!cancellationToken.IsCancellationRequested && clock.GetElapsedTime(started) < settings.TurnBudget)
         {

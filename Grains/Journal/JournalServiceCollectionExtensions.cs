@@ -33,6 +33,8 @@ public static class JournalServiceCollectionExtensions
     public static IServiceCollection AddJournalReaders(this IServiceCollection services)
     {
         services.TryAddSingleton<IJournalFollowers, JournalStreams>();
+        services.AddMetrics();
+        services.TryAddSingleton<JournalLagMetrics>();
         services.AddHostedService<JournalReaderKeepAlive>();
         return services;
     }

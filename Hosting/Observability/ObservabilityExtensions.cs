@@ -48,7 +48,7 @@ public static class ObservabilityExtensions
                 metrics.AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation()
                     .AddRuntimeInstrumentation()
-                    .AddMeter("Microsoft.Orleans", "Npgsql");
+                    .AddMeter("Microsoft.Orleans", "Npgsql", Journal.JournalLagMetrics.MeterName);
                 if (otlp)
                 {
                     metrics.AddOtlpExporter();

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using ShipmentGrid.Journal;
 
 namespace ShipmentGrid.Tests.Journal;
@@ -12,6 +13,33 @@ public sealed class JournalReaderTests(JournalReaderCluster silo) : IClassFixtur
 
     private IJournalReaderGrain Reader => silo.Grains.GetGrain<IJournalReaderGrain>(0);
 
+    /// <summary>The latest value of this silo's <c>shipmentgrid.journal.lag</c> gauge for partition 0; null when it reports none.</summary>
+    private long? LagGauge()
+    {
+        long? observed = null;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, subscribe) =>
+        {
+            if (instrument.Meter.Name == JournalLagMetrics.MeterName && instrument.Name == "shipmentgrid.journal.lag" && instrument.Meter.Scope == silo.MeterScope)
+            {
+                subscribe.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "shipmentgrid.journal.partition" && Equals(tag.Value, 0))
+                {
+                    observed = value;
+                }
+            }
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return observed;
+    }
+
     [Fact]
     public async Task Committed_events_reach_their_follower_once_in_order_and_the_lag_returns_to_zero()
     {
@@ -23,6 +51,23 @@ public sealed class JournalReaderTests(JournalReaderCluster silo) : IClassFixtur
         Assert.Equal([(1, "a1"), (2, "a2"), (3, "a3")], Followers.DeliveredTo("order/a").Select(entry => (entry.Version, (string)entry.Event)));
         var lag = await UntilLagAsync(lag => lag.Events == 0);
         Assert.Equal(0, lag.Seconds);
+    }
+
+    [Fact]
+    public async Task The_reader_lag_is_a_metric_of_the_silo_hosting_the_reader()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Followers.Script("metric/slow", _ => release.Task);
+        await AppendAsync("metric/slow", 0, "m1");
+        await UntilAsync(() => Followers.AttemptsOn("metric/slow") == 1, "the slow delivery started");
+        await AppendAsync("metric/waiting", 0, "w1");
+        await UntilLagAsync(lag => lag.Events >= 1);
+
+        Assert.True(LagGauge() >= 1, "the gauge shows the waiting event");
+
+        release.SetResult();
+        await UntilLagAsync(lag => lag.Events == 0);
+        Assert.Equal(0, LagGauge());
     }
 
     [Fact]
