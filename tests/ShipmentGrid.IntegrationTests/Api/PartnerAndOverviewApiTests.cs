@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using ShipmentGrid.IntegrationTests.Infrastructure;
 
 namespace ShipmentGrid.IntegrationTests.Api;
@@ -98,6 +99,38 @@ public sealed class PartnerAndOverviewApiTests(EmbeddedApiFactory factory) : ICl
     }
 
     [Fact]
+    public async Task The_overview_pages_the_customers_shipments_from_the_read_models_without_activating_them()
+    {
+        using var customer = await http.PostAsJsonAsync(new Uri("/api/v1/customers", UriKind.Relative), SampleBookings.Customer("CUST-OV-MANY"));
+        Assert.Equal(HttpStatusCode.Created, customer.StatusCode);
+        var booked = Enumerable.Range(0, 25).Select(index => $"SHP-OVM-{index:D2}").ToArray();
+        foreach (var shipmentId in booked)
+        {
+            using var response = await http.PostAsJsonAsync(new Uri("/api/v1/shipments", UriKind.Relative), SampleBookings.Booking(shipmentId, "CUST-OV-MANY"));
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+
+        await Eventually.Holds(
+            async () => (await ApiPages.AllAsync(http, "/api/v1/customers/CUST-OV-MANY/shipments")).Count == booked.Length, Deadline, "every shipment listed");
+        var management = factory.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0);
+        Assert.True(await ActivationsAsync(management) > 0, "the booked shipments are active before collection");
+        await management.ForceActivationCollection(TimeSpan.Zero);
+        Assert.Equal(0, await ActivationsAsync(management));
+
+        var overview = await http.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/customers/CUST-OV-MANY/overview", UriKind.Relative));
+        var first = overview!["shipments"]!["items"]!.AsArray().Select(item => (string)item!["shipmentId"]!).ToArray();
+        var next = (string)overview["shipments"]!["next"]!;
+        var rest = await http.GetFromJsonAsync<JsonObject>(new Uri($"/api/v1/customers/CUST-OV-MANY/shipments?after={Uri.EscapeDataString(next)}", UriKind.Relative));
+
+        Assert.Equal(0, await ActivationsAsync(management));
+        Assert.Equal(20, first.Length);
+        Assert.Equal(
+            booked.Reverse(),
+            first.Concat(rest!["items"]!.AsArray().Select(item => (string)item!["shipmentId"]!)));
+        Assert.Null((string?)rest["next"]);
+    }
+
+    [Fact]
     public async Task The_overview_of_an_unknown_customer_is_404_problem_details()
     {
         using var response = await http.GetAsync(new Uri("/api/v1/customers/NOBODY-OV/overview", UriKind.Relative));
@@ -105,6 +138,13 @@ public sealed class PartnerAndOverviewApiTests(EmbeddedApiFactory factory) : ICl
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
+
+    /// <summary>Shipment and invoice activations in the silo.</summary>
+    private static async Task<int> ActivationsAsync(IManagementGrain management) =>
+        (await management.GetSimpleGrainStatistics())
+            .Where(statistic => statistic.GrainType.Contains(typeof(Shipments.ShipmentGrain).FullName!, StringComparison.Ordinal)
+                || statistic.GrainType.Contains(typeof(Billing.InvoiceGrain).FullName!, StringComparison.Ordinal))
+            .Sum(statistic => statistic.ActivationCount);
 
     private static Uri Carrier(string carrierId) => new($"/api/v1/carriers/{carrierId}", UriKind.Relative);
 
