@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -12,12 +13,15 @@ using ShipmentGrid.Shipments;
 namespace ShipmentGrid.IntegrationTests.ReadModels;
 
 /// <summary>
-/// The read-model contract on PostgreSQL (a fresh, migrated database per test), the journal's advance that commits the
-/// changes with the checkpoint or not at all, and retention of queued events' outcomes.
+/// The read-model contract on PostgreSQL, the journal's advance that commits the changes with the checkpoint or not at
+/// all, and retention of queued events' outcomes. The tests share one migrated database, emptied before each test
+/// (a database per test would leave the server a pool of idle connections per test).
 /// </summary>
 [Collection(SharedPostgres.Name)]
 public sealed class PostgresReadModelTests(PostgresServer server) : ReadModelContract, IDisposable
 {
+    private static readonly ConditionalWeakTable<PostgresServer, Task<PostgresSettings>> Databases = [];
+
     private readonly ServiceProvider services = new ServiceCollection().AddSerializer().BuildServiceProvider();
     private NpgsqlDataSource dataSource = null!;
 
@@ -74,9 +78,19 @@ public sealed class PostgresReadModelTests(PostgresServer server) : ReadModelCon
 
     protected override async Task<IReadModels> CreateStoreAsync()
     {
-        var settings = new PostgresSettings(await server.CreateDatabaseAsync("read_models"), "grid_read_models");
-        await new SchemaMigrator(settings, NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        var settings = await Databases.GetValue(server, MigratedDatabaseAsync);
+        await Sql.ExecuteAsync(
+            settings.ProviderConnectionString,
+            "TRUNCATE exception_item, service_case, service_case_entry, crm_notification, customer_shipment, carrier_dead_letter, kpi_bucket, " +
+            "queued_event_outcome, journal_checkpoint");
         dataSource = NpgsqlDataSource.Create(settings.ProviderConnectionString);
         return new PostgresReadModels(dataSource, services.GetRequiredService<Serializer>());
+    }
+
+    private static async Task<PostgresSettings> MigratedDatabaseAsync(PostgresServer server)
+    {
+        var settings = new PostgresSettings(await server.CreateDatabaseAsync("read_models"), "grid_read_models");
+        await new SchemaMigrator(settings, NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        return settings;
     }
 }
