@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using ShipmentGrid.ReadModels;
 
 namespace ShipmentGrid.Journal;
 
 /// <summary>
 /// The embedded default: a journal, its partitions and their checkpoints that live as long as the process.
 /// Appends commit one at a time under a lock, so commit order and position order are the same. Never proof of
-/// durability.
+/// durability. A reader's read-model changes are applied under the same lock as its checkpoint move, so they
+/// land together or not at all.
 /// </summary>
 public sealed class InMemoryEventJournal : IEventJournal, IJournalFeed
 {
@@ -17,13 +19,15 @@ public sealed class InMemoryEventJournal : IEventJournal, IJournalFeed
     private readonly DateTimeOffset?[] checkpointTimes;
     private readonly long[] deadLetters;
     private readonly TimeProvider clock;
+    private readonly InMemoryReadModels readModels;
     private long lastPosition;
 
-    public InMemoryEventJournal(IOptions<JournalOptions> options, TimeProvider clock)
+    public InMemoryEventJournal(IOptions<JournalOptions> options, TimeProvider clock, InMemoryReadModels readModels)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Value.Validate();
         this.clock = clock;
+        this.readModels = readModels;
         Partitions = options.Value.Partitions;
         partitions = [.. Enumerable.Range(0, Partitions).Select(_ => new List<JournalRecord>())];
         checkpoints = new JournalCursor[Partitions];
@@ -91,7 +95,7 @@ public sealed class InMemoryEventJournal : IEventJournal, IJournalFeed
     }
 
     public Task<bool> TryAdvanceAsync(
-        int partition, JournalCursor current, JournalCursor advanced, IReadOnlyList<ReadModels.ReadModelChange> changes, CancellationToken cancellationToken)
+        int partition, JournalCursor current, JournalCursor advanced, IReadOnlyList<ReadModelChange> changes, CancellationToken cancellationToken)
     {
         lock (gate)
         {
@@ -100,6 +104,7 @@ public sealed class InMemoryEventJournal : IEventJournal, IJournalFeed
                 return Task.FromResult(false);
             }
 
+            readModels.Apply(changes);
             checkpoints[partition] = advanced;
             checkpointTimes[partition] = clock.GetUtcNow();
             return Task.FromResult(true);

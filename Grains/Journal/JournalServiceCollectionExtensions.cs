@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ShipmentGrid.ReadModels;
 
 namespace ShipmentGrid.Journal;
 
@@ -20,9 +21,14 @@ public static class JournalServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The embedded journal: one in-memory instance is both the writer and its readers' feed.</summary>
+    /// <summary>
+    /// The embedded journal: one in-memory instance is both the writer and its readers' feed, and the one in-memory
+    /// read-model store is what its readers write (with their checkpoint) and what the API reads.
+    /// </summary>
     public static IServiceCollection AddInMemoryJournal(this IServiceCollection services)
     {
+        services.AddSingleton<InMemoryReadModels>();
+        services.AddSingleton<IReadModels>(provider => provider.GetRequiredService<InMemoryReadModels>());
         services.AddSingleton<InMemoryEventJournal>();
         services.AddSingleton<IEventJournal>(provider => provider.GetRequiredService<InMemoryEventJournal>());
         services.AddSingleton<IJournalFeed>(provider => provider.GetRequiredService<InMemoryEventJournal>());

@@ -8,6 +8,7 @@ using Orleans.Storage;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Hosting.Postgres;
 using ShipmentGrid.Journal;
+using ShipmentGrid.ReadModels;
 using ShipmentGrid.Shipments;
 
 namespace ShipmentGrid.Hosting.Cluster;
@@ -62,6 +63,7 @@ public static class GridHosting
 
         silo.Services.AddSingleton(TimeProvider.System);
         silo.Services.AddJournalOptions(configuration).AddJournalReaders();
+        silo.Services.AddReadModelRetention(configuration);
 
         silo.Services.AddOptions<ClusterMembershipOptions>()
             .Configure(ClusterFailureDetection.Apply)
@@ -121,11 +123,16 @@ public static class GridHosting
         }));
     }
 
-    /// <summary>One data source per process: the single way the grid talks to PostgreSQL outside Orleans' providers.</summary>
+    /// <summary>
+    /// One data source per process: the single way the grid talks to PostgreSQL outside Orleans' providers. The read
+    /// models are one instance per process, which the silo's journal writes with its readers' checkpoints and the API reads.
+    /// </summary>
     private static void AddShipmentGridPostgres(this IServiceCollection services, PostgresSettings postgres)
     {
         services.AddSingleton(postgres);
         services.AddSingleton(_ => NpgsqlDataSource.Create(postgres.ProviderConnectionString));
         services.AddSingleton<IQueuedEventOutcomes, PostgresQueuedEventOutcomes>();
+        services.AddSingleton<PostgresReadModels>();
+        services.AddSingleton<IReadModels>(provider => provider.GetRequiredService<PostgresReadModels>());
     }
 }

@@ -19,20 +19,48 @@ public sealed record GridQuery(string Name, string Text, IReadOnlyList<string> P
         return Bind(dataSource.CreateCommand(Text), values);
     }
 
+    /// <summary>This statement as one of an <see cref="NpgsqlBatch"/>, so many go to the server in one round trip.</summary>
+    public NpgsqlBatchCommand CreateBatchCommand(params object?[] values)
+    {
+        var command = new NpgsqlBatchCommand(Text);
+        Bind(command.Parameters, values);
+        return command;
+    }
+
     private NpgsqlCommand Bind(NpgsqlCommand command, object?[] values)
+    {
+        try
+        {
+            Bind(command.Parameters, values);
+            return command;
+        }
+        catch (ArgumentException)
+        {
+            command.Dispose();
+            throw;
+        }
+    }
+
+    private void Bind(NpgsqlParameterCollection parameters, object?[] values)
     {
         ArgumentNullException.ThrowIfNull(values);
         if (values.Length != ParameterTypes.Count)
         {
-            command.Dispose();
             throw new ArgumentException($"Query {Name} takes {ParameterTypes.Count} parameters, not {values.Length}.", nameof(values));
         }
 
         for (var i = 0; i < values.Length; i++)
         {
-            command.Parameters.Add(new NpgsqlParameter { DataTypeName = ParameterTypes[i], Value = values[i] ?? DBNull.Value });
+            parameters.Add(new NpgsqlParameter { DataTypeName = ParameterTypes[i], Value = Writable(values[i]) });
         }
-
-        return command;
     }
+
+    /// <summary>Npgsql writes a timestamptz only from a UTC offset; a time with any other offset is the same instant in UTC.</summary>
+    private static object Writable(object? value) => value switch
+    {
+        null => DBNull.Value,
+        DateTimeOffset at => at.ToUniversalTime(),
+        DateTimeOffset[] times => Array.ConvertAll(times, at => at.ToUniversalTime()),
+        _ => value,
+    };
 }

@@ -168,6 +168,273 @@ public static class GridSql
         "SELECT shipment_id, status, reason, updated_at FROM queued_event_outcome WHERE carrier_id = $1 AND event_id = $2",
         ["text", "text"]);
 
+    // Read models (migration 0011). Lists page by keyset: $after-time and $after-id are the last row shown (the first
+    // page passes a position before or after every row), and the row comparison matches the index order.
+    /// <summary>$1 id, $2 queue, $3 subject, $4 reason, $5 opened at, $6 owners, $7 cause, $8 customer: opens, or reopens a resolved item for a new cause.</summary>
+    public static readonly GridQuery OpenExceptionItem = new(
+        nameof(OpenExceptionItem),
+        """
+        INSERT INTO exception_item AS i (exception_id, queue, subject, reason, opened_at, owners, cause, customer_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        ON CONFLICT (exception_id) DO UPDATE
+        SET queue = excluded.queue, subject = excluded.subject, reason = excluded.reason, opened_at = excluded.opened_at,
+            owners = excluded.owners, cause = excluded.cause, customer_id = excluded.customer_id, resolution = NULL, resolved_at = NULL
+        WHERE i.resolution IS NOT NULL AND i.cause IS DISTINCT FROM excluded.cause
+        """,
+        ["text", "smallint", "text", "text", "timestamptz", "integer", "text", "text"]);
+
+    public static readonly GridQuery ResolveExceptionItem = new(
+        nameof(ResolveExceptionItem),
+        "UPDATE exception_item SET resolution = $2, resolved_at = $3 WHERE exception_id = $1 AND resolution IS NULL",
+        ["text", "text", "timestamptz"]);
+
+    public static readonly GridQuery FindExceptionItem = new(
+        nameof(FindExceptionItem),
+        $"SELECT {ExceptionItemColumns} FROM exception_item WHERE exception_id = $1",
+        ["text"]);
+
+    /// <summary>$1 the queues, $2 opened at or before, $3 and $4 after, $5 the limit.</summary>
+    public static readonly GridQuery ListExceptionItems = ExceptionItemList(nameof(ListExceptionItems), "queue = ANY($1)", "smallint[]");
+
+    public static readonly GridQuery ListOpenExceptionItems =
+        ExceptionItemList(nameof(ListOpenExceptionItems), "resolution IS NULL AND queue = ANY($1)", "smallint[]");
+
+    /// <summary>The same for one queue, on that queue's slice of the index.</summary>
+    public static readonly GridQuery ListQueueExceptionItems = ExceptionItemList(nameof(ListQueueExceptionItems), "queue = $1", "smallint");
+
+    public static readonly GridQuery ListOpenQueueExceptionItems =
+        ExceptionItemList(nameof(ListOpenQueueExceptionItems), "resolution IS NULL AND queue = $1", "smallint");
+
+    /// <summary>
+    /// $1 case, $2 customer, $3 shipment, $4 reason, $5 entry time, $6 text, $7 source event, $8 entries kept: opens the
+    /// case or adds the entry once per source event (a resolved case opens again), dropping entries past the bound.
+    /// </summary>
+    public static readonly GridQuery OpenServiceCase = new(
+        nameof(OpenServiceCase),
+        """
+        WITH touched AS (
+            INSERT INTO service_case AS c (case_id, customer_id, shipment_id, reason, status, opened_at, last_entry)
+            VALUES ($1, $2, $3, $4, 0, $5, 1)
+            ON CONFLICT (case_id) DO UPDATE
+            SET last_entry = c.last_entry + 1, status = CASE WHEN c.status = 2 THEN 0 ELSE c.status END, resolved_at = NULL
+            WHERE NOT EXISTS (
+                SELECT 1 FROM service_case_entry e WHERE e.case_id = $1 AND e.source_event_id IS NOT DISTINCT FROM $7)
+            RETURNING c.last_entry),
+        trimmed AS (
+            DELETE FROM service_case_entry e USING touched
+            WHERE e.case_id = $1 AND e.seq <= touched.last_entry - $8)
+        INSERT INTO service_case_entry (case_id, seq, at, text, source_event_id)
+        SELECT $1, last_entry, $5, $6, $7 FROM touched
+        """,
+        ["text", "text", "text", "smallint", "timestamptz", "text", "text", "integer"]);
+
+    /// <summary>$1 case, $2 entry time, $3 text, $4 source event, $5 entries kept: resolves an unresolved case once per source event.</summary>
+    public static readonly GridQuery ResolveServiceCase = new(
+        nameof(ResolveServiceCase),
+        """
+        WITH touched AS (
+            UPDATE service_case AS c SET status = 2, resolved_at = $2, last_entry = c.last_entry + 1
+            WHERE c.case_id = $1 AND c.status <> 2
+              AND NOT EXISTS (
+                SELECT 1 FROM service_case_entry e WHERE e.case_id = $1 AND e.source_event_id IS NOT DISTINCT FROM $4)
+            RETURNING c.last_entry),
+        trimmed AS (
+            DELETE FROM service_case_entry e USING touched
+            WHERE e.case_id = $1 AND e.seq <= touched.last_entry - $5)
+        INSERT INTO service_case_entry (case_id, seq, at, text, source_event_id)
+        SELECT $1, last_entry, $2, $3, $4 FROM touched
+        """,
+        ["text", "timestamptz", "text", "text", "integer"]);
+
+    /// <summary>$1 customer, $2 case: the case with its timeline in order.</summary>
+    public static readonly GridQuery FindServiceCase = ServiceCases(
+        nameof(FindServiceCase), "SELECT * FROM service_case WHERE case_id = $2 AND customer_id = $1", ["text", "text"]);
+
+    /// <summary>$1 customer, $2 and $3 after, $4 the limit.</summary>
+    public static readonly GridQuery ListServiceCases = ServiceCases(
+        nameof(ListServiceCases),
+        """
+        SELECT * FROM service_case
+        WHERE customer_id = $1 AND (opened_at, case_id) > ($2, $3)
+        ORDER BY opened_at, case_id
+        LIMIT $4
+        """,
+        ["text", "timestamptz", "text", "integer"]);
+
+    public static readonly GridQuery ListOpenServiceCases = ServiceCases(
+        nameof(ListOpenServiceCases),
+        """
+        SELECT * FROM service_case
+        WHERE customer_id = $1 AND status <> 2 AND (opened_at, case_id) > ($2, $3)
+        ORDER BY opened_at, case_id
+        LIMIT $4
+        """,
+        ["text", "timestamptz", "text", "integer"]);
+
+    /// <summary>Queues each notification once per id, in the order given (their outbox positions follow it).</summary>
+    public static readonly GridQuery QueueNotifications = new(
+        nameof(QueueNotifications),
+        """
+        INSERT INTO crm_notification (notification_id, customer_id, kind, subject, text, occurred_at)
+        SELECT n.notification_id, n.customer_id, n.kind, n.subject, n.text, n.occurred_at
+        FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[], $5::text[], $6::timestamptz[])
+            WITH ORDINALITY AS n (notification_id, customer_id, kind, subject, text, occurred_at, ord)
+        ORDER BY n.ord
+        ON CONFLICT (notification_id) DO NOTHING
+        """,
+        ["text[]", "text[]", "smallint[]", "text[]", "text[]", "timestamptz[]"]);
+
+    /// <summary>$1 customer, $2 and $3 after, $4 the limit.</summary>
+    public static readonly GridQuery ListNotifications = new(
+        nameof(ListNotifications),
+        """
+        SELECT notification_id, customer_id, kind, subject, text, occurred_at
+        FROM crm_notification
+        WHERE customer_id = $1 AND (occurred_at, notification_id) > ($2, $3)
+        ORDER BY occurred_at, notification_id
+        LIMIT $4
+        """,
+        ["text", "timestamptz", "text", "integer"]);
+
+    public static readonly GridQuery TrackCustomerShipments = new(
+        nameof(TrackCustomerShipments),
+        """
+        INSERT INTO customer_shipment (shipment_id, customer_id, carrier_id, booked_at, status, billing_status, updated_at)
+        SELECT s.shipment_id, s.customer_id, s.carrier_id, s.booked_at, 0, 0, s.booked_at
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS s (shipment_id, customer_id, carrier_id, booked_at)
+        ON CONFLICT (shipment_id) DO NOTHING
+        """,
+        ["text[]", "text[]", "text[]", "timestamptz[]"]);
+
+    /// <summary>One advance per shipment (folded beforehand): GREATEST ignores a null, so a null leaves the field.</summary>
+    public static readonly GridQuery AdvanceCustomerShipments = new(
+        nameof(AdvanceCustomerShipments),
+        """
+        UPDATE customer_shipment AS s
+        SET status = GREATEST(s.status, a.status),
+            billing_status = GREATEST(s.billing_status, a.billing_status),
+            invoice_number = coalesce(s.invoice_number, a.invoice_number),
+            invoice_status = coalesce(a.invoice_status, s.invoice_status),
+            updated_at = GREATEST(s.updated_at, a.at)
+        FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::text[], $5::smallint[], $6::timestamptz[])
+            AS a (shipment_id, status, billing_status, invoice_number, invoice_status, at)
+        WHERE s.shipment_id = a.shipment_id
+        """,
+        ["text[]", "smallint[]", "smallint[]", "text[]", "smallint[]", "timestamptz[]"]);
+
+    /// <summary>$1 customer, $2 and $3 after (newest first: rows before it), $4 the limit.</summary>
+    public static readonly GridQuery ListCustomerShipments = new(
+        nameof(ListCustomerShipments),
+        """
+        SELECT shipment_id, customer_id, carrier_id, booked_at, status, billing_status, invoice_number, invoice_status, updated_at
+        FROM customer_shipment
+        WHERE customer_id = $1 AND (booked_at, shipment_id) < ($2, $3)
+        ORDER BY booked_at DESC, shipment_id DESC
+        LIMIT $4
+        """,
+        ["text", "timestamptz", "text", "integer"]);
+
+    /// <summary>
+    /// $1 carrier, $2 event id, $3 shipment, $4 the event, $5 reason, $6 time, $7 its UTC day, $8 histogram buckets: keeps
+    /// the letter or opens it again with the new reason; only a new row (xmax 0: inserted, not updated) counts in the
+    /// carrier's dead-letter KPI.
+    /// </summary>
+    public static readonly GridQuery KeepDeadLetter = new(
+        nameof(KeepDeadLetter),
+        """
+        WITH kept AS (
+            INSERT INTO carrier_dead_letter AS d (carrier_id, event_id, shipment_id, event, reason, dead_lettered_at, status)
+            VALUES ($1, $2, $3, $4, $5, $6, 0)
+            ON CONFLICT (carrier_id, event_id) DO UPDATE SET reason = excluded.reason, status = 0, replayed_at = NULL
+            RETURNING (d.xmax = 0) AS first)
+        INSERT INTO kpi_bucket AS k (scope, subject, day, metric, count, total_seconds, histogram)
+        SELECT 0, $1, $7, 'dead-letters', 1, 0, array_fill(0::bigint, ARRAY[$8]) FROM kept WHERE kept.first
+        ON CONFLICT (scope, subject, day, metric) DO UPDATE SET count = k.count + 1
+        """,
+        ["text", "text", "text", "bytea", "text", "timestamptz", "date", "integer"]);
+
+    public static readonly GridQuery CountDeadLetterReplay = new(
+        nameof(CountDeadLetterReplay),
+        "UPDATE carrier_dead_letter SET replay_attempts = replay_attempts + 1 WHERE carrier_id = $1 AND event_id = $2",
+        ["text", "text"]);
+
+    public static readonly GridQuery MarkDeadLetterReplayed = new(
+        nameof(MarkDeadLetterReplayed),
+        "UPDATE carrier_dead_letter SET status = 1, replayed_at = $3 WHERE carrier_id = $1 AND event_id = $2 AND status = 0",
+        ["text", "text", "timestamptz"]);
+
+    public static readonly GridQuery FindDeadLetter = new(
+        nameof(FindDeadLetter),
+        """
+        SELECT event, reason, dead_lettered_at, status, replay_attempts, replayed_at
+        FROM carrier_dead_letter WHERE carrier_id = $1 AND event_id = $2
+        """,
+        ["text", "text"]);
+
+    /// <summary>$1 carrier, $2 and $3 after, $4 the limit.</summary>
+    public static readonly GridQuery ListDeadLetters = new(
+        nameof(ListDeadLetters),
+        """
+        SELECT event, reason, dead_lettered_at, status, replay_attempts, replayed_at
+        FROM carrier_dead_letter
+        WHERE carrier_id = $1 AND (dead_lettered_at, event_id) > ($2, $3)
+        ORDER BY dead_lettered_at, event_id
+        LIMIT $4
+        """,
+        ["text", "timestamptz", "text", "integer"]);
+
+    /// <summary>
+    /// Adds buckets (folded per key beforehand, so no row is touched twice), in key order so that readers of different
+    /// partitions lock shared rows in the same order. $9 holds every row's histogram one after another, $10 long each.
+    /// </summary>
+    public static readonly GridQuery AddKpiBuckets = new(
+        nameof(AddKpiBuckets),
+        """
+        INSERT INTO kpi_bucket AS k (scope, subject, day, metric, count, total_seconds, min_seconds, max_seconds, histogram)
+        SELECT b.scope, b.subject, b.day, b.metric, b.count, b.total_seconds, b.min_seconds, b.max_seconds,
+               $9[(b.ord - 1) * $10 + 1 : b.ord * $10]
+        FROM unnest($1::smallint[], $2::text[], $3::date[], $4::text[], $5::bigint[], $6::numeric[], $7::numeric[], $8::numeric[])
+            WITH ORDINALITY AS b (scope, subject, day, metric, count, total_seconds, min_seconds, max_seconds, ord)
+        ORDER BY b.ord
+        ON CONFLICT (scope, subject, day, metric) DO UPDATE
+        SET count = k.count + excluded.count,
+            total_seconds = k.total_seconds + excluded.total_seconds,
+            min_seconds = LEAST(k.min_seconds, excluded.min_seconds),
+            max_seconds = GREATEST(k.max_seconds, excluded.max_seconds),
+            histogram = ARRAY(
+                SELECT h.kept + h.added FROM unnest(k.histogram, excluded.histogram) WITH ORDINALITY AS h (kept, added, ord) ORDER BY h.ord)
+        """,
+        ["smallint[]", "text[]", "date[]", "text[]", "bigint[]", "numeric[]", "numeric[]", "numeric[]", "bigint[]", "integer"]);
+
+    /// <summary>$1 scope, $2 subject, $3 first day, $4 end day (excluded).</summary>
+    public static readonly GridQuery ReadKpiBuckets = new(
+        nameof(ReadKpiBuckets),
+        """
+        SELECT metric, count, total_seconds, min_seconds, max_seconds, histogram
+        FROM kpi_bucket
+        WHERE scope = $1 AND subject = $2 AND day >= $3 AND day < $4
+        """,
+        ["smallint", "text", "date", "date"]);
+
+    // Retention (ReadModelRetention): bounded batches of what each cutoff $1 no longer keeps.
+    public static readonly GridQuery PurgeResolvedExceptionItems =
+        Purge(nameof(PurgeResolvedExceptionItems), "exception_item", "resolution IS NOT NULL AND resolved_at < $1", "resolved_at", "timestamptz");
+
+    public static readonly GridQuery PurgeResolvedServiceCases =
+        Purge(nameof(PurgeResolvedServiceCases), "service_case", "status = 2 AND resolved_at < $1", "resolved_at", "timestamptz");
+
+    public static readonly GridQuery PurgeNotifications =
+        Purge(nameof(PurgeNotifications), "crm_notification", "occurred_at < $1", "occurred_at", "timestamptz");
+
+    public static readonly GridQuery PurgeReplayedDeadLetters =
+        Purge(nameof(PurgeReplayedDeadLetters), "carrier_dead_letter", "status = 1 AND replayed_at < $1", "replayed_at", "timestamptz");
+
+    /// <summary>Only decided outcomes: one still Queued after days is worth keeping to look into.</summary>
+    public static readonly GridQuery PurgeQueuedEventOutcomes =
+        Purge(nameof(PurgeQueuedEventOutcomes), "queued_event_outcome", "updated_at < $1 AND status <> 'Queued'", "updated_at", "timestamptz");
+
+    public static readonly GridQuery PurgeKpiBuckets = Purge(nameof(PurgeKpiBuckets), "kpi_bucket", "day < $1", "day", "date");
+
     /// <summary>
     /// Every statement of the catalog, found by reflection so that none can be left out (computed on each call,
     /// so a field declared below this one is not missed by static initialisation order).
@@ -177,4 +444,41 @@ public static class GridSql
         .Where(member => member.FieldType == typeof(GridQuery))
         .Select(member => (GridQuery)member.GetValue(null)!)
         .ToList();
+
+    private const string ExceptionItemColumns = "exception_id, queue, subject, reason, opened_at, owners, resolution, resolved_at, cause, customer_id";
+
+    /// <summary>Exception items matching <paramref name="filter"/> on $1, opened at or before $2, after ($3, $4), at most $5.</summary>
+    private static GridQuery ExceptionItemList(string name, string filter, string queuesType) => new(
+        name,
+        $"""
+        SELECT {ExceptionItemColumns}
+        FROM exception_item
+        WHERE {filter} AND opened_at <= $2 AND (opened_at, exception_id) > ($3, $4)
+        ORDER BY opened_at, exception_id
+        LIMIT $5
+        """,
+        [queuesType, "timestamptz", "timestamptz", "text", "integer"]);
+
+    /// <summary>The cases <paramref name="cases"/> selects, each with its timeline in order, in the list order.</summary>
+    private static GridQuery ServiceCases(string name, string cases, IReadOnlyList<string> parameterTypes) => new(
+        name,
+        $"""
+        SELECT c.case_id, c.customer_id, c.shipment_id, c.reason, c.status, c.opened_at, t.ats, t.texts, t.sources
+        FROM ({cases}) AS c
+        CROSS JOIN LATERAL (
+            SELECT array_agg(e.at ORDER BY e.seq) AS ats, array_agg(e.text ORDER BY e.seq) AS texts,
+                   array_agg(e.source_event_id ORDER BY e.seq) AS sources
+            FROM service_case_entry e WHERE e.case_id = c.case_id) AS t
+        ORDER BY c.opened_at, c.case_id
+        """,
+        parameterTypes);
+
+    /// <summary>
+    /// Retention (ReadModelRetention): deletes at most $2 rows of <paramref name="table"/> that <paramref name="old"/>
+    /// selects by $1, found through the age index and deleted by their row address, so a batch costs the rows it removes.
+    /// </summary>
+    private static GridQuery Purge(string name, string table, string old, string age, string cutoffType) => new(
+        name,
+        $"DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} WHERE {old} ORDER BY {age} LIMIT $2))",
+        [cutoffType, "integer"]);
 }

@@ -17,7 +17,8 @@ namespace ShipmentGrid.Hosting.Postgres;
 /// <see cref="JournalSaturatedException"/> instead of piling up in memory. Payloads use the Orleans serializer,
 /// written with their runtime type (so a reader can take them as they are) and version tolerant through the
 /// contracts' [Id] and [Alias] attributes. Each row carries its partition and the trace context of the request
-/// that wrote it; readers follow partitions through <see cref="IJournalFeed"/>.
+/// that wrote it; readers follow partitions through <see cref="IJournalFeed"/>, and commit the read-model changes they
+/// derived (<see cref="PostgresReadModels"/>) in the transaction that moves their checkpoint.
 /// </summary>
 public sealed partial class PostgresEventJournal : BackgroundService, IEventJournal, IJournalFeed
 {
@@ -25,15 +26,18 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
 
     private readonly NpgsqlDataSource dataSource;
     private readonly Serializer serializer;
+    private readonly PostgresReadModels readModels;
     private readonly ILogger<PostgresEventJournal> logger;
     private readonly Channel<PendingAppend> pending;
 
-    public PostgresEventJournal(NpgsqlDataSource dataSource, Serializer serializer, IOptions<JournalOptions> options, ILogger<PostgresEventJournal> logger)
+    public PostgresEventJournal(
+        NpgsqlDataSource dataSource, Serializer serializer, PostgresReadModels readModels, IOptions<JournalOptions> options, ILogger<PostgresEventJournal> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Value.Validate();
         this.dataSource = dataSource;
         this.serializer = serializer;
+        this.readModels = readModels;
         this.logger = logger;
         Partitions = options.Value.Partitions;
         pending = Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(options.Value.WriterQueueCapacity)
@@ -137,12 +141,37 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
             : JournalCursor.Start;
     }
 
+    /// <summary>
+    /// The checkpoint's compare-and-set first and the read-model writes after it, in one batch (one round trip) and one
+    /// transaction: when the checkpoint has moved on, the whole transaction rolls back and nothing is applied.
+    /// </summary>
     public async Task<bool> TryAdvanceAsync(
         int partition, JournalCursor current, JournalCursor advanced, IReadOnlyList<ReadModels.ReadModelChange> changes, CancellationToken cancellationToken)
     {
-        await using var command = GridSql.AdvanceJournalCheckpoint.CreateCommand(
-            dataSource, partition, current.Transaction, current.Position, advanced.Transaction, advanced.Position);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken) ?? 0L) == 1;
+        ArgumentNullException.ThrowIfNull(changes);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        bool moved;
+        await using (var batch = new NpgsqlBatch(connection, transaction))
+        {
+            batch.BatchCommands.Add(GridSql.AdvanceJournalCheckpoint.CreateBatchCommand(
+                partition, current.Transaction, current.Position, advanced.Transaction, advanced.Position));
+            readModels.AddChanges(batch, changes);
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            moved = await reader.ReadAsync(cancellationToken) && reader.GetInt64(0) == 1;
+            while (await reader.NextResultAsync(cancellationToken))
+            {
+            }
+        }
+
+        if (!moved)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return false;
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 
     public async Task DeadLetterAsync(JournalRecord record, string reason, int attempts, CancellationToken cancellationToken)

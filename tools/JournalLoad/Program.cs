@@ -48,7 +48,8 @@ var baseline = await MeasureAsync("baseline", async (stream, ct) =>
     await command.ExecuteNonQueryAsync(ct);
 });
 
-var journal = new PostgresEventJournal(dataSource, serializer, Options.Create(new JournalOptions()), NullLogger<PostgresEventJournal>.Instance);
+var journal = new PostgresEventJournal(
+    dataSource, serializer, new PostgresReadModels(dataSource, serializer), Options.Create(new JournalOptions()), NullLogger<PostgresEventJournal>.Instance);
 await journal.StartAsync(CancellationToken.None);
 var grouped = await MeasureAsync("group-commit", async (stream, ct) =>
 {

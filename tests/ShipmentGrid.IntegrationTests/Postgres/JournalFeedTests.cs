@@ -34,6 +34,7 @@ public sealed class JournalFeedTests(PostgresServer server) : IAsyncLifetime, ID
         journal = new PostgresEventJournal(
             dataSource,
             services.GetRequiredService<Serializer>(),
+            new PostgresReadModels(dataSource, services.GetRequiredService<Serializer>()),
             Options.Create(new JournalOptions { Partitions = Partitions, WriterQueueCapacity = WriterQueueCapacity }),
             NullLogger<PostgresEventJournal>.Instance);
         await journal.StartAsync(CancellationToken.None);

@@ -52,6 +52,29 @@ public sealed partial class QueryPlanTests(PostgresServer server) : IAsyncLifeti
         SELECT i % 16, i, 'shipment/S-' || i, 1, 'Event', 'failed', 5 FROM generate_series(1, 100000) AS i;
         INSERT INTO queued_event_outcome (carrier_id, event_id, shipment_id, status, reason, updated_at)
         SELECT 'CARR-' || (i % 500), 'E-' || i, 'S-' || (i / 3), 'Accepted', NULL, now() FROM generate_series(1, 100000) AS i;
+        INSERT INTO exception_item (exception_id, queue, subject, reason, opened_at, owners, cause, customer_id, resolution, resolved_at)
+        SELECT 'X-' || i, i % 5, 'shipment/S-' || i, 'late', now() - i * interval '1 minute', 1, 'E-' || i, 'C-' || (i % 10000),
+               CASE WHEN i % 10 <> 0 THEN 'done' END, CASE WHEN i % 10 <> 0 THEN now() - i * interval '30 seconds' END
+        FROM generate_series(1, 200000) AS i;
+        INSERT INTO service_case (case_id, customer_id, shipment_id, reason, status, opened_at, resolved_at, last_entry)
+        SELECT 'CASE-' || i, 'C-' || (i % 10000), 'S-' || i, i % 3, CASE WHEN i % 10 = 0 THEN 0 ELSE 2 END, now() - i * interval '1 minute',
+               CASE WHEN i % 10 <> 0 THEN now() - i * interval '30 seconds' END, 3
+        FROM generate_series(1, 100000) AS i;
+        INSERT INTO service_case_entry (case_id, seq, at, text, source_event_id)
+        SELECT 'CASE-' || i, s, now(), 'step', 'E-' || i || '-' || s FROM generate_series(1, 100000) AS i, generate_series(1, 3) AS s;
+        INSERT INTO crm_notification (notification_id, customer_id, kind, subject, text, occurred_at)
+        SELECT 'N-' || i, 'C-' || (i % 10000), i % 5, 'shipment/S-' || i, 'text', now() - i * interval '1 minute'
+        FROM generate_series(1, 100000) AS i;
+        INSERT INTO customer_shipment (shipment_id, customer_id, carrier_id, booked_at, status, billing_status, updated_at)
+        SELECT 'S-' || i, 'C-' || (i % 10000), 'CARR-' || (i % 500), now() - i * interval '1 minute', i % 7, i % 4, now()
+        FROM generate_series(1, 100000) AS i;
+        INSERT INTO carrier_dead_letter (carrier_id, event_id, shipment_id, event, reason, dead_lettered_at, status, replayed_at)
+        SELECT 'CARR-' || (i % 500), 'E-' || i, 'S-' || i, '\x00'::bytea, 'invalid', now() - i * interval '1 minute', i % 2,
+               CASE WHEN i % 2 = 1 THEN now() - i * interval '30 seconds' END
+        FROM generate_series(1, 100000) AS i;
+        INSERT INTO kpi_bucket (scope, subject, day, metric, count, total_seconds, histogram)
+        SELECT i % 2, 'SUBJ-' || (i % 1000), current_date - i / 1000, 'bookings', 1, 0, array_fill(0::bigint, ARRAY[18])
+        FROM generate_series(0, 99999) AS i;
         ANALYZE;
         """;
 
@@ -60,6 +83,7 @@ public sealed partial class QueryPlanTests(PostgresServer server) : IAsyncLifeti
     [
         "membership_version", "membership_silo", "grain_state", "reminder",
         "erp_invoice", "erp_invoice_line", "erp_receivable_entry", "event_journal", "journal_dead_letter", "queued_event_outcome",
+        "exception_item", "service_case", "service_case_entry", "crm_notification", "customer_shipment", "carrier_dead_letter", "kpi_bucket",
     ];
 
     // The PostgreSQL type and a sample value of every parameter name the Orleans 10.4.2 ADO.NET providers bind,
@@ -231,7 +255,8 @@ public sealed partial class QueryPlanTests(PostgresServer server) : IAsyncLifeti
     private static string SampleOf(string type) => type switch
     {
         "text" => "'X'",
-        "integer" or "bigint" or "numeric" => "1",
+        "smallint" or "integer" or "bigint" or "numeric" => "1",
+        "date" => "current_date",
         "timestamptz" => "now()",
         "bytea" => @"'\x00'",
         "xid8" => "'1'",

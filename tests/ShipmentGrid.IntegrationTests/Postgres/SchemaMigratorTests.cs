@@ -105,12 +105,13 @@ public sealed class SchemaMigratorTests(PostgresServer server)
             reader => reader.GetString(0));
         Assert.Equal(
             [
+                "grid_custom.carrier_dead_letter", "grid_custom.crm_notification", "grid_custom.customer_shipment",
                 "grid_custom.erp_invoice", "grid_custom.erp_invoice_line", "grid_custom.erp_receivable_entry",
-                "grid_custom.event_journal", "grid_custom.grain_state", "grid_custom.journal_checkpoint",
-                "grid_custom.journal_dead_letter", "grid_custom.journal_partitioning", "grid_custom.membership_entry",
+                "grid_custom.event_journal", "grid_custom.exception_item", "grid_custom.grain_state", "grid_custom.journal_checkpoint",
+                "grid_custom.journal_dead_letter", "grid_custom.journal_partitioning", "grid_custom.kpi_bucket", "grid_custom.membership_entry",
                 "grid_custom.membership_silo", "grid_custom.membership_version", "grid_custom.orleansquery",
                 "grid_custom.queued_event_outcome", "grid_custom.reminder", "grid_custom.reminder_entry",
-                "grid_custom.schema_migration",
+                "grid_custom.schema_migration", "grid_custom.service_case", "grid_custom.service_case_entry",
             ],
             tables);
         var defaultSchemaExists = await QueryAsync(settings,

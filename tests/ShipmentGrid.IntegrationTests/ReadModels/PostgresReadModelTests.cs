@@ -1,0 +1,96 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Serialization;
+using ShipmentGrid.Hosting.Postgres;
+using ShipmentGrid.IntegrationTests.Infrastructure;
+using ShipmentGrid.Journal;
+using ShipmentGrid.ReadModels;
+using ShipmentGrid.Shipments;
+
+namespace ShipmentGrid.IntegrationTests.ReadModels;
+
+/// <summary>
+/// The read-model contract on PostgreSQL, the journal's advance that commits the changes with the checkpoint or not at
+/// all, and retention of queued events' outcomes. The tests share one migrated database, emptied before each test
+/// (a database per test would leave the server a pool of idle connections per test).
+/// </summary>
+[Collection(SharedPostgres.Name)]
+public sealed class PostgresReadModelTests(PostgresServer server) : ReadModelContract, IDisposable
+{
+    private static readonly ConditionalWeakTable<PostgresServer, Task<PostgresSettings>> Databases = [];
+
+    private readonly ServiceProvider services = new ServiceCollection().AddSerializer().BuildServiceProvider();
+    private NpgsqlDataSource dataSource = null!;
+
+    [Fact]
+    public async Task A_reader_whose_checkpoint_moved_on_applies_none_of_its_changes()
+    {
+        using var journal = new PostgresEventJournal(
+            dataSource, services.GetRequiredService<Serializer>(), (PostgresReadModels)Store,
+            Options.Create(new JournalOptions { Partitions = 1 }), NullLogger<PostgresEventJournal>.Instance);
+        Assert.True(await journal.TryAdvanceAsync(0, JournalCursor.Start, new JournalCursor(1, 1), [Track("S-1", "C-1", T0)], default));
+
+        var stale = await journal.TryAdvanceAsync(
+            0,
+            JournalCursor.Start,
+            new JournalCursor(2, 2),
+            [
+                Track("S-2", "C-1", T0),
+                new OpenExceptionItem(Item("X-1", T0)),
+                new CountKpi(KpiSubject.Carrier("CARR-1"), KpiMetrics.Bookings, T0, 1),
+                new KeepDeadLetter(CarrierEvent("CARR-1", "E-1"), "invalid", T0),
+            ],
+            default);
+
+        Assert.False(stale);
+        Assert.Equal(new JournalCursor(1, 1), await journal.ReadCheckpointAsync(0, default));
+        Assert.Equal(["S-1"], (await Store.ListCustomerShipmentsAsync("C-1", PageRequest.First(), default)).Items.Select(shipment => shipment.ShipmentId));
+        Assert.Null(await Store.FindExceptionAsync("X-1", default));
+        Assert.Null(await Store.FindDeadLetterAsync("CARR-1", "E-1", default));
+        Assert.Empty(await Store.ReadKpisAsync(KpiSubject.Carrier("CARR-1"), DateOnly.MinValue, DateOnly.MaxValue, default));
+    }
+
+    [Fact]
+    public async Task Retention_removes_decided_queued_event_outcomes_past_their_days_and_keeps_undecided_ones()
+    {
+        await new PostgresQueuedEventOutcomes(dataSource).RecordAsync(
+            [
+                new QueuedEventOutcome("CARR-1", "E-old", "S-1", QueuedEventStatus.Accepted, null, T0.AddDays(-8)),
+                new QueuedEventOutcome("CARR-1", "E-stuck", "S-1", QueuedEventStatus.Queued, null, T0.AddDays(-8)),
+                new QueuedEventOutcome("CARR-1", "E-new", "S-1", QueuedEventStatus.Rejected, "invalid", T0.AddDays(-6)),
+            ],
+            default);
+
+        Assert.Equal(1, await Store.PurgeAsync(new ReadModelRetentionOptions().CutoffsAt(T0), default));
+
+        var outcomes = new PostgresQueuedEventOutcomes(dataSource);
+        Assert.Null(await outcomes.FindAsync("CARR-1", "E-old", default));
+        Assert.NotNull(await outcomes.FindAsync("CARR-1", "E-stuck", default));
+        Assert.NotNull(await outcomes.FindAsync("CARR-1", "E-new", default));
+    }
+
+    protected override async Task DisposeStoreAsync() => await dataSource.DisposeAsync();
+
+    public void Dispose() => services.Dispose();
+
+    protected override async Task<IReadModels> CreateStoreAsync()
+    {
+        var settings = await Databases.GetValue(server, MigratedDatabaseAsync);
+        await Sql.ExecuteAsync(
+            settings.ProviderConnectionString,
+            "TRUNCATE exception_item, service_case, service_case_entry, crm_notification, customer_shipment, carrier_dead_letter, kpi_bucket, " +
+            "queued_event_outcome, journal_checkpoint");
+        dataSource = NpgsqlDataSource.Create(settings.ProviderConnectionString);
+        return new PostgresReadModels(dataSource, services.GetRequiredService<Serializer>());
+    }
+
+    private static async Task<PostgresSettings> MigratedDatabaseAsync(PostgresServer server)
+    {
+        var settings = new PostgresSettings(await server.CreateDatabaseAsync("read_models"), "grid_read_models");
+        await new SchemaMigrator(settings, NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        return settings;
+    }
+}
