@@ -138,7 +138,7 @@ public sealed class FollowUpApiTests(EmbeddedApiFactory factory) : IClassFixture
             Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
         }
 
-        var history = await Get("/api/v1/shipments/SHP-FU-4/history");
+        var history = await http.GetFromJsonAsync<JsonArray>(new Uri("/api/v1/shipments/SHP-FU-4/history", UriKind.Relative)) ?? [];
         Assert.Equal(["ShipmentBooked", "MilestoneRecorded", "MilestoneRecorded"], history.Select(e => (string?)e?["type"]));
         Assert.Equal([1, 2, 3], history.Select(e => (int?)e?["version"]));
         var before = await http.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/shipments/SHP-FU-4", UriKind.Relative));
