@@ -155,7 +155,7 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
 
         State.Invoice = invoice with { Status = InvoiceStatus.OnHold, HoldReason = decision.Reason };
         await stored.CommitAsync(new InvoiceHeld(
-            EventIdOf(invoice, "held"), invoice.ShipmentId, invoice.InvoiceNumber, invoice.CustomerId, clock.GetUtcNow(), decision.Reason ?? decision.Cause.ToString()));
+            EventIdOf(invoice, "held"), invoice.ShipmentId, invoice.InvoiceNumber, invoice.CustomerId, clock.GetUtcNow(), decision.Reason ?? "Credit check failed."));
     }
 
     private async Task PostAsync()
