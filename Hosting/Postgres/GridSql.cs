@@ -52,7 +52,8 @@ public static class GridSql
     /// <summary>
     /// One commit of the writer: $1-$6 the events, $7-$11 the snapshots (stream, version, commits, type, state) with
     /// $12 whether each event belongs to a snapshot commit. A snapshot lands only over the commit its writer read
-    /// (commits one less, or no row for the first), and the events of a snapshot commit only with their snapshot,
+    /// (commits one less, or no row for the first) while the stream still ends where that commit left it, and the
+    /// events of a snapshot commit only with their snapshot,
     /// so a refused snapshot writes neither; the answer names the snapshots stored. At most one commit per stream.
     /// </summary>
     public static readonly GridQuery AppendJournal = new(
@@ -64,6 +65,7 @@ public static class GridSql
             ON CONFLICT (stream_id) DO UPDATE
             SET version = excluded.version, commits = excluded.commits, state_type = excluded.state_type, state = excluded.state, updated_at = now()
             WHERE s.commits = excluded.commits - 1
+              AND s.version = coalesce((SELECT max(j.version) FROM event_journal j WHERE j.stream_id = s.stream_id), 0)
             RETURNING s.stream_id),
         appended AS (
             INSERT INTO event_journal (stream_id, version, partition, event_type, payload, trace_parent)

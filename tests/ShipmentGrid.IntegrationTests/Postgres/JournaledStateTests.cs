@@ -107,6 +107,12 @@ public sealed class JournaledStateTests(PostgresServer server) : IAsyncLifetime
         // A change of state alone is checked too: a second writer from the same point is refused.
         Assert.False(await Journal.CommitAsync<InvoiceState, IInvoiceEvent>("invoice/S-STATE-ONLY", SnapshotVersion.None, [], new InvoiceState { FailedAttempts = 5 }, CancellationToken.None));
         Assert.True(await Journal.CommitAsync<InvoiceState, IInvoiceEvent>("invoice/S-STATE-ONLY", stateOnlySnapshot!.Version, [], new InvoiceState { FailedAttempts = 6 }, CancellationToken.None));
+        var moved = await Journal.ReadSnapshotAsync<InvoiceState>("invoice/S-STATE-ONLY", CancellationToken.None);
+        Assert.Equal(6, moved?.State.FailedAttempts);
+
+        // So is one from a writer whose stream moved on without a snapshot since it read.
+        Assert.True(await Journal.AppendAsync<IInvoiceEvent>("invoice/S-STATE-ONLY", 0, [Released("S-STATE-ONLY", "plain")], CancellationToken.None));
+        Assert.False(await Journal.CommitAsync<InvoiceState, IInvoiceEvent>("invoice/S-STATE-ONLY", moved!.Version, [], new InvoiceState { FailedAttempts = 7 }, CancellationToken.None));
         Assert.Equal(6, (await Journal.ReadSnapshotAsync<InvoiceState>("invoice/S-STATE-ONLY", CancellationToken.None))?.State.FailedAttempts);
     }
 
