@@ -93,7 +93,8 @@ public sealed record BillingIncomplete(
 
 /// <summary>
 /// Proof of delivery and every required charge are in: the one invoice decision of the shipment.
-/// Raised exactly once per shipment; carries what the invoice is built from.
+/// Raised exactly once per shipment; carries what the invoice is built from, and the pickup and proof-of-delivery
+/// times (from the timeline) that the posted invoice reports for the cash KPIs.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("sg.billing-ready.v1")]
 public sealed record BillingReady(
@@ -102,7 +103,9 @@ public sealed record BillingReady(
     [Id(2)] DateTimeOffset OccurredAt,
     [Id(3)] string CustomerId,
     [Id(4)] string Currency,
-    [Id(5)] ImmutableArray<Charge> Charges) : IShipmentEvent;
+    [Id(5)] ImmutableArray<Charge> Charges,
+    [Id(6)] DateTimeOffset? PickedUpAt = null,
+    [Id(7)] DateTimeOffset? ProofOfDeliveryAt = null) : IShipmentEvent;
 
 [GenerateSerializer, Immutable, Alias("sg.shipment-invoiced.v1")]
 public sealed record ShipmentInvoiced(

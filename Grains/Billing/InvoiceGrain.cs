@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using ShipmentGrid.Customers;
+using ShipmentGrid.Journal;
 using ShipmentGrid.Operations;
 using ShipmentGrid.Shipments;
 
@@ -12,11 +13,13 @@ namespace ShipmentGrid.Billing;
 /// stopped. The repeated steps are idempotent where they land: the customer answers a credit request per
 /// invoice number once, the ERP posts an invoice number once, receivables take an invoice number once.
 /// </summary>
-public sealed partial class InvoiceGrain(
-    [PersistentState("invoice", GridProviders.Storage)] IPersistentState<InvoiceState> stored,
-    IErpGateway erp,
-    TimeProvider clock,
-    ILogger<InvoiceGrain> logger) : Grain, IInvoiceGrain, IRemindable
+/// <remarks>
+/// The state is the snapshot of the journal stream <c>invoice/{shipmentId}</c>, and each transition others act on
+/// (<see cref="InvoiceHeld"/>, <see cref="InvoiceReleased"/>, <see cref="InvoicePostingFailed"/>,
+/// <see cref="InvoicePosted"/>) is journaled in the same commit: finance's queues, customer service and the KPIs are
+/// derived from those events by the journal's readers, so the invoice calls none of them.
+/// </remarks>
+public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
 {
     /// <summary>Resumes an unsettled invoice: a credit check cut short, a posting interrupted or failed.</summary>
     public const string PostingReminder = "invoice-posting";
@@ -24,7 +27,28 @@ public sealed partial class InvoiceGrain(
     // Orleans' shortest reminder period; retries inside it follow ErpRetry's backoff, checked on each tick.
     private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
 
+    private readonly JournaledState<InvoiceState, IInvoiceEvent> stored;
+    private readonly IErpGateway erp;
+    private readonly TimeProvider clock;
+    private readonly ILogger<InvoiceGrain> logger;
+
+    // legacy: where earlier builds kept the state, read only to move it into the journal (see JournaledState).
+    public InvoiceGrain(
+        [PersistentState("invoice", GridProviders.Storage)] IPersistentState<InvoiceState> legacy,
+        IEventJournal journal,
+        IErpGateway erp,
+        TimeProvider clock,
+        ILogger<InvoiceGrain> logger)
+    {
+        stored = new(journal, legacy, GrainContext, JournalStreams.Invoice(this.GetPrimaryKeyString()));
+        this.erp = erp;
+        this.clock = clock;
+        this.logger = logger;
+    }
+
     private InvoiceState State => stored.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => stored.LoadAsync(cancellationToken);
 
     public async Task<InvoiceView> Open(BillingReady ready)
     {
@@ -39,7 +63,9 @@ public sealed partial class InvoiceGrain(
             // The reminder first: once the draft is stored, something is always there to take it further.
             await this.RegisterOrUpdateReminder(PostingReminder, ReminderPeriod, ReminderPeriod);
             State.Invoice = InvoiceBuilder.Build(ready, clock.GetUtcNow());
-            await stored.WriteStateAsync();
+            State.PickedUpAt = ready.PickedUpAt;
+            State.ProofOfDeliveryAt = ready.ProofOfDeliveryAt;
+            await stored.CommitAsync();
         }
 
         return await AdvanceAsync();
@@ -58,7 +84,8 @@ public sealed partial class InvoiceGrain(
         {
             await this.RegisterOrUpdateReminder(PostingReminder, ReminderPeriod, ReminderPeriod);
             State.Invoice = invoice with { Status = InvoiceStatus.Posting, HoldReason = null };
-            await stored.WriteStateAsync();
+            await stored.CommitAsync(new InvoiceReleased(
+                EventIdOf(invoice, "released"), invoice.ShipmentId, invoice.InvoiceNumber, invoice.CustomerId, clock.GetUtcNow()));
         }
 
         // A release told again (the customer's reminder after a crash) finds the invoice further on and takes it
@@ -74,7 +101,7 @@ public sealed partial class InvoiceGrain(
         }
 
         State.NextAttemptAt = clock.GetUtcNow();
-        await stored.WriteStateAsync();
+        await stored.CommitAsync();
         return await AdvanceAsync();
     }
 
@@ -105,7 +132,6 @@ public sealed partial class InvoiceGrain(
         }
 
         var current = State.Invoice ?? throw new InvalidOperationException($"Shipment {this.GetPrimaryKeyString()} has no invoice.");
-
         if (current.Status is InvoiceStatus.OnHold or InvoiceStatus.Voided || (current.Status == InvoiceStatus.Posted && State.ReceivableRecorded))
         {
             await StopReminderAsync();
@@ -120,10 +146,16 @@ public sealed partial class InvoiceGrain(
 
         // Held invoices queue by the invoice's age, so the creation time stands in as the held-at time.
         var decision = await Customer(invoice).RequestCredit(new HeldInvoice(invoice.InvoiceNumber, invoice.ShipmentId, invoice.Total, invoice.CreatedAt));
-        State.Invoice = decision.IsApproved
-            ? invoice with { Status = InvoiceStatus.Posting }
-            : invoice with { Status = InvoiceStatus.OnHold, HoldReason = decision.Reason };
-        await stored.WriteStateAsync();
+        if (decision.IsApproved)
+        {
+            State.Invoice = invoice with { Status = InvoiceStatus.Posting };
+            await stored.CommitAsync();
+            return;
+        }
+
+        State.Invoice = invoice with { Status = InvoiceStatus.OnHold, HoldReason = decision.Reason };
+        await stored.CommitAsync(new InvoiceHeld(
+            EventIdOf(invoice, "held"), invoice.ShipmentId, invoice.InvoiceNumber, invoice.CustomerId, clock.GetUtcNow(), decision.Reason ?? "Credit check failed."));
     }
 
     private async Task PostAsync()
@@ -140,9 +172,19 @@ public sealed partial class InvoiceGrain(
             State.FailedAttempts++;
             State.LastFailure = exception.Message;
             State.NextAttemptAt = now + ErpRetry.DelayAfter(State.FailedAttempts);
-            State.ErpFailure = ErpRetry.ExceptionFor(invoice.InvoiceNumber, State.FailedAttempts, exception.Message, State.ErpFailure, now) ?? State.ErpFailure;
+            var opened = ErpRetry.ExceptionFor(invoice.InvoiceNumber, State.FailedAttempts, exception.Message, State.ErpFailure, now);
+            State.ErpFailure = opened ?? State.ErpFailure;
             State.Invoice = invoice with { Status = InvoiceStatus.Failed };
-            await stored.WriteStateAsync();
+            await stored.CommitAsync(new InvoicePostingFailed(
+                EventIdOf(invoice, $"posting-failed/{State.FailedAttempts}"),
+                invoice.ShipmentId,
+                invoice.InvoiceNumber,
+                invoice.CustomerId,
+                now,
+                State.FailedAttempts,
+                exception.Message,
+                State.NextAttemptAt.Value,
+                opened));
             LogPostingFailed(logger, exception, invoice.InvoiceNumber, State.FailedAttempts, State.NextAttemptAt.Value);
             return;
         }
@@ -154,7 +196,17 @@ public sealed partial class InvoiceGrain(
             State.ErpFailure = failure with { Resolution = $"Posted as {posted.DocumentNumber} on a retry.", ResolvedAt = posted.PostedAt };
         }
 
-        await stored.WriteStateAsync();
+        await stored.CommitAsync(new InvoicePosted(
+            EventIdOf(invoice, "posted"),
+            invoice.ShipmentId,
+            invoice.InvoiceNumber,
+            invoice.CustomerId,
+            posted.PostedAt,
+            posted.DocumentNumber,
+            invoice.Total,
+            State.PickedUpAt,
+            State.ProofOfDeliveryAt,
+            State.ErpFailure?.ExceptionId));
     }
 
     private async Task RecordReceivableAsync()
@@ -162,7 +214,7 @@ public sealed partial class InvoiceGrain(
         var invoice = Current;
         await Customer(invoice).RecordPosted(invoice.InvoiceNumber, invoice.Total);
         State.ReceivableRecorded = true;
-        await stored.WriteStateAsync();
+        await stored.CommitAsync();
     }
 
     private async Task StopReminderAsync()
@@ -175,13 +227,19 @@ public sealed partial class InvoiceGrain(
 
     private InvoiceView Current => State.Invoice ?? throw new InvalidOperationException($"Shipment {this.GetPrimaryKeyString()} has no invoice.");
 
+    /// <summary>A transition's event id: one per invoice and transition, so a repeated delivery is recognised.</summary>
+    private static string EventIdOf(InvoiceView invoice, string transition) => $"{invoice.InvoiceNumber}/{transition}";
+
     private ICustomerGrain Customer(InvoiceView invoice) => GrainFactory.GetGrain<ICustomerGrain>(invoice.CustomerId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "ERP posting of {InvoiceNumber} failed (attempt {FailedAttempts}); next attempt at {NextAttemptAt}")]
     private static partial void LogPostingFailed(ILogger logger, Exception exception, string invoiceNumber, int failedAttempts, DateTimeOffset nextAttemptAt);
 }
 
-/// <summary>Stored state of an invoice grain: the invoice and how its ERP posting is going.</summary>
+/// <summary>
+/// Stored state of an invoice grain: the invoice, how its ERP posting is going, and the shipment's pickup and proof
+/// of delivery times that <see cref="InvoicePosted"/> carries.
+/// </summary>
 [GenerateSerializer, Alias("sg.invoice-state.v1")]
 public sealed class InvoiceState
 {
@@ -204,4 +262,10 @@ public sealed class InvoiceState
     /// <summary>The customer has taken the posted invoice into receivables; until then the reminder stays.</summary>
     [Id(5)]
     public bool ReceivableRecorded { get; set; }
+
+    [Id(6)]
+    public DateTimeOffset? PickedUpAt { get; set; }
+
+    [Id(7)]
+    public DateTimeOffset? ProofOfDeliveryAt { get; set; }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using ShipmentGrid.Billing;
+using ShipmentGrid.Journal;
 using ShipmentGrid.Operations;
 using ShipmentGrid.Shipments;
 using ShipmentGrid.Validation;
@@ -7,17 +8,19 @@ using ShipmentGrid.Validation;
 namespace ShipmentGrid.Customers;
 
 /// <summary>
-/// A customer's account: profile, credit limit, receivables and hold, persisted as grain state. The customer is
-/// the one place that decides credit, so reservations, held invoices and releases are serialised per customer.
+/// A customer's account: profile, credit limit, receivables and hold. The customer is the one place that decides
+/// credit, so reservations, held invoices and releases are serialised per customer.
 /// Its turns stay short: nothing in them waits on the ERP or on invoices. A release is stored as the ordered
 /// list of invoices to post and told one invoice at a time, oldest first, each when the one before reports its
 /// posting; a payment is stored with its credit effect and reaches the ledger through
 /// <see cref="IPaymentLedgerGrain"/>. A reminder stands while either is unfinished and tells or sends again
 /// after a crash; <see cref="IInvoiceGrain.Release"/> and the ledger are idempotent, so each lands once.
 /// </summary>
-public sealed class CustomerGrain(
-    [PersistentState("customer", GridProviders.Storage)] IPersistentState<CustomerState> account,
-    TimeProvider clock) : Grain, ICustomerGrain, IRemindable
+/// <remarks>
+/// The state is the snapshot of the journal stream <c>customer/{customerId}</c>; each credit transition
+/// (<see cref="ICustomerEvent"/>) is journaled in the same commit, for the journal's readers.
+/// </remarks>
+public sealed class CustomerGrain : Grain, ICustomerGrain, IRemindable
 {
     /// <summary>Resumes a release or payments not yet in the ledger; stands while either is unfinished.</summary>
     public const string PendingReminder = "customer-pending";
@@ -27,14 +30,31 @@ public sealed class CustomerGrain(
 
     private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
 
+    private readonly JournaledState<CustomerState, ICustomerEvent> account;
+    private readonly TimeProvider clock;
+
     // Whether this activation registered the reminder or received its tick, so a busy customer touches the reminder table once.
     private bool reminderStanding;
+
+    // legacy: where earlier builds kept the state, read only to move it into the journal (see JournaledState).
+    public CustomerGrain(
+        [PersistentState("customer", GridProviders.Storage)] IPersistentState<CustomerState> legacy,
+        IEventJournal journal,
+        TimeProvider clock)
+    {
+        account = new(journal, legacy, GrainContext, JournalStreams.Customer(this.GetPrimaryKeyString()));
+        this.clock = clock;
+    }
 
     private CustomerState State => account.State;
 
     private bool HasPendingWork => State.Releasing.Count > 0 || State.LedgerPending.Count > 0;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken) => ResumeAsync();
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await account.LoadAsync(cancellationToken);
+        await ResumeAsync();
+    }
 
     public async Task<CommandResult> Register(CustomerRegistration registration)
     {
@@ -62,7 +82,8 @@ public sealed class CustomerGrain(
         }
 
         State.Profile = profile;
-        await account.WriteStateAsync();
+        await account.CommitAsync(new CustomerRegistered(
+            EventIdOf("registered"), profile.CustomerId, clock.GetUtcNow(), profile.Name, profile.BillingCurrency, profile.CreditLimit, profile.PaymentTermsDays));
         return Applied;
     }
 
@@ -96,7 +117,7 @@ public sealed class CustomerGrain(
         }
 
         State.Profile = profile with { CreditHold = true, CreditHoldReason = reason };
-        await account.WriteStateAsync();
+        await account.CommitAsync(new CreditHoldPlaced(EventIdOf("credit-hold-placed"), profile.CustomerId, clock.GetUtcNow(), reason));
         return Applied;
     }
 
@@ -113,7 +134,7 @@ public sealed class CustomerGrain(
         }
 
         State.Profile = profile with { CreditHold = false, CreditHoldReason = null };
-        await ReleaseAndStoreAsync();
+        await ReleaseAndStoreAsync(new CreditHoldLifted(EventIdOf("credit-hold-lifted"), profile.CustomerId, clock.GetUtcNow()));
         return Applied;
     }
 
@@ -136,7 +157,8 @@ public sealed class CustomerGrain(
         }
 
         State.Profile = profile with { CreditLimit = profile.CreditLimit with { Amount = amount } };
-        await ReleaseAndStoreAsync();
+        await ReleaseAndStoreAsync(new CreditLimitChanged(
+            EventIdOf("credit-limit-changed"), profile.CustomerId, clock.GetUtcNow(), profile.CreditLimit, State.Profile.CreditLimit));
         return Applied;
     }
 
@@ -170,7 +192,8 @@ public sealed class CustomerGrain(
         PaymentIds.Remember(State.RecentPayments, payment);
         State.LedgerPending.Add(toLedger);
         State.Profile = CreditCheck.RecordPayment(profile, amount);
-        await ReleaseAndStoreAsync();
+        await ReleaseAndStoreAsync(new PaymentRecorded(
+            $"{profile.CustomerId}/payment/{payment.PaymentId}", profile.CustomerId, toLedger.ReceivedAt, payment.PaymentId, amount, State.Profile.OpenReceivables));
         await GrainFactory.GetGrain<IPaymentLedgerGrain>(0).Record(toLedger);
         return Applied;
     }
@@ -182,7 +205,7 @@ public sealed class CustomerGrain(
             return;
         }
 
-        await account.WriteStateAsync();
+        await account.CommitAsync();
         await StopReminderWhenDoneAsync();
     }
 
@@ -227,7 +250,7 @@ public sealed class CustomerGrain(
                 ResolvedAt: null));
         }
 
-        await account.WriteStateAsync();
+        await account.CommitAsync();
         return decision;
     }
 
@@ -245,7 +268,7 @@ public sealed class CustomerGrain(
         var nextToTell = State.Releasing.Count > 0 && State.Releasing[0] == invoiceNumber;
         State.Releasing.Remove(invoiceNumber);
         State.Profile = CreditCheck.RecordPosting(profile, total);
-        await account.WriteStateAsync();
+        await account.CommitAsync();
         if (nextToTell)
         {
             await TellNextReleasedAsync();
@@ -268,9 +291,9 @@ public sealed class CustomerGrain(
 
     /// <summary>
     /// Moves the held invoices that now fit into reservations and appends them to the release, stores that with
-    /// the command, and tells the first if the release was idle. The rest are told one by one as postings report back.
+    /// the command's <paramref name="transition"/>, and tells the first if the release was idle. The rest are told one by one as postings report back.
     /// </summary>
-    private async Task ReleaseAndStoreAsync()
+    private async Task ReleaseAndStoreAsync(ICustomerEvent transition)
     {
         var profile = State.Profile ?? throw new InvalidOperationException("Release needs a registered customer.");
         var wasIdle = State.Releasing.Count == 0;
@@ -284,7 +307,7 @@ public sealed class CustomerGrain(
 
         // Registered before the work is stored, so a crash right after storing still gets it finished.
         await StartReminderWhenPendingAsync();
-        await account.WriteStateAsync();
+        await account.CommitAsync(transition);
         if (wasIdle)
         {
             await TellNextReleasedAsync();
@@ -344,6 +367,9 @@ public sealed class CustomerGrain(
     private static IEnumerable<HeldInvoice> OldestFirst(IEnumerable<HeldInvoice> invoices) =>
         invoices.OrderBy(invoice => invoice.HeldAt).ThenBy(invoice => invoice.InvoiceNumber, StringComparer.Ordinal);
 
+    /// <summary>An id for a transition with no key of its own: the stream version the event takes is unique and stays the same when it is read again.</summary>
+    private string EventIdOf(string transition) => $"{this.GetPrimaryKeyString()}/{transition}/{account.NextEventVersion}";
+
     private static string HeldSubject(string invoiceNumber) => $"invoice/{invoiceNumber}";
 
     private static CommandResult Applied { get; } = new(CommandOutcome.Applied, RejectionCode.None, null, FieldErrors.None);
@@ -357,7 +383,7 @@ public sealed class CustomerGrain(
         new(CommandOutcome.Rejected, RejectionCode.ValidationFailed, "Validation failed.", errors);
 }
 
-/// <summary>Stored state of a customer grain.</summary>
+/// <summary>Stored state of a customer grain (the snapshot of its journal stream).</summary>
 [GenerateSerializer, Alias("sg.customer-state.v1")]
 public sealed class CustomerState
 {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using ShipmentGrid.ReadModels;
+using Orleans.Serialization;
 
 namespace ShipmentGrid.Journal;
 
@@ -8,26 +9,30 @@ namespace ShipmentGrid.Journal;
 /// The embedded default: a journal, its partitions and their checkpoints that live as long as the process.
 /// Appends commit one at a time under a lock, so commit order and position order are the same. Never proof of
 /// durability. A reader's read-model changes are applied under the same lock as its checkpoint move, so they
-/// land together or not at all.
+/// land together or not at all. Snapshots are kept serialised, as PostgreSQL keeps them, so a writer that goes on
+/// changing its state object after a commit (or after a refused one) never changes what was stored.
 /// </summary>
 public sealed class InMemoryEventJournal : IEventJournal, IJournalFeed
 {
     private readonly Lock gate = new();
     private readonly Dictionary<string, List<object>> streams = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (byte[] State, SnapshotVersion Version)> snapshots = new(StringComparer.Ordinal);
     private readonly List<JournalRecord>[] partitions;
     private readonly JournalCursor[] checkpoints;
     private readonly DateTimeOffset?[] checkpointTimes;
     private readonly long[] deadLetters;
     private readonly TimeProvider clock;
     private readonly InMemoryReadModels readModels;
+    private readonly Serializer serializer;
     private long lastPosition;
 
-    public InMemoryEventJournal(IOptions<JournalOptions> options, TimeProvider clock, InMemoryReadModels readModels)
+    public InMemoryEventJournal(IOptions<JournalOptions> options, TimeProvider clock, InMemoryReadModels readModels, Serializer serializer)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Value.Validate();
         this.clock = clock;
         this.readModels = readModels;
+        this.serializer = serializer;
         Partitions = options.Value.Partitions;
         partitions = [.. Enumerable.Range(0, Partitions).Select(_ => new List<JournalRecord>())];
         checkpoints = new JournalCursor[Partitions];
@@ -50,29 +55,42 @@ public sealed class InMemoryEventJournal : IEventJournal, IJournalFeed
         where TEvent : class
     {
         ArgumentNullException.ThrowIfNull(events);
-        var partition = JournalPartitioning.PartitionOf(streamId, Partitions);
-        var traceParent = Activity.Current?.Id;
         lock (gate)
         {
-            if (!streams.TryGetValue(streamId, out var stream))
-            {
-                streams[streamId] = stream = [];
-            }
+            return Task.FromResult(TryAppend(streamId, expectedVersion, events));
+        }
+    }
 
-            if (stream.Count != expectedVersion)
+    public Task<JournalSnapshot<TState>?> ReadSnapshotAsync<TState>(string streamId, CancellationToken cancellationToken)
+        where TState : class
+    {
+        lock (gate)
+        {
+            return Task.FromResult(snapshots.TryGetValue(streamId, out var snapshot)
+                ? new JournalSnapshot<TState>(
+                    serializer.Deserialize<TState>(snapshot.State) ?? throw new InvalidDataException($"Journal stream {streamId} holds an empty snapshot."),
+                    snapshot.Version)
+                : null);
+        }
+    }
+
+    public Task<bool> CommitAsync<TState, TEvent>(
+        string streamId, SnapshotVersion expected, IReadOnlyList<TEvent> events, TState state, CancellationToken cancellationToken)
+        where TState : class
+        where TEvent : class
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(state);
+        var stored = serializer.SerializeToArray(state);
+        lock (gate)
+        {
+            var current = snapshots.TryGetValue(streamId, out var snapshot) ? snapshot.Version : SnapshotVersion.None;
+            if (current.Commits != expected.Commits || !TryAppend(streamId, expected.Events, events))
             {
                 return Task.FromResult(false);
             }
 
-            var now = clock.GetUtcNow();
-            foreach (var journalEvent in events)
-            {
-                stream.Add(journalEvent);
-                lastPosition++;
-                partitions[partition].Add(new JournalRecord(
-                    new JournalCursor((ulong)lastPosition, lastPosition), partition, streamId, stream.Count, journalEvent, traceParent, now));
-            }
-
+            snapshots[streamId] = (stored, expected.After(events.Count));
             return Task.FromResult(true);
         }
     }
@@ -134,6 +152,34 @@ public sealed class InMemoryEventJournal : IEventJournal, IJournalFeed
                 deadLetters[partition],
                 checkpointTimes[partition]));
         }
+    }
+
+    /// <summary>Appends under the gate when the stream stands at <paramref name="expectedVersion"/>.</summary>
+    private bool TryAppend<TEvent>(string streamId, int expectedVersion, IReadOnlyList<TEvent> events)
+        where TEvent : class
+    {
+        if (!streams.TryGetValue(streamId, out var stream))
+        {
+            streams[streamId] = stream = [];
+        }
+
+        if (stream.Count != expectedVersion)
+        {
+            return false;
+        }
+
+        var partition = JournalPartitioning.PartitionOf(streamId, Partitions);
+        var traceParent = Activity.Current?.Id;
+        var now = clock.GetUtcNow();
+        foreach (var journalEvent in events)
+        {
+            stream.Add(journalEvent);
+            lastPosition++;
+            partitions[partition].Add(new JournalRecord(
+                new JournalCursor((ulong)lastPosition, lastPosition), partition, streamId, stream.Count, journalEvent, traceParent, now));
+        }
+
+        return true;
     }
 
     /// <summary>Index of the first record after <paramref name="cursor"/>: records are in cursor order, so a binary search finds it.</summary>

@@ -22,9 +22,19 @@ public sealed class JournalStreams(IGrainFactory grains, IQueuedEventOutcomes ou
     /// <summary>Carrier events queued for a shipment, one stream per accepted batch: applied to the shipment, outcomes recorded.</summary>
     public const string IntakeKind = "intake";
 
+    /// <summary>A shipment's invoice: its transitions, committed with the invoice's state as the stream's snapshot.</summary>
+    public const string InvoiceKind = "invoice";
+
+    /// <summary>A customer's credit: its transitions, committed with the customer's state as the stream's snapshot.</summary>
+    public const string CustomerKind = "customer";
+
     public static string Shipment(string shipmentId) => $"{ShipmentKind}/{shipmentId}";
 
     public static string Intake(string shipmentId, Guid batchId) => $"{IntakeKind}/{shipmentId}/{batchId:N}";
+
+    public static string Invoice(string shipmentId) => $"{InvoiceKind}/{shipmentId}";
+
+    public static string Customer(string customerId) => $"{CustomerKind}/{customerId}";
 
     public Task FollowAsync(string streamId, IReadOnlyList<JournalRecord> records)
     {

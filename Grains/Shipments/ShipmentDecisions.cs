@@ -214,7 +214,8 @@ public static class ShipmentDecisions
         if (readiness.IsReady)
         {
             return ShipmentDecision.Applied(events.Add(new BillingReady(
-                EventId(booking.ShipmentId, "billing-ready"), booking.ShipmentId, now, booking.CustomerId, currency, [.. next.Charges.Values])));
+                EventId(booking.ShipmentId, "billing-ready"), booking.ShipmentId, now, booking.CustomerId, currency, [.. next.Charges.Values],
+                FirstReached(next, MilestoneType.PickedUp), FirstReached(next, MilestoneType.ProofOfDelivery))));
         }
 
         return state.ProofOfDeliveryReceived
@@ -222,6 +223,10 @@ public static class ShipmentDecisions
             : ShipmentDecision.Applied(events.Add(new BillingIncomplete(
                 EventId(booking.ShipmentId, "billing-incomplete"), booking.ShipmentId, now, booking.CustomerId, readiness.Problems)));
     }
+
+    /// <summary>When the timeline (in occurred-at order) first reached <paramref name="milestone"/>, whatever order the reports came in.</summary>
+    private static DateTimeOffset? FirstReached(ShipmentState state, MilestoneType milestone) =>
+        state.Timeline.Where(entry => entry.Milestone == milestone).Select(entry => (DateTimeOffset?)entry.OccurredAt).FirstOrDefault();
 
     private static string EventId(string shipmentId, string fact) => $"{shipmentId}/{fact}";
 }

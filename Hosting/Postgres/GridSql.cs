@@ -42,20 +42,45 @@ public static class GridSql
         """,
         ["text", "text", "text", "numeric", "text"]);
 
-    // Event journal (migrations 0005, 0009). Readers see only rows of transactions older than every transaction
+    // Event journal (migrations 0005, 0009, 0012). Readers see only rows of transactions older than every transaction
     // still running: those have all ended, so nothing can commit before them later.
     public static readonly GridQuery ReadJournalStream = new(
         nameof(ReadJournalStream),
         "SELECT payload FROM event_journal WHERE stream_id = $1 ORDER BY version",
         ["text"]);
 
+    /// <summary>
+    /// One commit of the writer: $1-$6 the events, $7-$11 the snapshots (stream, version, commits, type, state) with
+    /// $12 whether each event belongs to a snapshot commit. A snapshot lands only over the commit its writer read
+    /// (commits one less, or no row for the first) while the stream still ends where that commit left it, and the
+    /// events of a snapshot commit only with their snapshot,
+    /// so a refused snapshot writes neither; the answer names the snapshots stored. At most one commit per stream.
+    /// </summary>
     public static readonly GridQuery AppendJournal = new(
         nameof(AppendJournal),
         """
-        INSERT INTO event_journal (stream_id, version, partition, event_type, payload, trace_parent)
-        SELECT * FROM unnest($1::text[], $2::integer[], $3::integer[], $4::text[], $5::bytea[], $6::text[])
+        WITH stored AS (
+            INSERT INTO journal_snapshot AS s (stream_id, version, commits, state_type, state)
+            SELECT * FROM unnest($7::text[], $8::integer[], $9::integer[], $10::text[], $11::bytea[])
+            ON CONFLICT (stream_id) DO UPDATE
+            SET version = excluded.version, commits = excluded.commits, state_type = excluded.state_type, state = excluded.state, updated_at = now()
+            WHERE s.commits = excluded.commits - 1
+              AND s.version = coalesce((SELECT max(j.version) FROM event_journal j WHERE j.stream_id = s.stream_id), 0)
+            RETURNING s.stream_id),
+        appended AS (
+            INSERT INTO event_journal (stream_id, version, partition, event_type, payload, trace_parent)
+            SELECT e.stream_id, e.version, e.partition, e.event_type, e.payload, e.trace_parent
+            FROM unnest($1::text[], $2::integer[], $3::integer[], $4::text[], $5::bytea[], $6::text[], $12::boolean[])
+                AS e (stream_id, version, partition, event_type, payload, trace_parent, with_snapshot)
+            WHERE NOT e.with_snapshot OR e.stream_id IN (SELECT stream_id FROM stored))
+        SELECT stream_id FROM stored
         """,
-        ["text[]", "integer[]", "integer[]", "text[]", "bytea[]", "text[]"]);
+        ["text[]", "integer[]", "integer[]", "text[]", "bytea[]", "text[]", "text[]", "integer[]", "integer[]", "text[]", "bytea[]", "boolean[]"]);
+
+    public static readonly GridQuery ReadJournalSnapshot = new(
+        nameof(ReadJournalSnapshot),
+        "SELECT version, commits, state FROM journal_snapshot WHERE stream_id = $1",
+        ["text"]);
 
     /// <summary>Each named stream's current version (streams never written are left out).</summary>
     public static readonly GridQuery ReadJournalStreamVersions = new(

@@ -18,7 +18,8 @@ namespace ShipmentGrid.Hosting.Postgres;
 /// written with their runtime type (so a reader can take them as they are) and version tolerant through the
 /// contracts' [Id] and [Alias] attributes. Each row carries its partition and the trace context of the request
 /// that wrote it; readers follow partitions through <see cref="IJournalFeed"/>, and commit the read-model changes they
-/// derived (<see cref="PostgresReadModels"/>) in the transaction that moves their checkpoint.
+/// derived (<see cref="PostgresReadModels"/>) in the transaction that moves their checkpoint. A commit may carry its
+/// writer's state as the stream's snapshot: it joins the same statement, so the events and the state commit together.
 /// </summary>
 public sealed partial class PostgresEventJournal : BackgroundService, IEventJournal, IJournalFeed
 {
@@ -72,21 +73,30 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
             return true;
         }
 
-        var partition = JournalPartitioning.PartitionOf(streamId, Partitions);
-        var traceParent = Activity.Current?.Id;
-        var rows = new JournalRow[events.Count];
-        for (var i = 0; i < events.Count; i++)
-        {
-            rows[i] = new JournalRow(streamId, expectedVersion + i + 1, partition, events[i].GetType().Name, serializer.SerializeToArray<object>(events[i]), traceParent);
-        }
+        return await EnqueueAsync(new PendingAppend(streamId, expectedVersion, Rows(streamId, expectedVersion, events), snapshot: null), cancellationToken);
+    }
 
-        var append = new PendingAppend(streamId, expectedVersion, rows);
-        if (!pending.Writer.TryWrite(append))
-        {
-            throw new JournalSaturatedException();
-        }
+    public async Task<JournalSnapshot<TState>?> ReadSnapshotAsync<TState>(string streamId, CancellationToken cancellationToken)
+        where TState : class
+    {
+        await using var command = GridSql.ReadJournalSnapshot.CreateCommand(dataSource, streamId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new JournalSnapshot<TState>(
+                Deserialize<TState>(reader.GetFieldValue<byte[]>(2), streamId),
+                new SnapshotVersion(reader.GetInt32(0), reader.GetInt32(1)))
+            : null;
+    }
 
-        return await append.Completion.Task.WaitAsync(cancellationToken);
+    public async Task<bool> CommitAsync<TState, TEvent>(
+        string streamId, SnapshotVersion expected, IReadOnlyList<TEvent> events, TState state, CancellationToken cancellationToken)
+        where TState : class
+        where TEvent : class
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(state);
+        var snapshot = new SnapshotRow(expected.After(events.Count), state.GetType().Name, serializer.SerializeToArray(state));
+        return await EnqueueAsync(new PendingAppend(streamId, expected.Events, Rows(streamId, expected.Events, events), snapshot), cancellationToken);
     }
 
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -223,20 +233,34 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     }
 
     /// <summary>
-    /// Commits the batch in one statement. When another writer got to a version first, only the appends whose
-    /// expected version is no longer current are refused; the rest commit together in the next statement.
+    /// Commits the batch in one statement per round; a round takes at most one append of each stream (a second one
+    /// comes from a stale activation and waits for the next round). When another writer got to a version or a
+    /// snapshot first, only the appends whose expectation is no longer current are refused; the rest commit
+    /// together in the next statement.
     /// </summary>
     private async Task CommitAsync(List<PendingAppend> batch)
     {
-        IReadOnlyList<PendingAppend> remaining = batch;
+        var waiting = batch;
+        while (waiting.Count > 0)
+        {
+            var streams = new HashSet<string>(StringComparer.Ordinal);
+            var round = waiting.Where(append => streams.Add(append.StreamId)).ToList();
+            waiting = [.. waiting.Except(round)];
+            await CommitRoundAsync(round);
+        }
+    }
+
+    private async Task CommitRoundAsync(IReadOnlyList<PendingAppend> round)
+    {
+        var remaining = round;
         while (remaining.Count > 0)
         {
             try
             {
-                await InsertAsync(remaining);
+                var stored = await InsertAsync(remaining);
                 foreach (var append in remaining)
                 {
-                    append.Completion.TrySetResult(true);
+                    append.Completion.TrySetResult(append.Snapshot is null || stored.Contains(append.StreamId));
                 }
 
                 return;
@@ -290,18 +314,57 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
         return stale;
     }
 
-    private async Task InsertAsync(IReadOnlyList<PendingAppend> appends)
+    /// <summary>Writes the appends; answers the streams whose snapshot was stored (the others, and their events, were refused).</summary>
+    private async Task<HashSet<string>> InsertAsync(IReadOnlyList<PendingAppend> appends)
     {
-        var rows = appends.SelectMany(append => append.Rows).ToArray();
+        var rows = appends.SelectMany(append => append.Rows.Select(row => (Row: row, WithSnapshot: append.Snapshot is not null))).ToArray();
+        var snapshots = appends.Where(append => append.Snapshot is not null).Select(append => (append.StreamId, Row: append.Snapshot!)).ToArray();
         await using var command = GridSql.AppendJournal.CreateCommand(
             dataSource,
-            rows.Select(r => r.StreamId).ToArray(),
-            rows.Select(r => r.Version).ToArray(),
-            rows.Select(r => r.Partition).ToArray(),
-            rows.Select(r => r.EventType).ToArray(),
-            rows.Select(r => r.Payload).ToArray(),
-            rows.Select(r => r.TraceParent).ToArray());
-        await command.ExecuteNonQueryAsync();
+            rows.Select(r => r.Row.StreamId).ToArray(),
+            rows.Select(r => r.Row.Version).ToArray(),
+            rows.Select(r => r.Row.Partition).ToArray(),
+            rows.Select(r => r.Row.EventType).ToArray(),
+            rows.Select(r => r.Row.Payload).ToArray(),
+            rows.Select(r => r.Row.TraceParent).ToArray(),
+            snapshots.Select(s => s.StreamId).ToArray(),
+            snapshots.Select(s => s.Row.Version.Events).ToArray(),
+            snapshots.Select(s => s.Row.Version.Commits).ToArray(),
+            snapshots.Select(s => s.Row.StateType).ToArray(),
+            snapshots.Select(s => s.Row.State).ToArray(),
+            rows.Select(r => r.WithSnapshot).ToArray());
+        var stored = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            stored.Add(reader.GetString(0));
+        }
+
+        return stored;
+    }
+
+    private JournalRow[] Rows<TEvent>(string streamId, int expectedVersion, IReadOnlyList<TEvent> events)
+        where TEvent : class
+    {
+        var partition = JournalPartitioning.PartitionOf(streamId, Partitions);
+        var traceParent = Activity.Current?.Id;
+        var rows = new JournalRow[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            rows[i] = new JournalRow(streamId, expectedVersion + i + 1, partition, events[i].GetType().Name, serializer.SerializeToArray<object>(events[i]), traceParent);
+        }
+
+        return rows;
+    }
+
+    private async Task<bool> EnqueueAsync(PendingAppend append, CancellationToken cancellationToken)
+    {
+        if (!pending.Writer.TryWrite(append))
+        {
+            throw new JournalSaturatedException();
+        }
+
+        return await append.Completion.Task.WaitAsync(cancellationToken);
     }
 
     private TEvent Deserialize<TEvent>(byte[] payload, string streamId)
@@ -313,13 +376,18 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
 
     private sealed record JournalRow(string StreamId, int Version, int Partition, string EventType, byte[] Payload, string? TraceParent);
 
-    private sealed class PendingAppend(string streamId, int expectedVersion, JournalRow[] rows)
+    /// <summary>The state a commit stores and where its stream stands once it lands.</summary>
+    private sealed record SnapshotRow(SnapshotVersion Version, string StateType, byte[] State);
+
+    private sealed class PendingAppend(string streamId, int expectedVersion, JournalRow[] rows, SnapshotRow? snapshot)
     {
         public string StreamId { get; } = streamId;
 
         public int ExpectedVersion { get; } = expectedVersion;
 
         public JournalRow[] Rows { get; } = rows;
+
+        public SnapshotRow? Snapshot { get; } = snapshot;
 
         public TaskCompletionSource<bool> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

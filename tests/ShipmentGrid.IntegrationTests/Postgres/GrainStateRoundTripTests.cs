@@ -4,27 +4,33 @@ using FsCheck;
 using FsCheck.Fluent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Serialization;
 using Orleans.Storage;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Customers;
 using ShipmentGrid.Hosting.Cluster;
 using ShipmentGrid.Hosting.Postgres;
 using ShipmentGrid.IntegrationTests.Infrastructure;
+using ShipmentGrid.Journal;
 using ShipmentGrid.Partners;
 
 namespace ShipmentGrid.IntegrationTests.Postgres;
 
 /// <summary>
 /// Every grain state the grid persists goes through the real ADO.NET grain storage, configured exactly as a PostgreSQL
-/// silo configures it, on the migrated schema, and must read back exactly as written.
+/// silo configures it, on the migrated schema, and must read back exactly as written. State a grain keeps as the
+/// snapshot of its journal stream (a <see cref="JournaledState{TState, TEvent}"/> field) goes through the real
+/// PostgreSQL journal the same way.
 /// </summary>
 [Collection(SharedPostgres.Name)]
-public sealed class GrainStateRoundTripTests(PostgresServer server) : IAsyncLifetime
+public sealed class GrainStateRoundTripTests(PostgresServer server) : IAsyncLifetime, IDisposable
 {
     private const int SamplesPerState = 40;
     private const string EarlierBuildStorage = "earlier-build";
 
-    /// <summary>One generator per persisted state type; a state type missing here fails the tests by name.</summary>
+    /// <summary>One generator per persisted or snapshot state type; a state type missing here fails the tests by name.</summary>
     private static readonly Dictionary<Type, Func<Gen<object>>> Generators = new()
     {
         [typeof(CarrierState)] = Values<CarrierState>,
@@ -35,9 +41,16 @@ public sealed class GrainStateRoundTripTests(PostgresServer server) : IAsyncLife
     private static readonly MethodInfo RoundTrip =
         typeof(GrainStateRoundTripTests).GetMethod(nameof(RoundTripAsync), BindingFlags.NonPublic | BindingFlags.Static)!;
 
+    private static readonly MethodInfo SnapshotRoundTrip =
+        typeof(GrainStateRoundTripTests).GetMethod(nameof(SnapshotRoundTripAsync), BindingFlags.NonPublic | BindingFlags.Static)!;
+
     private InProcessSilo _silo = null!;
+    private NpgsqlDataSource _dataSource = null!;
+    private PostgresEventJournal _journal = null!;
 
     public static TheoryData<string> PersistedStateTypes => [.. PersistedStates().Select(state => state.Type.FullName!).Distinct()];
+
+    public static TheoryData<string> SnapshotStateTypes => [.. SnapshotStates().Select(state => state.Type.FullName!).Distinct()];
 
     public async Task InitializeAsync()
     {
@@ -59,9 +72,22 @@ public sealed class GrainStateRoundTripTests(PostgresServer server) : IAsyncLife
                 options.ConnectionString = settings.ProviderConnectionString;
             });
         });
+
+        _dataSource = NpgsqlDataSource.Create(settings.ProviderConnectionString);
+        var serializer = _silo.Services.GetRequiredService<Serializer>();
+        _journal = new PostgresEventJournal(
+            _dataSource, serializer, new PostgresReadModels(_dataSource, serializer), Options.Create(new JournalOptions()), NullLogger<PostgresEventJournal>.Instance);
+        await _journal.StartAsync(CancellationToken.None);
     }
 
-    public async Task DisposeAsync() => await _silo.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _journal.StopAsync(CancellationToken.None);
+        await _dataSource.DisposeAsync();
+        await _silo.DisposeAsync();
+    }
+
+    public void Dispose() => _journal.Dispose();
 
     [Fact]
     public void Every_persisted_state_type_has_a_generator_and_every_generator_a_persisted_type()
@@ -72,25 +98,39 @@ public sealed class GrainStateRoundTripTests(PostgresServer server) : IAsyncLife
         var uncovered = persisted.Where(state => !Generators.ContainsKey(state.Type)).Select(Describe).ToList();
         Assert.True(uncovered.Count == 0, $"Persisted without a generator in {nameof(GrainStateRoundTripTests)}.{nameof(Generators)}: {string.Join("; ", uncovered)}");
 
-        var stale = Generators.Keys.Where(type => persisted.All(state => state.Type != type)).Select(type => type.FullName).ToList();
+        var snapshots = SnapshotStates().ToList();
+        Assert.Contains(snapshots, state => state.Type == typeof(InvoiceState));
+        var uncoveredSnapshots = snapshots.Where(state => !Generators.ContainsKey(state.Type)).Select(Describe).ToList();
+        Assert.True(uncoveredSnapshots.Count == 0, $"Kept as a journal snapshot without a generator in {nameof(GrainStateRoundTripTests)}.{nameof(Generators)}: {string.Join("; ", uncoveredSnapshots)}");
+
+        var stale = Generators.Keys.Where(type => persisted.Concat(snapshots).All(state => state.Type != type)).Select(type => type.FullName).ToList();
         Assert.True(stale.Count == 0, $"Generators for types no grain persists any more: {string.Join(", ", stale)}");
     }
 
     [Theory]
+    [MemberData(nameof(SnapshotStateTypes))]
+    public void Journal_snapshot_state_reads_back_exactly_as_written(string stateType) =>
+        CheckPairs(SnapshotStates(), stateType, SnapshotRoundTrip, state => _journal);
+
+    [Theory]
     [MemberData(nameof(PersistedStateTypes))]
-    public void Persisted_state_reads_back_exactly_as_written(string stateType)
+    public void Persisted_state_reads_back_exactly_as_written(string stateType) =>
+        CheckPairs(PersistedStates(), stateType, RoundTrip, state => _silo.Services.GetRequiredKeyedService<IGrainStorage>(state.Storage));
+
+    /// <summary>Writes generated pairs of the state type through <paramref name="store"/> with <paramref name="roundTrip"/>: each reads back exactly.</summary>
+    private static void CheckPairs(IEnumerable<PersistedState> states, string stateType, MethodInfo roundTrip, Func<PersistedState, object> store)
     {
-        var state = PersistedStates().First(candidate => string.Equals(candidate.Type.FullName, stateType, StringComparison.Ordinal));
+        var state = states.First(candidate => string.Equals(candidate.Type.FullName, stateType, StringComparison.Ordinal));
         Assert.True(Generators.TryGetValue(state.Type, out var generator), $"{Describe(state)} has no generator in {nameof(Generators)}.");
         var values = generator();
-        var storage = _silo.Services.GetRequiredKeyedService<IGrainStorage>(state.Storage);
-        var roundTrip = RoundTrip.MakeGenericMethod(state.Type);
+        var target = store(state);
+        var typed = roundTrip.MakeGenericMethod(state.Type);
         var firstThenSecond = from first in values from second in values select (first, second);
 
         // Off the test thread: FsCheck waits on each task, and the provider's calls must not need the runner's context.
         Check.One(
             Config.QuickThrowOnFailure.WithMaxTest(SamplesPerState),
-            Prop.ForAll(Arb.From(firstThenSecond), written => Task.Run(() => (Task)roundTrip.Invoke(null, [storage, state.Name, written.first, written.second])!)));
+            Prop.ForAll(Arb.From(firstThenSecond), written => Task.Run(() => (Task)typed.Invoke(null, [target, state.Name, written.first, written.second])!)));
     }
 
     [Fact]
@@ -155,6 +195,13 @@ public sealed class GrainStateRoundTripTests(PostgresServer server) : IAsyncLife
             attribute.StorageName ?? GridProviders.Storage,
             type);
 
+    /// <summary>The state of every <see cref="JournaledState{TState, TEvent}"/> field of the Grains assembly's grains.</summary>
+    private static IEnumerable<PersistedState> SnapshotStates() =>
+        from type in typeof(CarrierGrain).Assembly.GetTypes()
+        from field in type.GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance)
+        where field.FieldType is { IsGenericType: true, ContainsGenericParameters: false } && field.FieldType.GetGenericTypeDefinition() == typeof(JournaledState<,>)
+        select new PersistedState(field.FieldType.GetGenericArguments()[0], "snapshot", "journal", type);
+
     private static string Describe(PersistedState state) =>
         $"{state.Type.FullName} (state \"{state.Name}\" of {state.Grain.Name})";
 
@@ -169,6 +216,31 @@ public sealed class GrainStateRoundTripTests(PostgresServer server) : IAsyncLife
         written.State = (T)second;
         await storage.WriteStateAsync(stateName, grain, written);
         await ReadsBackAsync(storage, stateName, grain, written.State);
+    }
+
+    private static async Task SnapshotRoundTripAsync<T>(IEventJournal journal, string stateName, object first, object second)
+        where T : class
+    {
+        var streamId = $"{stateName}/{Guid.NewGuid():N}";
+        Assert.True(await journal.CommitAsync<T, object>(streamId, SnapshotVersion.None, [], (T)first, CancellationToken.None));
+        var read = await SnapshotReadsBackAsync(journal, streamId, (T)first);
+
+        // The second commit replaces the stored snapshot: the update path.
+        Assert.True(await journal.CommitAsync<T, object>(streamId, read.Version, [], (T)second, CancellationToken.None));
+        await SnapshotReadsBackAsync(journal, streamId, (T)second);
+    }
+
+    private static async Task<JournalSnapshot<T>> SnapshotReadsBackAsync<T>(IEventJournal journal, string streamId, T expected)
+        where T : class
+    {
+        var read = await journal.ReadSnapshotAsync<T>(streamId, CancellationToken.None);
+        Assert.NotNull(read);
+        if (StateDifference.Find(expected, read.State, typeof(T).Name) is { } difference)
+        {
+            Assert.Fail(difference);
+        }
+
+        return read;
     }
 
     private static async Task ReadsBackAsync<T>(IGrainStorage storage, string stateName, GrainId grain, T expected)

@@ -46,6 +46,9 @@ public sealed partial class QueryPlanTests(PostgresServer server) : IAsyncLifeti
         FROM generate_series(1, 100000) AS i;
         INSERT INTO event_journal (stream_id, version, partition, event_type, payload)
         SELECT 'shipment/S-' || (i / 10), i % 10 + 1, i / 10 % 16, 'Event', '\x00'::bytea FROM generate_series(0, 199999) AS i;
+        INSERT INTO journal_snapshot (stream_id, version, commits, state_type, state)
+        SELECT CASE WHEN i % 2 = 0 THEN 'invoice/S-' ELSE 'customer/C-' END || i, i % 5, i % 5 + 1, 'State', '\x00'::bytea
+        FROM generate_series(1, 100000) AS i;
         INSERT INTO journal_checkpoint (partition, tx, position)
         SELECT p, '1', 1 FROM generate_series(0, 15) AS p;
         INSERT INTO journal_dead_letter (partition, position, stream_id, version, event_type, reason, attempts)
@@ -82,7 +85,7 @@ public sealed partial class QueryPlanTests(PostgresServer server) : IAsyncLifeti
     private static readonly string[] FilledTables =
     [
         "membership_version", "membership_silo", "grain_state", "reminder",
-        "erp_invoice", "erp_invoice_line", "erp_receivable_entry", "event_journal", "journal_dead_letter", "queued_event_outcome",
+        "erp_invoice", "erp_invoice_line", "erp_receivable_entry", "event_journal", "journal_dead_letter", "journal_snapshot", "queued_event_outcome",
         "exception_item", "service_case", "service_case_entry", "crm_notification", "customer_shipment", "carrier_dead_letter", "kpi_bucket",
     ];
 
@@ -257,6 +260,7 @@ public sealed partial class QueryPlanTests(PostgresServer server) : IAsyncLifeti
         "text" => "'X'",
         "smallint" or "integer" or "bigint" or "numeric" => "1",
         "date" => "current_date",
+        "boolean" => "true",
         "timestamptz" => "now()",
         "bytea" => @"'\x00'",
         "xid8" => "'1'",

@@ -1,5 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Orleans.Serialization;
 using ShipmentGrid.Journal;
 using ShipmentGrid.ReadModels;
 
@@ -13,7 +15,9 @@ public sealed class InMemoryReadModelTests : ReadModelContract
     [Fact]
     public async Task A_reader_whose_checkpoint_moved_on_applies_none_of_its_changes()
     {
-        var journal = new InMemoryEventJournal(Options.Create(new JournalOptions { Partitions = 1 }), new FakeTimeProvider(T0), store);
+        using var services = new ServiceCollection().AddSerializer().BuildServiceProvider();
+        var journal = new InMemoryEventJournal(
+            Options.Create(new JournalOptions { Partitions = 1 }), new FakeTimeProvider(T0), store, services.GetRequiredService<Serializer>());
         Assert.True(await journal.TryAdvanceAsync(0, JournalCursor.Start, new JournalCursor(1, 1), [Track("S-1", "C-1", T0)], default));
 
         var stale = await journal.TryAdvanceAsync(0, JournalCursor.Start, new JournalCursor(2, 2), [Track("S-2", "C-1", T0)], default);

@@ -2,12 +2,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
 using ShipmentGrid.Billing;
+using ShipmentGrid.Journal;
 
 namespace ShipmentGrid.Tests.Billing;
 
 /// <summary>
-/// One in-process silo with memory storage and reminders, a fake clock and a scripted ERP in front of the
-/// in-memory ledger. Tests share it and stay apart by using their own customer and shipment ids. Reminders are
+/// One in-process silo with memory storage, the in-memory journal (no readers: a test reads the streams itself) and
+/// reminders, a fake clock and a scripted ERP in front of the in-memory ledger. Tests share it and stay apart by using their own customer and shipment ids. Reminders are
 /// registered for real and run on the fake clock; tests also deliver ticks themselves so a step happens when
 /// the test says. An extra tick changes nothing: a retry is due by the stored backoff, not by counting ticks.
 /// </summary>
@@ -18,14 +19,18 @@ public sealed class BillingCluster : InProcessCluster<BillingCluster.SiloConfigu
 
     internal static ScriptedErpGateway Erp { get; } = new(new InMemoryLedgerGateway(Clock));
 
+    /// <summary>The silo's journal, where invoices and customers commit their state and transitions.</summary>
+    public IEventJournal Journal => Silo.GetRequiredService<IEventJournal>();
+
     /// <summary>The names of the reminders the grain has registered, read from the silo's reminder table.</summary>
     public async Task<string[]> RemindersOf(IAddressable grain)
     {
-        var primary = Cluster.Primary as InProcessSiloHandle ?? throw new InvalidOperationException("The test silo runs in process.");
-        var table = primary.SiloHost.Services.GetRequiredService<IReminderTable>();
+        var table = Silo.GetRequiredService<IReminderTable>();
         var rows = await table.ReadRows(grain.GetGrainId());
         return [.. rows.Reminders.Select(reminder => reminder.ReminderName)];
     }
+
+    private IServiceProvider Silo => (Cluster.Primary as InProcessSiloHandle ?? throw new InvalidOperationException("The test silo runs in process.")).SiloHost.Services;
 
     public sealed class SiloConfigurator : ISiloConfigurator
     {
@@ -34,6 +39,7 @@ public sealed class BillingCluster : InProcessCluster<BillingCluster.SiloConfigu
                 .UseInMemoryReminderService()
                 .ConfigureServices(services => services
                     .AddSingleton<TimeProvider>(Clock)
+                    .AddInMemoryJournal()
                     .AddSingleton<IErpGateway>(Erp));
     }
 }

@@ -2,6 +2,7 @@ using Orleans.Core.Internal;
 using ShipmentGrid.IntegrationTests.Infrastructure;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Customers;
+using ShipmentGrid.Journal;
 using ShipmentGrid.Operations;
 using ShipmentGrid.Shipments;
 
@@ -331,6 +332,105 @@ public sealed class InvoiceGrainTests(BillingCluster silo) : IClassFixture<Billi
         Assert.Single(credit.FinanceNotices);
     }
 
+    [Fact]
+    public async Task A_held_invoice_released_and_posted_journals_held_released_and_posted_once_each_with_the_pickup_and_pod_times()
+    {
+        var customer = await OnHoldWithInvoicesAsync("C-JOURNAL", "S-JOURNAL");
+        Assert.Equal([typeof(InvoiceHeld)], (await InvoiceEventsAsync("S-JOURNAL")).Select(journaled => journaled.GetType()));
+
+        Assert.Equal(CommandOutcome.Applied, (await customer.ReleaseHold()).Outcome);
+        var posted = await PostedAsync("S-JOURNAL");
+        var invoice = grains.GetGrain<IInvoiceGrain>("S-JOURNAL");
+        await invoice.Release();
+        await TickAsync(invoice);
+
+        var events = await InvoiceEventsAsync("S-JOURNAL");
+        Assert.Equal(["INV-S-JOURNAL/held", "INV-S-JOURNAL/released", "INV-S-JOURNAL/posted"], events.Select(journaled => journaled.EventId));
+        var held = Assert.IsType<InvoiceHeld>(events[0]);
+        Assert.Contains("Awaiting credit review", held.Reason, StringComparison.Ordinal);
+        Assert.All(events, journaled => Assert.Equal(("S-JOURNAL", "INV-S-JOURNAL", "C-JOURNAL"), (journaled.ShipmentId, journaled.InvoiceNumber, journaled.CustomerId)));
+        var journaledPosting = Assert.IsType<InvoicePosted>(events[2]);
+        Assert.Equal((posted.ErpDocumentNumber, posted.PostedAt, posted.Total), (journaledPosting.ErpDocumentNumber, (DateTimeOffset?)journaledPosting.OccurredAt, journaledPosting.Total));
+        Assert.Equal((PickedUpAt("S-JOURNAL"), ProofOfDeliveryAt("S-JOURNAL")), (journaledPosting.PickedUpAt, journaledPosting.ProofOfDeliveryAt));
+        Assert.Null(journaledPosting.ResolvesErpFailure);
+
+        var snapshot = await silo.Journal.ReadSnapshotAsync<InvoiceState>(JournalStreams.Invoice("S-JOURNAL"), CancellationToken.None);
+        Assert.Equal((InvoiceStatus.Posted, true, 3), (snapshot?.State.Invoice?.Status, snapshot?.State.ReceivableRecorded, snapshot?.Version.Events));
+    }
+
+    [Fact]
+    public async Task An_invoice_that_passes_the_credit_check_journals_only_its_posting_however_often_it_is_opened()
+    {
+        await RegisterAsync("C-JOURNAL-OK", limit: 10_000m);
+        var invoice = grains.GetGrain<IInvoiceGrain>("S-JOURNAL-OK");
+
+        await Task.WhenAll(invoice.Open(Ready("S-JOURNAL-OK", "C-JOURNAL-OK", 100m)), invoice.Open(Ready("S-JOURNAL-OK", "C-JOURNAL-OK", 100m)));
+        await invoice.Open(Ready("S-JOURNAL-OK", "C-JOURNAL-OK", 100m));
+
+        var posted = Assert.IsType<InvoicePosted>(Assert.Single(await InvoiceEventsAsync("S-JOURNAL-OK")));
+        Assert.Equal(("INV-S-JOURNAL-OK/posted", new Money(190m, "USD")), (posted.EventId, posted.Total));
+    }
+
+    [Fact]
+    public async Task Each_failed_posting_is_journaled_once_the_repeated_failure_carries_the_erp_failure_and_the_posting_resolves_it()
+    {
+        await RegisterAsync("C-JOURNAL-ERP", limit: 10_000m);
+        Erp.FailNext("INV-S-JOURNAL-ERP", ErpRetry.FailuresBeforeException);
+        var invoice = grains.GetGrain<IInvoiceGrain>("S-JOURNAL-ERP");
+        await invoice.Open(Ready("S-JOURNAL-ERP", "C-JOURNAL-ERP", 100m));
+        for (var failed = 1; failed <= ErpRetry.FailuresBeforeException; failed++)
+        {
+            // A tick before the backoff has passed attempts nothing and journals nothing.
+            await TickAsync(invoice);
+            BillingCluster.Clock.Advance(ErpRetry.DelayAfter(failed));
+            await TickAsync(invoice);
+        }
+
+        var events = await InvoiceEventsAsync("S-JOURNAL-ERP");
+        var failures = events.OfType<InvoicePostingFailed>().ToList();
+        Assert.Equal(Enumerable.Range(1, ErpRetry.FailuresBeforeException), failures.Select(failure => failure.Attempt));
+        Assert.Equal(
+            Enumerable.Range(1, ErpRetry.FailuresBeforeException).Select(attempt => $"INV-S-JOURNAL-ERP/posting-failed/{attempt}"),
+            failures.Select(failure => failure.EventId));
+        Assert.All(failures[..^1], failure => Assert.Null(failure.ErpFailure));
+        var opened = failures[^1].ErpFailure;
+        Assert.Equal((ExceptionQueue.ErpFailure, true), (opened?.Queue, opened?.IsOpen));
+        var posted = Assert.IsType<InvoicePosted>(Assert.Single(events, journaled => journaled is not InvoicePostingFailed));
+        Assert.Same(posted, events[^1]);
+        Assert.Equal(opened?.ExceptionId, posted.ResolvesErpFailure);
+    }
+
+    [Fact]
+    public async Task A_customer_journals_each_credit_transition_once_with_its_state()
+    {
+        await RegisterAsync("C-JOURNAL-CREDIT", limit: 1_000m);
+        var customer = grains.GetGrain<ICustomerGrain>("C-JOURNAL-CREDIT");
+        Assert.Equal(CommandOutcome.Applied, (await customer.PlaceHold("Disputed invoices")).Outcome);
+        Assert.Equal(CommandOutcome.Duplicate, (await customer.PlaceHold("Disputed invoices")).Outcome);
+        Assert.Equal(CommandOutcome.Applied, (await customer.SetCreditLimit(2_000m)).Outcome);
+        Assert.Equal(CommandOutcome.Duplicate, (await customer.SetCreditLimit(2_000m)).Outcome);
+        Assert.Equal(CommandOutcome.Applied, (await customer.RecordPayment(new CustomerPayment("PAY-JOURNAL", 250m))).Outcome);
+        Assert.Equal(CommandOutcome.Duplicate, (await customer.RecordPayment(new CustomerPayment("PAY-JOURNAL", 250m))).Outcome);
+        Assert.Equal(CommandOutcome.Applied, (await customer.ReleaseHold()).Outcome);
+        Assert.Equal(CommandOutcome.Duplicate, (await customer.ReleaseHold()).Outcome);
+
+        var streamId = JournalStreams.Customer("C-JOURNAL-CREDIT");
+        var events = await silo.Journal.ReadAsync<ICustomerEvent>(streamId, CancellationToken.None);
+        Assert.Equal(
+            [typeof(CustomerRegistered), typeof(CreditHoldPlaced), typeof(CreditLimitChanged), typeof(PaymentRecorded), typeof(CreditHoldLifted)],
+            events.Select(journaled => journaled.GetType()));
+        Assert.Equal(events.Count, events.Select(journaled => journaled.EventId).Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal("Disputed invoices", Assert.IsType<CreditHoldPlaced>(events[1]).Reason);
+        var limit = Assert.IsType<CreditLimitChanged>(events[2]);
+        Assert.Equal((1_000m, 2_000m), (limit.Previous.Amount, limit.Limit.Amount));
+        var payment = Assert.IsType<PaymentRecorded>(events[3]);
+        Assert.Equal(("C-JOURNAL-CREDIT/payment/PAY-JOURNAL", 250m, -250m), (payment.EventId, payment.Amount.Amount, payment.OpenReceivables.Amount));
+
+        var snapshot = await silo.Journal.ReadSnapshotAsync<CustomerState>(streamId, CancellationToken.None);
+        Assert.Equal((false, 2_000m, -250m), (snapshot?.State.Profile?.CreditHold, snapshot?.State.Profile?.CreditLimit.Amount, snapshot?.State.Profile?.OpenReceivables.Amount));
+        Assert.Equal(events.Count, snapshot?.Version.Events);
+    }
+
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
     /// <summary>Waits until the invoice is posted: releases run after the customer's command has answered.</summary>
@@ -373,6 +473,9 @@ public sealed class InvoiceGrainTests(BillingCluster silo) : IClassFixture<Billi
     private static LedgerEntry[] LedgerEntries(string customerId) =>
         [.. Erp.Ledger.Entries.Where(entry => entry.CustomerId == customerId)];
 
+    private async Task<IReadOnlyList<IInvoiceEvent>> InvoiceEventsAsync(string shipmentId) =>
+        await silo.Journal.ReadAsync<IInvoiceEvent>(JournalStreams.Invoice(shipmentId), CancellationToken.None);
+
     /// <summary>A billing-ready shipment: linehaul of <paramref name="linehaul"/> plus a 90.00 fuel surcharge.</summary>
     private static BillingReady Ready(string shipmentId, string customerId, decimal linehaul) => new(
         $"{shipmentId}/billing-ready",
@@ -383,5 +486,14 @@ public sealed class InvoiceGrainTests(BillingCluster silo) : IClassFixture<Billi
         [
             new Charge($"{shipmentId}-LH", ChargeType.Linehaul, new Money(linehaul, "USD"), ChargeSource.Rating, "RATE-1"),
             new Charge($"{shipmentId}-FS", ChargeType.FuelSurcharge, new Money(90m, "USD"), ChargeSource.CarrierInvoice, "210-1"),
-        ]);
+        ],
+        PickedUpAt(shipmentId),
+        ProofOfDeliveryAt(shipmentId));
+
+    // Fixed per shipment (not the fake clock's now), so what the posting carries can be compared after the clock moved.
+    private static DateTimeOffset PickedUpAt(string shipmentId) =>
+        new DateTimeOffset(2026, 2, 20, 6, 30, 0, TimeSpan.FromHours(-5)).AddMinutes(shipmentId.Length);
+
+    private static DateTimeOffset ProofOfDeliveryAt(string shipmentId) =>
+        new DateTimeOffset(2026, 2, 23, 14, 15, 0, TimeSpan.FromHours(1)).AddMinutes(shipmentId.Length);
 }

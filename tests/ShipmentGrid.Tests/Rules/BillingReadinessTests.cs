@@ -95,6 +95,21 @@ public sealed class BillingReadinessTests
     }
 
     [Fact]
+    public void Billing_ready_carries_the_earliest_pickup_and_the_proof_of_delivery_time_from_the_timeline_whatever_the_arrival_order()
+    {
+        var scenario = new ShipmentScenario().Book();
+        scenario.Record(Linehaul);
+        scenario.Record(Milestone("e2-late-copy", MilestoneType.PickedUp, Start.AddHours(3)));
+        scenario.Record(Milestone("e6", MilestoneType.ProofOfDelivery, Start.AddHours(30)));
+        scenario.Record(Milestone("e2", MilestoneType.PickedUp, Start.AddHours(2)));
+
+        // Charges complete after proof of delivery: billing is decided then, from the timeline, not from that event.
+        var ready = Assert.Single(scenario.Record(Fuel).Events.OfType<BillingReady>());
+
+        Assert.Equal((Start.AddHours(2), Start.AddHours(30)), (ready.PickedUpAt, ready.ProofOfDeliveryAt));
+    }
+
+    [Fact]
     public void Billing_is_not_ready_before_proof_of_delivery_even_with_all_charges()
     {
         var scenario = new ShipmentScenario().Book();
