@@ -40,6 +40,7 @@ public sealed class JournaledStateTests(PostgresServer server) : IAsyncLifetime
             .ConfigureServices(services => services
                 .AddSingleton(_ => NpgsqlDataSource.Create(settings.ProviderConnectionString))
                 .AddSingleton(TimeProvider.System)
+                .AddSingleton<PostgresReadModels>()
                 .AddSingleton<PostgresEventJournal>()
                 .AddSingleton<IEventJournal>(provider => provider.GetRequiredService<PostgresEventJournal>())
                 .AddHostedService(provider => provider.GetRequiredService<PostgresEventJournal>())
