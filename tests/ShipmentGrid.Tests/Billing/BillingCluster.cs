@@ -22,6 +22,9 @@ public sealed class BillingCluster : InProcessCluster<BillingCluster.SiloConfigu
     /// <summary>The silo's journal, where invoices and customers commit their state and transitions.</summary>
     public IEventJournal Journal => Silo.GetRequiredService<IEventJournal>();
 
+    /// <summary>The silo's read models (in memory), where the billing escalation reads items and opens cases.</summary>
+    public ReadModels.IReadModels ReadModels => Silo.GetRequiredService<ReadModels.IReadModels>();
+
     /// <summary>The names of the reminders the grain has registered, read from the silo's reminder table.</summary>
     public async Task<string[]> RemindersOf(IAddressable grain)
     {
