@@ -3,7 +3,7 @@
 # a throwaway PostgreSQL, the schema migrated, one Silo and the API; pgbench (32 clients, 1 KB single-row upserts)
 # before and after; tools/LoadGen through the API in between. Prints every figure; BENCHMARKS.md records them.
 #
-# usage: tools/bench/api-speed.sh [shipments=5000] [route=direct|stream] [concurrency=64] [events per request=100] [customers=200]
+# usage: tools/bench/api-speed.sh [shipments=5000] [route=direct|stream] [concurrency=64] [events per request=100] [customers=200] [milestone steps=4]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 shipments=${1:-5000}; route=${2:-direct}; concurrency=${3:-64}; batch=${4:-100}; customers=${5:-200}
@@ -47,5 +47,5 @@ until curl -sf http://127.0.0.1:25080/health/ready >/dev/null; do sleep 0.5; don
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $("$bin/postgres" --version)"
 echo "pgbench before: $(pgbench_run) single-row 1 KB upserts/s (32 clients)"
-dotnet tools/LoadGen/bin/Release/net10.0/ShipmentGrid.LoadGen.dll http://127.0.0.1:25080 "$shipments" "$concurrency" "$batch" "$route" "$customers"
+dotnet tools/LoadGen/bin/Release/net10.0/ShipmentGrid.LoadGen.dll http://127.0.0.1:25080 "$shipments" "$concurrency" "$batch" "$route" "$customers" 5 "${6:-4}"
 echo "pgbench after: $(pgbench_run) single-row 1 KB upserts/s (32 clients)"
