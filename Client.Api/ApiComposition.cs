@@ -11,7 +11,10 @@ internal static class ApiComposition
 
     public static IServiceCollection AddShipmentGridApi(this IServiceCollection services)
     {
-        services.AddProblemDetails();
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = BindingErrors.Describe);
+
+        // Binding failures reach the exception handler in every environment, so they answer with field errors.
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddSingleton(TimeProvider.System);
         services.AddOpenApi();
         services.AddSingleton<Partners.DeadLetterReplay>();
@@ -59,6 +62,7 @@ internal static class ApiComposition
     {
         endpoints.MapOpenApi();
         var v1 = endpoints.MapGroup("/api/v1");
+        v1.AddEndpointFilter<PathIdValidation>();
         v1.MapCustomers();
         v1.MapShipments();
         v1.MapCarrierEvents();

@@ -39,6 +39,16 @@ public sealed class FieldErrors
         }
     }
 
+    /// <summary>A caller's key for something (an event, case or exception id, an invoice number): present, bounded, no control characters.</summary>
+    public void Key(string field, string? value, int maxLength)
+    {
+        Text(field, value, maxLength, required: true);
+        if (!string.IsNullOrWhiteSpace(value) && value.Any(char.IsControl))
+        {
+            Add(field, "No control characters.");
+        }
+    }
+
     public void Text(string field, string? value, int maxLength, bool required)
     {
         if (string.IsNullOrWhiteSpace(value))
