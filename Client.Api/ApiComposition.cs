@@ -1,3 +1,5 @@
+using Scalar.AspNetCore;
+using ShipmentGrid.Api.Access;
 using ShipmentGrid.Api.Endpoints;
 using ShipmentGrid.Journal;
 
@@ -9,14 +11,15 @@ internal static class ApiComposition
     /// <summary>What a 503 asks the caller to wait: long enough for the journal to drain a full queue.</summary>
     private const string RetryAfterSeconds = "1";
 
-    public static IServiceCollection AddShipmentGridApi(this IServiceCollection services)
+    public static IServiceCollection AddShipmentGridApi(this IServiceCollection services, IConfiguration configuration, bool embedded)
     {
+        services.AddGridAccess(configuration, embedded);
         services.AddProblemDetails(options => options.CustomizeProblemDetails = BindingErrors.Describe);
 
         // Binding failures reach the exception handler in every environment, so they answer with field errors.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddSingleton(TimeProvider.System);
-        services.AddOpenApi();
+        services.AddOpenApi(options => options.AddGridSecurity());
         services.AddSingleton<Partners.DeadLetterReplay>();
         services.ConfigureHttpJsonOptions(options =>
             options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
@@ -52,6 +55,7 @@ internal static class ApiComposition
             await next(context);
         });
         app.UseStatusCodePages();
+        app.UseGridAccess();
         return app;
     }
 
@@ -60,9 +64,16 @@ internal static class ApiComposition
 
     public static IEndpointRouteBuilder MapShipmentGridApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapOpenApi();
-        var v1 = endpoints.MapGroup("/api/v1");
+        // The API's description and its interactive reference are public; the reference is served from the package,
+        // with no fonts or scripts from elsewhere.
+        endpoints.MapOpenApi().AllowAnonymous();
+        endpoints.MapScalarApiReference("/reference", options => options.WithTitle("Shipment Grid API").DisableDefaultFonts())
+            .AllowAnonymous();
+        endpoints.MapSessions();
+        var v1 = endpoints.MapGroup("/api/v1").RequireAuthorization(AccessPolicies.Partner);
         v1.AddEndpointFilter<PathIdValidation>();
+        v1.AddEndpointFilter<TenantScope>();
+        v1.MapKeys();
         v1.MapCustomers();
         v1.MapShipments();
         v1.MapCarrierEvents();

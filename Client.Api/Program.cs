@@ -1,5 +1,6 @@
 using Orleans.Dashboard;
 using ShipmentGrid.Api;
+using ShipmentGrid.Api.Access;
 using ShipmentGrid.Hosting.Cluster;
 using ShipmentGrid.Hosting.Health;
 using ShipmentGrid.Hosting.Observability;
@@ -11,7 +12,8 @@ builder.AddShipmentGridObservability("shipment-grid-api");
 
 // Embedded default: no database configured, so the API co-hosts a silo on localhost with memory providers.
 // With ConnectionStrings:Postgres the API is a plain Orleans client of the silo cluster.
-if (PostgresSettings.FromConfiguration(builder.Configuration) is null)
+var embedded = PostgresSettings.FromConfiguration(builder.Configuration) is null;
+if (embedded)
 {
     builder.UseOrleans(silo => silo.UseShipmentGridSilo(builder.Configuration));
 }
@@ -21,11 +23,11 @@ else
 }
 
 builder.Services.AddShipmentGridHealth(builder.Configuration);
-builder.Services.AddShipmentGridApi();
+builder.Services.AddShipmentGridApi(builder.Configuration, embedded);
 
 var app = builder.Build();
 app.UseShipmentGridApi();
 app.MapShipmentGridHealth();
-app.MapOrleansDashboard(routePrefix: "/dashboard").ExcludeFromDescription();
+app.MapOrleansDashboard(routePrefix: "/dashboard").ExcludeFromDescription().RequireAuthorization(AccessPolicies.Admin);
 app.MapShipmentGridApi();
 return await app.RunBoundedAsync();

@@ -3,6 +3,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using ShipmentGrid.Access;
+using ShipmentGrid.Api.Access;
 using ShipmentGrid.Shipments;
 
 namespace ShipmentGrid.Api.Endpoints;
@@ -21,13 +23,15 @@ internal static class CarrierEventEndpoints
         api.MapPost("/carrier-events", RecordAsync)
             .WithTags("Carrier events")
             .WithName("RecordCarrierEvents")
-            .WithSummary("Records one carrier event or a batch (a JSON array); answers per event.")
+            .WithSummary("Records one carrier event or a batch (a JSON array); answers per event. A carrier's key sends only under its own carrier id.")
+            .RequireAuthorization(AccessPolicies.CarrierEvents)
             .Accepts<CarrierEventRequest[]>("application/json");
         api.MapPost("/carrier-events/stream", EnqueueAsync)
             .WithTags("Carrier events")
             .WithName("StreamCarrierEvents")
             .WithSummary("Queues one carrier event or a batch in the journal; 202 once durably committed. "
                 + "Each event is applied exactly once shortly after; rejected events land in the carrier's dead letters.")
+            .RequireAuthorization(AccessPolicies.CarrierEvents)
             .Accepts<CarrierEventRequest[]>("application/json");
         api.MapGet("/carrier-events/{carrierId}/{eventId}", GetQueuedOutcomeAsync)
             .WithTags("Carrier events")
@@ -43,13 +47,18 @@ internal static class CarrierEventEndpoints
             ? TypedResults.Ok(outcome)
             : Problems.NotFound("queued-event", $"{carrierId}/{eventId}");
 
-    private static async Task<Results<Accepted<CarrierEventResults>, ValidationProblem>> EnqueueAsync(
-        JsonElement body, IGrainFactory grains, TimeProvider clock, IOptions<JsonOptions> json)
+    private static async Task<Results<Accepted<CarrierEventResults>, ValidationProblem, ProblemHttpResult>> EnqueueAsync(
+        JsonElement body, HttpContext context, IGrainFactory grains, TimeProvider clock, IOptions<JsonOptions> json, RateLimits limits)
     {
-        var parsed = Parse(body, json.Value.SerializerOptions, clock.GetUtcNow(), EventSource.Stream);
+        var parsed = Parse(body, json.Value.SerializerOptions, clock.GetUtcNow(), EventSource.Stream, context.Caller());
         if (parsed.Problem is not null)
         {
             return parsed.Problem;
+        }
+
+        if (limits.TryTakeEvents(context, parsed.Results.Length) is { } retryAfter)
+        {
+            return RateLimits.TooMany(context, retryAfter);
         }
 
         await grains.GetGrain<ICarrierEventIntakeGrain>(0).Enqueue([.. parsed.ByShipment.Values.SelectMany(group => group).Select(item => item.Event)]);
@@ -61,7 +70,11 @@ internal static class CarrierEventEndpoints
         return TypedResults.Accepted((string?)null, new CarrierEventResults([.. parsed.Results]));
     }
 
-    private static ParsedEvents Parse(JsonElement body, JsonSerializerOptions options, DateTimeOffset receivedAt, EventSource source)
+    /// <summary>
+    /// Reads the batch and groups it by shipment. An event under a carrier id the key does not hold is refused here,
+    /// alone (forbidden): it reaches no shipment, dead letter or KPI of that carrier.
+    /// </summary>
+    private static ParsedEvents Parse(JsonElement body, JsonSerializerOptions options, DateTimeOffset receivedAt, EventSource source, Caller caller)
     {
         CarrierEventRequest?[] requests;
         try
@@ -90,6 +103,12 @@ internal static class CarrierEventEndpoints
                 continue;
             }
 
+            if (!caller.IsAdmin && !caller.IsCarrier(carrierEvent.CarrierId))
+            {
+                results[i] = CarrierEventResult.Forbidden(carrierEvent);
+                continue;
+            }
+
             if (!byShipment.TryGetValue(carrierEvent.ShipmentId, out var group))
             {
                 byShipment[carrierEvent.ShipmentId] = group = [];
@@ -101,13 +120,18 @@ internal static class CarrierEventEndpoints
         return new ParsedEvents(results, byShipment, null);
     }
 
-    private static async Task<Results<Ok<CarrierEventResults>, ValidationProblem>> RecordAsync(
-        JsonElement body, IGrainFactory grains, TimeProvider clock, IOptions<JsonOptions> json)
+    private static async Task<Results<Ok<CarrierEventResults>, ValidationProblem, ProblemHttpResult>> RecordAsync(
+        JsonElement body, HttpContext context, IGrainFactory grains, TimeProvider clock, IOptions<JsonOptions> json, RateLimits limits)
     {
-        var parsed = Parse(body, json.Value.SerializerOptions, clock.GetUtcNow(), EventSource.Api);
+        var parsed = Parse(body, json.Value.SerializerOptions, clock.GetUtcNow(), EventSource.Api, context.Caller());
         if (parsed.Problem is not null)
         {
             return parsed.Problem;
+        }
+
+        if (limits.TryTakeEvents(context, parsed.Results.Length) is { } retryAfter)
+        {
+            return RateLimits.TooMany(context, retryAfter);
         }
 
         var results = parsed.Results;
@@ -163,16 +187,22 @@ internal enum CarrierEventOutcome
     Queued,
 }
 
+/// <summary>One event's answer; <see cref="Rejection"/> names why a rejected one was refused (e.g. forbidden, shipment-not-booked).</summary>
 internal sealed record CarrierEventResult(
     string? EventId,
     string? ShipmentId,
     CarrierEventOutcome Outcome,
     string? Reason,
-    IReadOnlyDictionary<string, ImmutableArray<string>>? Errors)
+    IReadOnlyDictionary<string, ImmutableArray<string>>? Errors,
+    string? Rejection = null)
 {
     public static CarrierEventResult Invalid(CarrierEventRequest? request, string field, string message) =>
         new(request?.EventId, request?.ShipmentId, CarrierEventOutcome.Rejected, "Validation failed.",
-            ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add(field, [message]));
+            ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add(field, [message]), Problems.Slug(RejectionCode.ValidationFailed));
+
+    public static CarrierEventResult Forbidden(CarrierEvent carrierEvent) =>
+        new(carrierEvent.EventId, carrierEvent.ShipmentId, CarrierEventOutcome.Rejected,
+            $"This key may not send events for carrier '{carrierEvent.CarrierId}'.", null, Problems.Slug(RejectionCode.Forbidden));
 
     public static CarrierEventResult From(CarrierEvent carrierEvent, CommandResult result) => new(
         carrierEvent.EventId,
@@ -184,7 +214,8 @@ internal sealed record CarrierEventResult(
             _ => CarrierEventOutcome.Rejected,
         },
         result.Reason,
-        result.Errors.IsEmpty ? null : result.Errors);
+        result.Errors.IsEmpty ? null : result.Errors,
+        result.Outcome == CommandOutcome.Rejected ? Problems.Slug(result.Rejection) : null);
 }
 
 internal sealed record CarrierEventResults(ImmutableArray<CarrierEventResult> Results);

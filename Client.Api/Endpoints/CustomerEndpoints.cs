@@ -1,8 +1,9 @@
 using System.Collections.Immutable;
 using Microsoft.AspNetCore.Http.HttpResults;
+using ShipmentGrid.Api.Access;
 using ShipmentGrid.Billing;
-using ShipmentGrid.Customers;
 using ShipmentGrid.CustomerService;
+using ShipmentGrid.Customers;
 using ShipmentGrid.ReadModels;
 using ShipmentGrid.Shipments;
 
@@ -17,7 +18,8 @@ internal static class CustomerEndpoints
         var customers = api.MapGroup("/customers").WithTags("Customers");
         customers.MapPost("/", RegisterAsync)
             .WithName("RegisterCustomer")
-            .WithSummary("Registers a customer account (billing currency, credit limit, payment terms).");
+            .WithSummary("Registers a customer account (billing currency, credit limit, payment terms).")
+            .RequireAuthorization(AccessPolicies.Operations);
         customers.MapGet("/{customerId}", GetAsync)
             .WithName("GetCustomer")
             .WithSummary("Reads a customer's profile, receivables and credit-hold state.");

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using ShipmentGrid.Api.Access;
 using ShipmentGrid.Journal;
 
 namespace ShipmentGrid.Api.Endpoints;
@@ -11,6 +12,7 @@ internal static class JournalEndpoints
     public static RouteGroupBuilder MapJournal(this RouteGroupBuilder api)
     {
         api.MapGet("/journal/lag", GetLagAsync)
+            .RequireAuthorization(AccessPolicies.Staff)
             .WithTags("Operations")
             .WithName("GetJournalLag")
             .WithSummary("Reader lag per journal partition: committed events not yet followed (counted up to a cap), the age of the oldest "

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.AspNetCore.Http.HttpResults;
+using ShipmentGrid.Api.Access;
 using ShipmentGrid.Billing;
 using ShipmentGrid.CustomerService;
 using ShipmentGrid.Operations;
@@ -17,16 +18,18 @@ internal static class OperationsEndpoints
 {
     public static RouteGroupBuilder MapOperations(this RouteGroupBuilder api)
     {
-        var exceptions = api.MapGroup("/exceptions").WithTags("Exceptions");
+        var exceptions = api.MapGroup("/exceptions").WithTags("Exceptions").RequireAuthorization(AccessPolicies.Staff);
         exceptions.MapGet("/", ListExceptionsAsync)
             .WithName("ListExceptions")
             .WithSummary("Exception items, oldest first, filtered by queue, owner team, status (open by default) and minimum age; paged.");
         exceptions.MapPost("/retry", RetryAsync)
             .WithName("RetryException")
-            .WithSummary("Retries what an item is about: replays a dead-lettered event, or posts a failed invoice to the ERP now.");
+            .WithSummary("Retries what an item is about: replays a dead-lettered event, or posts a failed invoice to the ERP now.")
+            .RequireAuthorization(AccessPolicies.Operations);
         exceptions.MapPost("/resolve", ResolveAsync)
             .WithName("ResolveException")
-            .WithSummary("Resolves an item; a delivery exception is resolved on its shipment, whose case and queue item follow.");
+            .WithSummary("Resolves an item; a delivery exception is resolved on its shipment, whose case and queue item follow.")
+            .RequireAuthorization(AccessPolicies.ExceptionWork);
         api.MapPost("/shipments/{shipmentId}/exceptions/{exceptionId}/resolve", ResolveShipmentExceptionAsync)
             .WithTags("Exceptions")
             .WithName("ResolveShipmentException")
@@ -39,7 +42,8 @@ internal static class OperationsEndpoints
         api.MapPost("/carriers/{carrierId}/dead-letters/{eventId}/replay", ReplayAsync)
             .WithTags("Dead letters")
             .WithName("ReplayDeadLetter")
-            .WithSummary("Sends a dead-lettered event to its shipment again, once its cause is fixed.");
+            .WithSummary("Sends a dead-lettered event to its shipment again, once its cause is fixed.")
+            .RequireAuthorization(AccessPolicies.Operations);
 
         api.MapGet("/customers/{customerId}/service-cases", ListCasesAsync)
             .WithTags("Customer service")

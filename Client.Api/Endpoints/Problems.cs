@@ -23,7 +23,8 @@ internal static class Problems
     {
         var status = result.Rejection switch
         {
-            RejectionCode.ShipmentNotBooked or RejectionCode.ExceptionNotFound => StatusCodes.Status404NotFound,
+            RejectionCode.ShipmentNotBooked or RejectionCode.ExceptionNotFound or RejectionCode.NotFound => StatusCodes.Status404NotFound,
+            RejectionCode.Forbidden => StatusCodes.Status403Forbidden,
             RejectionCode.ValidationFailed => StatusCodes.Status400BadRequest,
             RejectionCode.CustomerNotFound => StatusCodes.Status422UnprocessableEntity,
             _ => StatusCodes.Status409Conflict,
@@ -31,8 +32,11 @@ internal static class Problems
         return TypedResults.Problem(
             statusCode: status,
             title: result.Reason ?? result.Rejection.ToString(),
-            type: $"https://shipment-grid.dev/problems/{ToKebab(result.Rejection.ToString())}");
+            type: $"https://shipment-grid.dev/problems/{Slug(result.Rejection)}");
     }
+
+    /// <summary>A rejection's name as problem types and per-event answers spell it, e.g. <c>shipment-not-booked</c>.</summary>
+    public static string Slug(RejectionCode rejection) => ToKebab(rejection.ToString());
 
     private static string ToKebab(string name) =>
         string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.AspNetCore.Http.HttpResults;
+using ShipmentGrid.Api.Access;
 using ShipmentGrid.Billing;
 using ShipmentGrid.ReadModels;
 using ShipmentGrid.Shipments;
@@ -13,7 +14,8 @@ internal static class ShipmentEndpoints
         var shipments = api.MapGroup("/shipments").WithTags("Shipments");
         shipments.MapPost("/", BookAsync)
             .WithName("BookShipment")
-            .WithSummary("Books a shipment under the caller's id; repeating the same booking is idempotent.");
+            .WithSummary("Books a shipment under the caller's id; repeating the same booking is idempotent. A customer's key books only its own.")
+            .RequireAuthorization(AccessPolicies.Booking);
         shipments.MapGet("/{shipmentId}", GetAsync)
             .WithName("GetShipment")
             .WithSummary("Reads a shipment with its status, timeline, charges and billing state.");
@@ -26,7 +28,8 @@ internal static class ShipmentEndpoints
         api.MapPost("/admin/shipments/{shipmentId}/rebuild", RebuildAsync)
             .WithTags("Admin")
             .WithName("RebuildShipment")
-            .WithSummary("Rebuilds a shipment from its recorded events and re-drives its idempotent follow-up and read models (not its KPIs) with them.");
+            .WithSummary("Rebuilds a shipment from its recorded events and re-drives its idempotent follow-up and read models (not its KPIs) with them.")
+            .RequireAuthorization(AccessPolicies.Admin);
         return api;
     }
 

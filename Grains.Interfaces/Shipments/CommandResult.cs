@@ -33,6 +33,12 @@ public enum RejectionCode
 
     /// <summary>A payment id already recorded with another amount: a reused id, not a retry.</summary>
     PaymentIdReused = 14,
+
+    /// <summary>The caller may see the resource but not make this change (its key lacks the role, or another tenant's data).</summary>
+    Forbidden = 15,
+
+    /// <summary>No such resource, or none the caller may see (the two are answered alike).</summary>
+    NotFound = 16,
 }
 
 /// <summary>What a shipment command did, with field errors (field name → messages) when validation failed.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ShipmentGrid.Access;
 using ShipmentGrid.Customers;
 using ShipmentGrid.Journal;
 using ShipmentGrid.Operations;
@@ -71,10 +72,10 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
         return await AdvanceAsync();
     }
 
-    public Task<InvoiceView?> GetView() => Task.FromResult(State.Invoice);
+    public Task<InvoiceView?> GetView() => Task.FromResult(CallerMayRead ? State.Invoice : null);
 
     public Task<InvoicePosting?> GetPosting() => Task.FromResult(
-        State.Invoice is { } invoice
+        CallerMayRead && State.Invoice is { } invoice
             ? new InvoicePosting(invoice.InvoiceNumber, invoice.Status, State.FailedAttempts, State.LastFailure, State.NextAttemptAt, State.ErpFailure)
             : null);
 
@@ -95,6 +96,11 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
 
     public async Task<InvoiceView?> RetryPosting()
     {
+        if (Caller.Current is { } caller && !caller.HasAny(GridRoles.Operations, GridRoles.Finance))
+        {
+            return null;
+        }
+
         if (State.Invoice is not { Status: InvoiceStatus.Failed })
         {
             return State.Invoice;
@@ -104,6 +110,10 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
         await stored.CommitAsync();
         return await AdvanceAsync();
     }
+
+    /// <summary>Inside the grid (no caller) everything is readable; otherwise staff and the invoice's customer.</summary>
+    private bool CallerMayRead =>
+        Caller.Current is not { } caller || caller.IsStaff || (State.Invoice is { } invoice && caller.IsCustomer(invoice.CustomerId));
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ShipmentGrid.Access;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Journal;
 using ShipmentGrid.Operations;
@@ -59,6 +60,11 @@ public sealed class CustomerGrain : Grain, ICustomerGrain, IRemindable
     public async Task<CommandResult> Register(CustomerRegistration registration)
     {
         ArgumentNullException.ThrowIfNull(registration);
+        if (Refuse(GridRoles.Operations) is { } refused)
+        {
+            return refused;
+        }
+
         var errors = CustomerValidation.Validate(registration);
         if (!errors.IsEmpty)
         {
@@ -87,10 +93,10 @@ public sealed class CustomerGrain : Grain, ICustomerGrain, IRemindable
         return Applied;
     }
 
-    public Task<CustomerProfile?> GetProfile() => Task.FromResult(State.Profile);
+    public Task<CustomerProfile?> GetProfile() => Task.FromResult(CallerMayRead ? State.Profile : null);
 
     public Task<CustomerCredit?> GetCredit() => Task.FromResult(
-        State.Profile is { } profile
+        CallerMayRead && State.Profile is { } profile
             ? new CustomerCredit(
                 profile,
                 [.. OldestFirst(State.Held.Values.Select(held => held.Invoice))],
@@ -100,6 +106,11 @@ public sealed class CustomerGrain : Grain, ICustomerGrain, IRemindable
 
     public async Task<CommandResult> PlaceHold(string reason)
     {
+        if (Refuse(GridRoles.Finance) is { } refused)
+        {
+            return refused;
+        }
+
         var errors = CustomerValidation.ValidateHoldReason(reason);
         if (!errors.IsEmpty)
         {
@@ -123,6 +134,11 @@ public sealed class CustomerGrain : Grain, ICustomerGrain, IRemindable
 
     public async Task<CommandResult> ReleaseHold()
     {
+        if (Refuse(GridRoles.Finance) is { } refused)
+        {
+            return refused;
+        }
+
         if (State.Profile is not { } profile)
         {
             return NotFound;
@@ -140,6 +156,11 @@ public sealed class CustomerGrain : Grain, ICustomerGrain, IRemindable
 
     public async Task<CommandResult> SetCreditLimit(decimal amount)
     {
+        if (Refuse(GridRoles.Finance) is { } refused)
+        {
+            return refused;
+        }
+
         var errors = CustomerValidation.ValidateCreditLimit(amount);
         if (!errors.IsEmpty)
         {
@@ -165,6 +186,11 @@ public sealed class CustomerGrain : Grain, ICustomerGrain, IRemindable
     public async Task<CommandResult> RecordPayment(CustomerPayment payment)
     {
         ArgumentNullException.ThrowIfNull(payment);
+        if (Refuse(GridRoles.Finance) is { } refused)
+        {
+            return refused;
+        }
+
         var errors = CustomerValidation.ValidatePayment(payment.PaymentId, payment.Amount);
         if (!errors.IsEmpty)
         {
@@ -197,6 +223,20 @@ public sealed class CustomerGrain : Grain, ICustomerGrain, IRemindable
         await GrainFactory.GetGrain<IPaymentLedgerGrain>(0).Record(toLedger);
         return Applied;
     }
+
+    /// <summary>Inside the grid (no caller) everything is readable; otherwise staff and the customer itself.</summary>
+    private bool CallerMayRead => Caller.Current is not { } caller || caller.CanReadCustomer(this.GetPrimaryKeyString());
+
+    /// <summary>
+    /// Null when the caller holds the staff role (or is the grid itself); otherwise forbidden when it can read the
+    /// customer and, when it cannot, answered as if the customer did not exist.
+    /// </summary>
+    private CommandResult? Refuse(string staffRole) =>
+        Caller.Current is not { } caller || caller.Has(staffRole)
+            ? null
+            : CallerMayRead
+                ? new CommandResult(CommandOutcome.Rejected, RejectionCode.Forbidden, $"This key lacks the {staffRole} role.", FieldErrors.None)
+                : NotFound;
 
     public async Task RecordPaymentInLedger(string paymentId)
     {

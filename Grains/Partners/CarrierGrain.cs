@@ -1,3 +1,4 @@
+using ShipmentGrid.Access;
 using ShipmentGrid.Shipments;
 using ShipmentGrid.Validation;
 
@@ -10,6 +11,13 @@ public sealed class CarrierGrain(
     public async Task<CommandResult> Register(CarrierProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
+        if (Caller.Current is { IsAdmin: false } caller)
+        {
+            return caller.CanReadCarrier(this.GetPrimaryKeyString())
+                ? new CommandResult(CommandOutcome.Rejected, RejectionCode.Forbidden, "Only admins register carriers and their code mappings.", FieldErrors.None)
+                : new CommandResult(CommandOutcome.Rejected, RejectionCode.NotFound, $"No carrier '{this.GetPrimaryKeyString()}'.", FieldErrors.None);
+        }
+
         var errors = CarrierValidation.Validate(profile);
         if (errors.IsEmpty && profile.CarrierId != this.GetPrimaryKeyString())
         {
@@ -41,7 +49,8 @@ public sealed class CarrierGrain(
         return new CommandResult(CommandOutcome.Applied, RejectionCode.None, null, FieldErrors.None);
     }
 
-    public Task<RegisteredCarrier?> GetProfile() => Task.FromResult(carrier.State.Current);
+    public Task<RegisteredCarrier?> GetProfile() =>
+        Task.FromResult(Caller.Current is { } caller && !caller.CanReadCarrier(this.GetPrimaryKeyString()) ? null : carrier.State.Current);
 }
 
 [GenerateSerializer, Alias("sg.carrier-state.v1")]

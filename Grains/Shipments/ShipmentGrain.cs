@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
+using ShipmentGrid.Access;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Customers;
 using ShipmentGrid.Journal;
@@ -15,6 +16,9 @@ namespace ShipmentGrid.Shipments;
 /// ingestion); whatever is rejected goes to the carrier's dead letters, and duplicates count on the carrier's scorecard.
 /// </summary>
 /// <remarks>
+/// The grain owns its access rules: staff, the shipment's carrier and its customer read it; a caller who may not
+/// read it is answered as if it did not exist. Carriers record events and charges only for the shipments they
+/// carry, finance records charges, operations resolves exceptions, and only admins rebuild.
 /// Nothing is published from here: the committed journal rows are the outbox. The shipment's partition reader
 /// hands them to <see cref="IShipmentFollowUpGrain"/> in commit order, so a crash after the commit loses no
 /// follow-up effect.
@@ -38,6 +42,11 @@ public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels rea
     public async Task<CommandResult> Book(ShipmentBooking booking)
     {
         ArgumentNullException.ThrowIfNull(booking);
+        if (Caller.Current is { } caller && !caller.Has(GridRoles.Operations) && !caller.IsCustomer(booking.CustomerId))
+        {
+            return Refused(caller, "Only operations or the customer itself books a customer's shipments.");
+        }
+
         var currency = state.BillingCurrency;
         if (currency is null && !string.IsNullOrWhiteSpace(booking.CustomerId))
         {
@@ -58,16 +67,25 @@ public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels rea
         // Decide each event against the state the earlier ones produce, then make them all durable at once.
         var decisions = new ShipmentDecision[carrierEvents.Length];
         var pending = state;
+        var caller = Caller.Current;
         for (var i = 0; i < carrierEvents.Length; i++)
         {
-            decisions[i] = ShipmentDecisions.RecordCarrierEvent(pending, carrierEvents[i], clock.GetUtcNow());
+            if (ForbiddenEvent(caller, carrierEvents[i]) is { } forbidden)
+            {
+                decisions[i] = ShipmentDecision.Rejected(RejectionCode.Forbidden, forbidden);
+                continue;
+            }
+
+            // Another carrier's shipment is answered as if it did not exist, exactly as an unknown one.
+            var visible = caller is null || CallerMayRead(caller) ? pending : ShipmentState.Empty;
+            decisions[i] = ShipmentDecisions.RecordCarrierEvent(visible, carrierEvents[i], clock.GetUtcNow());
             pending = decisions[i].Events.Aggregate(pending, ShipmentHistory.Apply);
         }
 
         await CommitEventsAsync(decisions);
         var now = clock.GetUtcNow();
         var refused = carrierEvents.Zip(decisions)
-            .Where(pair => !string.IsNullOrWhiteSpace(pair.First.CarrierId))
+            .Where(pair => !string.IsNullOrWhiteSpace(pair.First.CarrierId) && pair.Second.Rejection != RejectionCode.Forbidden)
             .SelectMany(pair => pair.Second.Outcome switch
             {
                 CommandOutcome.Rejected => DeadLetters.Keep(pair.First, pair.Second.Reason ?? pair.Second.Rejection.ToString(), now),
@@ -84,23 +102,52 @@ public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels rea
     }
 
     public Task<CommandResult> RecordCharge(Charge charge) =>
-        CommitAsync(ShipmentDecisions.RecordCharge(state, charge, clock.GetUtcNow()));
+        Caller.Current is { } caller && !caller.Has(GridRoles.Finance) && !(state.IsBooked && caller.IsCarrier(state.Booking!.CarrierId))
+            ? Task.FromResult(Refused(caller, "Only finance or the shipment's carrier records its charges."))
+            : CommitAsync(ShipmentDecisions.RecordCharge(state, charge, clock.GetUtcNow()));
 
     public Task<CommandResult> ResolveException(string exceptionId, string resolution) =>
-        CommitAsync(ShipmentDecisions.ResolveException(state, exceptionId, resolution, clock.GetUtcNow()));
+        Caller.Current is { } caller && !caller.Has(GridRoles.Operations)
+            ? Task.FromResult(Refused(caller, "Only operations resolves delivery exceptions."))
+            : CommitAsync(ShipmentDecisions.ResolveException(state, exceptionId, resolution, clock.GetUtcNow()));
 
     public Task<CommandResult> RecordInvoice(string invoiceNumber) =>
         CommitAsync(ShipmentDecisions.RecordInvoice(state, invoiceNumber, clock.GetUtcNow()));
 
-    public Task<ImmutableArray<IShipmentEvent>> GetHistory() => Task.FromResult(history);
+    public Task<ImmutableArray<IShipmentEvent>> GetHistory() => Task.FromResult(CallerMayRead(Caller.Current) ? history : []);
 
     public async Task<ShipmentView?> Rebuild()
     {
+        if (Caller.Current is { IsAdmin: false })
+        {
+            return null;
+        }
+
         await OnActivateAsync(CancellationToken.None);
         return await GetView();
     }
 
-    public Task<ShipmentView?> GetView() => Task.FromResult(state.IsBooked ? ShipmentHistory.ToView(state) : null);
+    public Task<ShipmentView?> GetView() =>
+        Task.FromResult(state.IsBooked && CallerMayRead(Caller.Current) ? ShipmentHistory.ToView(state) : null);
+
+    /// <summary>Inside the grid (no caller) everything is readable; otherwise staff, the carrier and the customer of a booked shipment.</summary>
+    private bool CallerMayRead(Caller? caller) =>
+        caller is null || (state.Booking is { } booking && caller.CanReadShipment(booking.CustomerId, booking.CarrierId));
+
+    /// <summary>A write the caller may not make: forbidden when it can read the shipment, otherwise as if the shipment did not exist.</summary>
+    private CommandResult Refused(Caller caller, string reason) =>
+        (CallerMayRead(caller)
+            ? ShipmentDecision.Rejected(RejectionCode.Forbidden, reason)
+            : ShipmentDecision.Rejected(RejectionCode.ShipmentNotBooked, $"Shipment {ShipmentId} is not booked.")).ToResult();
+
+    /// <summary>
+    /// Why the caller may not send this event, or null when it may. A carrier's key is its identity: it sends events
+    /// only under its own carrier id. Operations may send any (dead-letter replay).
+    /// </summary>
+    private static string? ForbiddenEvent(Caller? caller, CarrierEvent carrierEvent) =>
+        caller is null || caller.Has(GridRoles.Operations) || caller.IsCarrier(carrierEvent.CarrierId)
+            ? null
+            : $"This key may not send events for carrier '{carrierEvent.CarrierId}'.";
 
     private async Task<CommandResult> CommitAsync(ShipmentDecision decision)
     {

@@ -6,6 +6,7 @@ using Orleans.Dashboard;
 using Orleans.Serialization;
 using Orleans.Storage;
 using ShipmentGrid.Billing;
+using ShipmentGrid.Hosting.Access;
 using ShipmentGrid.Hosting.Postgres;
 using ShipmentGrid.Journal;
 using ShipmentGrid.ReadModels;
@@ -134,5 +135,6 @@ public static class GridHosting
         services.AddSingleton<IQueuedEventOutcomes, PostgresQueuedEventOutcomes>();
         services.AddSingleton<PostgresReadModels>();
         services.AddSingleton<IReadModels>(provider => provider.GetRequiredService<PostgresReadModels>());
+        services.AddSingleton<IApiKeyStore, PostgresApiKeyStore>();
     }
 }

@@ -460,6 +460,52 @@ public static class GridSql
 
     public static readonly GridQuery PurgeKpiBuckets = Purge(nameof(PurgeKpiBuckets), "kpi_bucket", "day < $1", "day", "date");
 
+    // API keys (migration 0013). Lists page newest first by keyset, like the read models.
+    public static readonly GridQuery CreateApiKey = new(
+        nameof(CreateApiKey),
+        """
+        INSERT INTO api_key (key_id, partner, roles, token_hash, created_at, description)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        """,
+        ["text", "text", "text[]", "bytea", "timestamptz", "text"]);
+
+    public static readonly GridQuery FindApiKey = new(
+        nameof(FindApiKey),
+        "SELECT key_id, partner, roles, token_hash, created_at, revoked_at, description FROM api_key WHERE key_id = $1",
+        ["text"]);
+
+    public static readonly GridQuery ListApiKeys = new(
+        nameof(ListApiKeys),
+        """
+        SELECT key_id, partner, roles, token_hash, created_at, revoked_at, description
+        FROM api_key
+        WHERE (created_at, key_id) < ($1, $2)
+        ORDER BY created_at DESC, key_id DESC
+        LIMIT $3
+        """,
+        ["timestamptz", "text", "integer"]);
+
+    public static readonly GridQuery ListPartnerApiKeys = new(
+        nameof(ListPartnerApiKeys),
+        """
+        SELECT key_id, partner, roles, token_hash, created_at, revoked_at, description
+        FROM api_key
+        WHERE partner = $1 AND (created_at, key_id) < ($2, $3)
+        ORDER BY created_at DESC, key_id DESC
+        LIMIT $4
+        """,
+        ["text", "timestamptz", "text", "integer"]);
+
+    /// <summary>Revokes once: a revoked key keeps its first revocation time. Answers the key either way.</summary>
+    public static readonly GridQuery RevokeApiKey = new(
+        nameof(RevokeApiKey),
+        """
+        UPDATE api_key SET revoked_at = coalesce(revoked_at, $2)
+        WHERE key_id = $1
+        RETURNING key_id, partner, roles, token_hash, created_at, revoked_at, description
+        """,
+        ["text", "timestamptz"]);
+
     /// <summary>
     /// Every statement of the catalog, found by reflection so that none can be left out (computed on each call,
     /// so a field declared below this one is not missed by static initialisation order).

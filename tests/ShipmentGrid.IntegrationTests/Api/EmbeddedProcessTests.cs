@@ -19,7 +19,7 @@ public sealed class EmbeddedProcessTests
         await using var api = GridProcess.Start("api", "Client.Api", "ShipmentGrid.Api.dll", environment);
         await api.WaitUntilReadyAsync(TimeSpan.FromSeconds(30));
 
-        using var http = new HttpClient { BaseAddress = api.BaseAddress };
+        using var http = TestKeys.AdminClient(api.BaseAddress, TimeSpan.FromSeconds(100));
         using var customer = await http.PostAsJsonAsync(new Uri("api/v1/customers", UriKind.Relative), SampleBookings.Customer());
         Assert.Equal(HttpStatusCode.Created, customer.StatusCode);
         using var created = await http.PostAsJsonAsync(new Uri("api/v1/shipments", UriKind.Relative), SampleBookings.Booking("SHP-EMBEDDED-1"));

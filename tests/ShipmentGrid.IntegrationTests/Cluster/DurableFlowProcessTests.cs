@@ -24,7 +24,7 @@ public sealed class DurableFlowProcessTests(PostgresServer postgres)
         await using var first = await cluster.StartSiloAsync("silo-1");
         await using var second = await cluster.StartSiloAsync("silo-2");
         await using var api = await cluster.StartApiAsync();
-        using var http = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        using var http = TestKeys.AdminClient(api.BaseAddress, TimeSpan.FromSeconds(30));
 
         using (var customer = await http.PostAsJsonAsync(new Uri("api/v1/customers", UriKind.Relative), SampleBookings.Customer("CUST-FLOW")))
         {

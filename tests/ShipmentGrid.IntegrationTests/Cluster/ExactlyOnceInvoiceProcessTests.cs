@@ -31,7 +31,7 @@ public sealed class ExactlyOnceInvoiceProcessTests(PostgresServer postgres)
         await using var first = await cluster.StartSiloAsync("silo-1");
         await using var second = await cluster.StartSiloAsync("silo-2");
         await using var api = await cluster.StartApiAsync();
-        using var http = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromSeconds(15) };
+        using var http = TestKeys.AdminClient(api.BaseAddress, TimeSpan.FromSeconds(15));
 
         // A limit far above the total, so a credit hold cannot stand in for (or hide) a missing posting.
         await SendUntilAcknowledgedAsync(http, "api/v1/customers",

@@ -47,7 +47,7 @@ public sealed partial class FailoverProcessTests(PostgresServer postgres, ITestO
         Assert.NotNull(hostingSilo);
         var (victim, survivor) = hostingSilo.Endpoint.Port == first.SiloPort ? (first, second) : (second, first);
 
-        using var http = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        using var http = TestKeys.AdminClient(api.BaseAddress, TimeSpan.FromSeconds(2));
         using var stopTraffic = new CancellationTokenSource();
         var traffic = Enumerable.Range(0, TrafficWorkers).Select(worker => KeepTrafficAsync(http, shipmentIds, worker, stopTraffic.Token)).ToList();
 

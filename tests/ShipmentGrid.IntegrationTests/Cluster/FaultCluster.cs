@@ -215,6 +215,6 @@ internal sealed class FaultCluster : IAsyncDisposable
 
         api = await node.StartApiAsync(name: $"api.{generation}");
         everyProcess.Add(api);
-        http = new HttpClient { BaseAddress = api.BaseAddress, Timeout = RequestTimeout };
+        http = TestKeys.AdminClient(api.BaseAddress, RequestTimeout);
     }
 }

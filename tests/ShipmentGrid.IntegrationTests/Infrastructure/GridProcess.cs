@@ -91,6 +91,7 @@ internal sealed class GridProcess : IAsyncDisposable
 
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}";
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment["Auth__BootstrapKey"] = TestKeys.Admin;
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;

@@ -1,0 +1,62 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using ShipmentGrid.Access;
+using ShipmentGrid.Hosting.Access;
+
+namespace ShipmentGrid.Api.Access;
+
+/// <summary>
+/// Finds the key a bearer token names and checks the token against its hash. Lookups are cached for
+/// <see cref="AccessOptions.KeyCacheDuration"/> (a bounded cache, so random key ids cannot grow it), which is the
+/// revocation's propagation delay to other API processes; a revocation through this process takes effect at once.
+/// </summary>
+internal sealed class ApiKeyAuthenticator(IApiKeyStore store, IOptions<AccessOptions> options, TimeProvider clock) : IDisposable
+{
+    private const int CacheEntries = 20_000;
+
+    private readonly MemoryCache cache = new(new MemoryCacheOptions { SizeLimit = CacheEntries });
+    private readonly ImmutableArray<byte>? bootstrapHash = options.Value.BootstrapKey is { Length: >= 32 } bootstrap ? ApiKeyTokens.Hash(bootstrap) : null;
+    private readonly DateTimeOffset startedAt = clock.GetUtcNow();
+
+    /// <summary>The key of a valid, unrevoked token, or null.</summary>
+    public async Task<ApiKey?> AuthenticateAsync(string token, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        if (bootstrapHash is { } hash && ApiKeyTokens.Matches(token, hash))
+        {
+            return Bootstrap;
+        }
+
+        return ApiKeyTokens.KeyIdOf(token) is { } keyId
+            && await FindAsync(keyId, cancellationToken) is { Key.IsRevoked: false } stored
+            && ApiKeyTokens.Matches(token, stored.TokenHash)
+                ? stored.Key
+                : null;
+    }
+
+    /// <summary>Whether a key a browser session was opened with is still valid (revoking a key ends its sessions too).</summary>
+    public async Task<bool> IsActiveAsync(string keyId, CancellationToken cancellationToken) =>
+        keyId == GridClaims.BootstrapKeyId
+            ? bootstrapHash is not null
+            : await FindAsync(keyId, cancellationToken) is { Key.IsRevoked: false };
+
+    /// <summary>Forgets a key this process revoked, so the revocation holds here from now on.</summary>
+    public void Forget(string keyId) => cache.Remove(keyId);
+
+    public void Dispose() => cache.Dispose();
+
+    private ApiKey Bootstrap => new(GridClaims.BootstrapKeyId, "bootstrap", [GridRoles.Admin], startedAt, null, "Auth:BootstrapKey");
+
+    private async Task<StoredApiKey?> FindAsync(string keyId, CancellationToken cancellationToken)
+    {
+        if (cache.TryGetValue(keyId, out StoredApiKey? cached))
+        {
+            return cached;
+        }
+
+        var stored = await store.FindAsync(keyId, cancellationToken);
+        cache.Set(keyId, stored, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = options.Value.KeyCacheDuration });
+        return stored;
+    }
+}

@@ -1,0 +1,30 @@
+using ShipmentGrid.Api.Endpoints;
+
+namespace ShipmentGrid.Api.Access;
+
+/// <summary>
+/// A route naming a customer or a carrier is that tenant's: a key that may not read it (another tenant's) gets
+/// 404, as if it did not exist, before anything is looked up. Staff read every tenant. What the key may change is
+/// decided by the route's policy and the grain that owns the data.
+/// </summary>
+internal sealed class TenantScope : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        var caller = context.HttpContext.Caller();
+        var route = context.HttpContext.Request.RouteValues;
+        if (route.TryGetValue("customerId", out var customer) && customer is string customerId && !caller.CanReadCustomer(customerId))
+        {
+            return Problems.NotFound("customer", customerId);
+        }
+
+        if (route.TryGetValue("carrierId", out var carrier) && carrier is string carrierId && !caller.CanReadCarrier(carrierId))
+        {
+            return Problems.NotFound("carrier", carrierId);
+        }
+
+        return await next(context);
+    }
+}
