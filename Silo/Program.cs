@@ -1,3 +1,4 @@
+using ShipmentGrid.Hosting.Access;
 using ShipmentGrid.Hosting.Cluster;
 using ShipmentGrid.Hosting.Health;
 using ShipmentGrid.Hosting.Observability;
@@ -6,19 +7,27 @@ using ShipmentGrid.Hosting.Process;
 
 // A standalone silo. `dotnet run --project Silo -- migrate` applies the PostgreSQL migrations and exits;
 // with Postgres:MigrateOnStartup=true the silo applies them itself before joining the cluster.
+// `dotnet run --project Silo -- mint-key --partner NAME --roles admin` mints an API key into PostgreSQL and prints it once.
 var builder = GridHost.CreateBuilder(args, defaultUrls: "http://localhost:8081");
 builder.AddShipmentGridObservability("shipment-grid-silo");
 var postgres = PostgresSettings.FromConfiguration(builder.Configuration);
 var migrateOnly = args.Contains("migrate", StringComparer.OrdinalIgnoreCase);
+var mintKey = args.Length > 0 && string.Equals(args[0], MintKeyCommand.Verb, StringComparison.OrdinalIgnoreCase);
 if (postgres is not null)
 {
     builder.Services.AddSingleton(postgres);
     builder.Services.AddSingleton<SchemaMigrator>();
 }
-else if (migrateOnly)
+else if (migrateOnly || mintKey)
 {
-    Console.Error.WriteLine("migrate needs ConnectionStrings:Postgres (env ConnectionStrings__Postgres).");
+    Console.Error.WriteLine($"{(mintKey ? MintKeyCommand.Verb : "migrate")} needs ConnectionStrings:Postgres (env ConnectionStrings__Postgres).");
     return 2;
+}
+
+if (mintKey)
+{
+    await using var dataSource = Npgsql.NpgsqlDataSource.Create(postgres!.ProviderConnectionString);
+    return await MintKeyCommand.RunAsync(args[1..], new PostgresApiKeyStore(dataSource), TimeProvider.System, Console.Out, Console.Error);
 }
 
 if (migrateOnly)

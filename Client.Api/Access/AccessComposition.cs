@@ -138,14 +138,19 @@ internal static class AccessComposition
         return Task.CompletedTask;
     }
 
-    /// <summary>A request its roles do not allow: 404 for reads (as if it did not exist), 403 for changes; 401 without a key.</summary>
+    /// <summary>
+    /// A request its roles do not allow: 404 for reads (as if it did not exist), for a route naming another tenant and
+    /// for a key that reads nothing of the API (a metrics key), 403 for other changes; 401 without a key.
+    /// </summary>
     private sealed class NotFoundForUnreadable(IProblemDetailsService problems) : IAuthorizationMiddlewareResultHandler
     {
         private readonly Microsoft.AspNetCore.Authorization.Policy.AuthorizationMiddlewareResultHandler fallback = new();
 
         public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, Microsoft.AspNetCore.Authorization.Policy.PolicyAuthorizationResult authorizeResult) =>
-            authorizeResult.Forbidden && IsApi(context.Request)
-                ? AccessProblems.WriteForbiddenAsync(context, problems)
-                : fallback.HandleAsync(next, context, policy, authorizeResult);
+            !authorizeResult.Forbidden || !IsApi(context.Request)
+                ? fallback.HandleAsync(next, context, policy, authorizeResult)
+                : TenantScope.Denied(context) is { } notFound
+                    ? notFound.ExecuteAsync(context)
+                    : AccessProblems.WriteForbiddenAsync(context, problems, readsNothing: GridClaims.CallerOf(context.User) is not { ReadsApi: true });
     }
 }

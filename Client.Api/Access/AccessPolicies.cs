@@ -44,7 +44,7 @@ internal static class AccessPolicies
             .AddPolicy(Staff, policy => policy.RequireRole([.. GridRoles.Staff]))
             .AddPolicy(ExceptionWork, policy => policy.RequireRole(GridRoles.Admin, GridRoles.Operations, GridRoles.Finance))
             .AddPolicy(Partner, policy => policy.RequireAssertion(context =>
-                GridClaims.CallerOf(context.User) is { } caller && (caller.IsStaff || !caller.CarrierIds.IsEmpty || !caller.CustomerIds.IsEmpty)))
+                GridClaims.CallerOf(context.User) is { ReadsApi: true }))
             .AddPolicy(CarrierEvents, policy => policy.RequireAssertion(context =>
                 GridClaims.CallerOf(context.User) is { } caller && (caller.IsAdmin || !caller.CarrierIds.IsEmpty)))
             .AddPolicy(Booking, policy => policy.RequireAssertion(context =>

@@ -6,11 +6,11 @@ namespace ShipmentGrid.Api.Access;
 /// </summary>
 internal static class AccessProblems
 {
-    public static Task WriteForbiddenAsync(HttpContext context, IProblemDetailsService problems)
+    public static Task WriteForbiddenAsync(HttpContext context, IProblemDetailsService problems, bool readsNothing = false)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(problems);
-        var read = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method);
+        var read = readsNothing || HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method);
         context.Response.StatusCode = read ? StatusCodes.Status404NotFound : StatusCodes.Status403Forbidden;
         return problems.WriteAsync(new ProblemDetailsContext
         {

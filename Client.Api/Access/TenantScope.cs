@@ -13,18 +13,22 @@ internal sealed class TenantScope : IEndpointFilter
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        var caller = context.HttpContext.Caller();
-        var route = context.HttpContext.Request.RouteValues;
-        if (route.TryGetValue("customerId", out var customer) && customer is string customerId && !caller.CanReadCustomer(customerId))
+        return Denied(context.HttpContext) ?? await next(context);
+    }
+
+    /// <summary>The 404 for a route naming a tenant the caller may not read, or null when it may.</summary>
+    public static IResult? Denied(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var caller = GridClaims.CallerOf(context.User);
+        var route = context.Request.RouteValues;
+        if (route.TryGetValue("customerId", out var customer) && customer is string customerId && caller?.CanReadCustomer(customerId) != true)
         {
             return Problems.NotFound("customer", customerId);
         }
 
-        if (route.TryGetValue("carrierId", out var carrier) && carrier is string carrierId && !caller.CanReadCarrier(carrierId))
-        {
-            return Problems.NotFound("carrier", carrierId);
-        }
-
-        return await next(context);
+        return route.TryGetValue("carrierId", out var carrier) && carrier is string carrierId && caller?.CanReadCarrier(carrierId) != true
+            ? Problems.NotFound("carrier", carrierId)
+            : null;
     }
 }

@@ -36,6 +36,9 @@ public sealed class Caller
     /// <summary>Holds any staff role (admin, operations, finance, customer service): reads across tenants.</summary>
     public bool IsStaff => GridRoles.Staff.Any(roles.Contains);
 
+    /// <summary>Reads something of the API: a staff or tenant role (a metrics-only key does not).</summary>
+    public bool ReadsApi => IsStaff || !CarrierIds.IsEmpty || !CustomerIds.IsEmpty;
+
     /// <summary>Holds the staff role (admin holds them all).</summary>
     public bool Has(string staffRole) => IsAdmin || roles.Contains(staffRole);
 

@@ -44,7 +44,7 @@ public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels rea
         ArgumentNullException.ThrowIfNull(booking);
         if (Caller.Current is { } caller && !caller.Has(GridRoles.Operations) && !caller.IsCustomer(booking.CustomerId))
         {
-            return Refused(caller, "Only operations or the customer itself books a customer's shipments.");
+            return ShipmentDecision.Rejected(RejectionCode.Forbidden, "Only operations or the customer itself books a customer's shipments.").ToResult();
         }
 
         var currency = state.BillingCurrency;
