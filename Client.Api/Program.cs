@@ -1,5 +1,6 @@
 using Orleans.Dashboard;
 using ShipmentGrid.Api;
+using ShipmentGrid.Hosting.Audit;
 using ShipmentGrid.Hosting.Cluster;
 using ShipmentGrid.Hosting.Health;
 using ShipmentGrid.Hosting.Observability;
@@ -22,6 +23,7 @@ else
 
 builder.Services.AddShipmentGridHealth(builder.Configuration);
 builder.Services.AddShipmentGridApi();
+builder.Services.AddShipmentGridAudit(builder.Configuration);
 
 var app = builder.Build();
 app.UseShipmentGridApi();
