@@ -28,7 +28,8 @@ internal sealed class AuditRecorder(RequestDelegate next, AuditWriter writer, Ti
         }
 
         // Taken before the pipeline runs: the exception handler clears the endpoint and route values when it answers.
-        var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
+        // A group's "/" leaves a trailing slash in the pattern (/api/v1/customers/); the route is named without it.
+        var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { Length: > 1 } pattern ? pattern.TrimEnd('/') : null;
         var subject = AuditEntry.SubjectOf(context.Request.RouteValues.Select(pair =>
             KeyValuePair.Create(pair.Key, Convert.ToString(pair.Value, CultureInfo.InvariantCulture))));
         var traceId = Activity.Current?.TraceId.ToHexString();
