@@ -1,5 +1,6 @@
 using Scalar.AspNetCore;
 using ShipmentGrid.Api.Access;
+using ShipmentGrid.Api.Audit;
 using ShipmentGrid.Api.Endpoints;
 using ShipmentGrid.Journal;
 
@@ -31,6 +32,9 @@ internal static class ApiComposition
         // Unreadable request bodies are the caller's fault: 400 problem details, not 500, in every environment. A saturated
         // journal, or a grain the cluster cannot reach for now (a failover), is 503 with Retry-After, so clients retry
         // instead of treating it as a fault; neither is logged per request, which during a failover would flood the log.
+        // Outside the exception handler, so the audit sees the status the caller gets; authentication and authorization
+        // (UseGridAccess) go after it, so requests they refuse are audited too.
+        app.UseMiddleware<AuditRecorder>();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             StatusCodeSelector = exception => exception switch
@@ -82,6 +86,7 @@ internal static class ApiComposition
         v1.MapPartners();
         v1.MapKpis();
         v1.MapJournal();
+        v1.MapAudit();
         return endpoints;
     }
 }

@@ -1,6 +1,7 @@
 using Orleans.Dashboard;
 using ShipmentGrid.Api;
 using ShipmentGrid.Api.Access;
+using ShipmentGrid.Hosting.Audit;
 using ShipmentGrid.Hosting.Cluster;
 using ShipmentGrid.Hosting.Health;
 using ShipmentGrid.Hosting.Observability;
@@ -24,6 +25,7 @@ else
 
 builder.Services.AddShipmentGridHealth(builder.Configuration);
 builder.Services.AddShipmentGridApi(builder.Configuration, embedded);
+builder.Services.AddShipmentGridAudit(builder.Configuration);
 
 var app = builder.Build();
 app.UseShipmentGridApi();

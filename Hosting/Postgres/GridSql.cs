@@ -505,6 +505,36 @@ public static class GridSql
         RETURNING key_id, partner, roles, token_hash, created_at, revoked_at, description
         """,
         ["text", "timestamptz"]);
+    // Audit log (migration 0014): append-only, newest first.
+    /// <summary>
+    /// One insert for a whole batch of the audit writer (group commit). An entry already stored (a batch retried after
+    /// its commit was lost on the way back) is kept as it is. Roles travel as one space-separated text per entry (no role
+    /// holds a space): unnest cannot hand out an array of uneven arrays row by row.
+    /// </summary>
+    public static readonly GridQuery AppendAuditEntries = new(
+        nameof(AppendAuditEntries),
+        """
+        INSERT INTO audit_entry (at, entry_id, key_id, partner, roles, method, route, subject, status, trace_id)
+        SELECT e.at, e.entry_id, e.key_id, e.partner, string_to_array(e.roles, ' '), e.method, e.route, e.subject, e.status, e.trace_id
+        FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::smallint[], $10::text[])
+            AS e (at, entry_id, key_id, partner, roles, method, route, subject, status, trace_id)
+        ON CONFLICT (at, entry_id) DO NOTHING
+        """,
+        ["timestamptz[]", "text[]", "text[]", "text[]", "text[]", "text[]", "text[]", "text[]", "smallint[]", "text[]"]);
+
+    /// <summary>Every entry the filters select, newest first, through the order of the primary key.</summary>
+    public static readonly GridQuery ListAuditEntries = AuditList(nameof(ListAuditEntries), "true");
+
+    /// <summary>The same, led by the key index: a key id was asked for (the most selective filter, so it leads when several are).</summary>
+    public static readonly GridQuery ListAuditEntriesByKey = AuditList(nameof(ListAuditEntriesByKey), "key_id = $4");
+
+    public static readonly GridQuery ListAuditEntriesByRoute = AuditList(nameof(ListAuditEntriesByRoute), "route = $6");
+
+    public static readonly GridQuery ListAuditEntriesByPartner = AuditList(nameof(ListAuditEntriesByPartner), "partner = $5");
+
+    public static readonly GridQuery ListAuditEntriesByOutcome = AuditList(nameof(ListAuditEntriesByOutcome), "status / 100 = $7");
+
+    public static readonly GridQuery PurgeAuditEntries = Purge(nameof(PurgeAuditEntries), "audit_entry", "at < $1", "at", "timestamptz");
 
     /// <summary>
     /// Every statement of the catalog, found by reflection so that none can be left out (computed on each call,
@@ -529,6 +559,24 @@ public static class GridSql
         LIMIT $5
         """,
         [queuesType, "timestamptz", "timestamptz", "text", "integer"]);
+
+    /// <summary>
+    /// Audit entries before ($1, $2) and at or after $3, newest first, at most $9, where <paramref name="leading"/> holds
+    /// (the condition whose index serves the order) and each of the optional filters $4 key, $5 partner, $6 route, $7
+    /// status class and $8 status that is not null.
+    /// </summary>
+    private static GridQuery AuditList(string name, string leading) => new(
+        name,
+        $"""
+        SELECT at, entry_id, key_id, partner, roles, method, route, subject, status, trace_id
+        FROM audit_entry
+        WHERE {leading} AND (at, entry_id) < ($1, $2) AND at >= $3
+          AND ($4::text IS NULL OR key_id = $4) AND ($5::text IS NULL OR partner = $5) AND ($6::text IS NULL OR route = $6)
+          AND ($7::integer IS NULL OR status / 100 = $7) AND ($8::integer IS NULL OR status = $8)
+        ORDER BY at DESC, entry_id DESC
+        LIMIT $9
+        """,
+        ["timestamptz", "text", "timestamptz", "text", "text", "text", "integer", "integer", "integer"]);
 
     /// <summary>The cases <paramref name="cases"/> selects, each with its timeline in order, in the list order.</summary>
     private static GridQuery ServiceCases(string name, string cases, IReadOnlyList<string> parameterTypes) => new(

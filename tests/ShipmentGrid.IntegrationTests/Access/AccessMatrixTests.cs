@@ -170,6 +170,7 @@ public sealed class AccessMatrixTests(EmbeddedApiFactory factory) : IClassFixtur
             new("POST", "/api/v1/keys/", "/api/v1/keys", """{"partner":"p","roles":["finance"]}""", "o333334"),
             new("GET", "/api/v1/keys/", "/api/v1/keys", null, "o444444"),
             new("GET", "/api/v1/keys/{keyId}", "/api/v1/keys/" + revocableKeyId, null, "o444444"),
+            new("GET", "/api/v1/audit", "/api/v1/audit", null, "o444444"),
             new("DELETE", "/api/v1/keys/{keyId}", "/api/v1/keys/" + revocableKeyId, null, "o333334"),
         ];
     }

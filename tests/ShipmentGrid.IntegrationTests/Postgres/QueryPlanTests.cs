@@ -78,6 +78,14 @@ public sealed partial class QueryPlanTests(PostgresServer server) : IAsyncLifeti
         INSERT INTO kpi_bucket (scope, subject, day, metric, count, total_seconds, histogram)
         SELECT i % 2, 'SUBJ-' || (i % 1000), current_date - i / 1000, 'bookings', 1, 0, array_fill(0::bigint, ARRAY[18])
         FROM generate_series(0, 99999) AS i;
+        INSERT INTO audit_entry (at, entry_id, key_id, partner, roles, method, route, subject, status, trace_id)
+        SELECT now() - i * interval '1 second', lpad(to_hex(i), 32, '0'), 'KEY-' || (i % 200), 'PARTNER-' || (i % 50), ARRAY['operations'],
+               'POST', '/api/v1/route-' || (i % 30), 'id=' || i, (ARRAY[200, 201, 400, 404, 409, 503])[i % 6 + 1], md5(i::text)
+        FROM generate_series(1, 100000) AS i;
+        INSERT INTO api_key (key_id, partner, roles, token_hash, created_at, revoked_at, description)
+        SELECT lpad(to_hex(i), 16, '0'), 'PARTNER-' || (i % 500), ARRAY['carrier:CARR-' || (i % 500)], decode(md5(i::text) || md5(i::text), 'hex'),
+               now() - i * interval '1 minute', CASE WHEN i % 7 = 0 THEN now() END, NULL
+        FROM generate_series(1, 100000) AS i;
         ANALYZE;
         """;
 
@@ -87,6 +95,7 @@ public sealed partial class QueryPlanTests(PostgresServer server) : IAsyncLifeti
         "membership_version", "membership_silo", "grain_state", "reminder",
         "erp_invoice", "erp_invoice_line", "erp_receivable_entry", "event_journal", "journal_dead_letter", "journal_snapshot", "queued_event_outcome",
         "exception_item", "service_case", "service_case_entry", "crm_notification", "customer_shipment", "carrier_dead_letter", "kpi_bucket",
+        "audit_entry", "api_key",
     ];
 
     // The PostgreSQL type and a sample value of every parameter name the Orleans 10.4.2 ADO.NET providers bind,
