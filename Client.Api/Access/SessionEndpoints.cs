@@ -22,9 +22,13 @@ internal static class SessionEndpoints
         session.MapGet("/sign-in", SignInPage).AllowAnonymous();
         session.MapPost("/", SignInAsync).AllowAnonymous();
         session.MapPost("/sign-out", SignOutAsync).AllowAnonymous();
-        session.MapGet("/", (HttpContext context) => GridClaims.CallerOf(context.User) is { } caller
-            ? Results.Ok(new SessionView(caller.KeyId, context.User.FindFirst(GridClaims.Partner)?.Value ?? string.Empty, [.. caller.Roles]))
-            : Results.Unauthorized());
+        session.MapGet("/", (HttpContext context, IAntiforgery antiforgery) =>
+        {
+            var caller = context.Caller();
+            var tokens = antiforgery.GetAndStoreTokens(context);
+            return TypedResults.Ok(new SessionView(
+                caller.KeyId, context.User.FindFirst(GridClaims.Partner)?.Value ?? string.Empty, [.. caller.Roles], tokens.HeaderName, tokens.RequestToken));
+        });
         return endpoints;
     }
 
@@ -32,11 +36,11 @@ internal static class SessionEndpoints
         Page(context, antiforgery, LocalOrDefault(returnUrl), error: null, StatusCodes.Status200OK);
 
     private static async Task<IResult> SignInAsync(
-        HttpContext context, IAntiforgery antiforgery, ApiKeyAuthenticator keys, [FromForm] SignInForm form)
+        HttpContext context, IAntiforgery antiforgery, ApiKeyAuthenticator keys, [FromForm] SignInForm? form)
     {
-        var returnUrl = LocalOrDefault(form.ReturnUrl);
-        if (string.IsNullOrWhiteSpace(form.Key) || form.Key.Length > 256
-            || await keys.AuthenticateAsync(form.Key.Trim(), context.RequestAborted) is not { } key)
+        var returnUrl = LocalOrDefault(form?.ReturnUrl);
+        if (form?.Key is not { Length: > 0 and <= 256 } token
+            || await keys.AuthenticateAsync(token.Trim(), context.RequestAborted) is not { } key)
         {
             return Page(context, antiforgery, returnUrl, "That key is not valid or was revoked.", StatusCodes.Status401Unauthorized);
         }
@@ -45,10 +49,10 @@ internal static class SessionEndpoints
         return Results.Redirect(returnUrl);
     }
 
-    private static async Task<IResult> SignOutAsync(HttpContext context, [FromForm] SignOutForm form)
+    private static async Task<IResult> SignOutAsync(HttpContext context, [FromForm] SignOutForm? form)
     {
         await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-        return Results.Redirect(SignInPath + (form.ReturnUrl is { } back ? "?returnUrl=" + Uri.EscapeDataString(LocalOrDefault(back)) : string.Empty));
+        return Results.Redirect(SignInPath + (form?.ReturnUrl is { } back ? "?returnUrl=" + Uri.EscapeDataString(LocalOrDefault(back)) : string.Empty));
     }
 
     /// <summary>Only a path on this site: never an open redirect to another host.</summary>
@@ -96,8 +100,18 @@ internal static class SessionEndpoints
     }
 }
 
-internal sealed record SignInForm(string? Key, string? ReturnUrl);
+/// <summary>The sign-in form's fields (every one optional in binding, so a bad form gets the page again, not a binding error).</summary>
+internal sealed class SignInForm
+{
+    public string? Key { get; init; }
 
-internal sealed record SignOutForm(string? ReturnUrl);
+    public string? ReturnUrl { get; init; }
+}
 
-internal sealed record SessionView(string KeyId, string Partner, string[] Roles);
+internal sealed class SignOutForm
+{
+    public string? ReturnUrl { get; init; }
+}
+
+/// <summary>Who is signed in, and the antiforgery token a page sends in <see cref="AntiforgeryHeader"/> with every change.</summary>
+internal sealed record SessionView(string KeyId, string Partner, string[] Roles, string? AntiforgeryHeader, string? AntiforgeryToken);

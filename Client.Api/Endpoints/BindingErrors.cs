@@ -33,10 +33,23 @@ internal static partial class BindingErrors
             return (path, "Not a valid value for this field: see its type and allowed values in the OpenAPI document.");
         }
 
+        if (bad.Message.Contains("anti-forgery", StringComparison.OrdinalIgnoreCase))
+        {
+            return ("antiforgery", "The form's antiforgery token is missing or does not match its cookie: load the form again.");
+        }
+
+        if (MissingValue().Match(bad.Message) is { Success: true } missing)
+        {
+            return (char.ToLowerInvariant(missing.Groups["name"].Value[0]) + missing.Groups["name"].Value[1..], "Required.");
+        }
+
         return FailedParameter().Match(bad.Message) is { Success: true } match
             ? (match.Groups["name"].Value, $"Not a valid {match.Groups["type"].Value.TrimEnd('?')}.")
             : ("body", "A JSON body of the documented shape is required.");
     }
+
+    [GeneratedRegex("""Missing required value for constructor parameter '(?<name>[^']+)'""", RegexOptions.CultureInvariant)]
+    private static partial Regex MissingValue();
 
     [GeneratedRegex("""Failed to bind parameter "(?<type>[^" ]+) (?<name>[^" ]+)" from""", RegexOptions.CultureInvariant)]
     private static partial Regex FailedParameter();
