@@ -15,11 +15,13 @@ namespace ShipmentGrid.Api.Access;
 internal sealed class RateLimits : IDisposable
 {
     private readonly PartitionedRateLimiter<string> events;
+    private readonly int eventBurst;
 
     public RateLimits(IOptions<AccessOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var perSecond = Math.Max(1, options.Value.EventsPerSecond);
+        eventBurst = Bucket(perSecond).TokenLimit;
         events = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ => Bucket(perSecond)));
     }
 
@@ -36,11 +38,14 @@ internal sealed class RateLimits : IDisposable
             WriteTooManyAsync(context.HttpContext, context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1));
     }
 
-    /// <summary>Takes <paramref name="count"/> events from the caller's bucket; when it cannot, how long to wait.</summary>
+    /// <summary>
+    /// Takes <paramref name="count"/> events from the caller's bucket; when it cannot, how long to wait. A batch larger
+    /// than the bucket holds takes the whole, full bucket, so a key with a small allowance can still send a full batch.
+    /// </summary>
     public TimeSpan? TryTakeEvents(HttpContext context, int count)
     {
         ArgumentNullException.ThrowIfNull(context);
-        using var lease = events.AttemptAcquire(PartitionOf(context), Math.Max(1, count));
+        using var lease = events.AttemptAcquire(PartitionOf(context), Math.Clamp(count, 1, eventBurst));
         return lease.IsAcquired ? null : lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
     }
 

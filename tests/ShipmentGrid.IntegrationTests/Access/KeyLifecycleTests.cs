@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using ShipmentGrid.Hosting.Access;
+using ShipmentGrid.IntegrationTests.Api;
+using ShipmentGrid.IntegrationTests.Infrastructure;
+
+namespace ShipmentGrid.IntegrationTests.Access;
+
+/// <summary>Keys rotate (two live keys per partner), revoke at once where revoked and within the cache time elsewhere, and are never shown twice.</summary>
+public sealed class KeyLifecycleTests(EmbeddedApiFactory factory) : IClassFixture<EmbeddedApiFactory>
+{
+    private static readonly string[] OperationsOnly = ["operations"];
+    private static readonly string[] NotRoles = ["root", "carrier:"];
+    private readonly HttpClient admin = factory.CreateClient();
+
+    [Fact]
+    public async Task A_partner_rotates_to_a_second_key_and_the_revoked_first_stops_at_once_while_the_second_works()
+    {
+        var first = await MintAsync("acme-rotation", "customer:C-ROT");
+        var second = await MintAsync("acme-rotation", "customer:C-ROT");
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(first.Token, "/api/v1/customers/C-ROT/shipments"));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(second.Token, "/api/v1/customers/C-ROT/shipments"));
+        Assert.Equal(HttpStatusCode.NotFound, await StatusAsync(first.Token, "/api/v1/customers/C-OTHER/shipments"));
+
+        using (var revoked = await admin.DeleteAsync(new Uri($"/api/v1/keys/{first.KeyId}", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+            Assert.NotNull((await revoked.Content.ReadFromJsonAsync<JsonObject>())!["revokedAt"]);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(first.Token, "/api/v1/customers/C-ROT/shipments"));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(second.Token, "/api/v1/customers/C-ROT/shipments"));
+
+        var listed = await admin.GetStringAsync(new Uri("/api/v1/keys?partner=acme-rotation", UriKind.Relative));
+        var keys = JsonNode.Parse(listed)!["items"]!.AsArray();
+        Assert.Equal(
+            new[] { (second.KeyId, false), (first.KeyId, true) }.Order(),
+            keys.Select(k => ((string)k!["keyId"]!, k["revokedAt"] is not null)).Order());
+        Assert.DoesNotContain(first.Token, listed, StringComparison.Ordinal);
+        Assert.DoesNotContain(second.Token, listed, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_revocation_made_by_another_api_process_holds_here_once_the_cached_lookup_expires()
+    {
+        using var shortCache = factory.WithWebHostBuilder(builder => builder.UseSetting("Auth:KeyCacheDuration", "00:00:01"));
+        var http = shortCache.CreateClient();
+        using var minted = await http.PostAsJsonAsync(new Uri("/api/v1/keys", UriKind.Relative), new { partner = "elsewhere", roles = OperationsOnly });
+        var body = await minted.Content.ReadFromJsonAsync<JsonObject>();
+        var (keyId, token) = ((string)body!["key"]!["keyId"]!, (string)body["token"]!);
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(shortCache.CreateClient(), token, "/api/v1/journal/lag"));
+
+        // Another API process revokes the key in the shared store: this process learns it when its lookup expires.
+        await shortCache.Services.GetRequiredService<IApiKeyStore>().RevokeAsync(keyId, DateTimeOffset.UtcNow, default);
+        await Eventually.Holds(
+            async () => await StatusAsync(shortCache.CreateClient(), token, "/api/v1/journal/lag") == HttpStatusCode.Unauthorized,
+            TimeSpan.FromSeconds(10),
+            "the revocation reaching this process");
+    }
+
+    [Theory]
+    [InlineData("sgk_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    [InlineData("not a key")]
+    [InlineData("")]
+    public async Task A_wrong_key_is_401_problem_details_that_say_bearer_and_name_no_token(string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/journal/lag");
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
+        using var http = factory.CreateClient();
+        http.DefaultRequestHeaders.Authorization = null;
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.StartsWith("Bearer", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        if (token.Length > 0)
+        {
+            Assert.DoesNotContain(token, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Minting_refuses_unknown_roles_and_blank_partners_with_field_errors()
+    {
+        using var response = await admin.PostAsJsonAsync(new Uri("/api/v1/keys", UriKind.Relative), new { partner = " ", roles = NotRoles });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!.AsObject();
+        Assert.Equal(["partner", "roles"], errors.Select(pair => pair.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(2, errors["roles"]!.AsArray().Count);
+    }
+
+    private Task<HttpStatusCode> StatusAsync(string token, string path) => StatusAsync(factory.CreateClient(), token, path);
+
+    private static async Task<HttpStatusCode> StatusAsync(HttpClient http, string token, string path)
+    {
+        using (http)
+        {
+            http.DefaultRequestHeaders.Authorization = TestKeys.Bearer(token);
+            using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
+            return response.StatusCode;
+        }
+    }
+
+    private async Task<(string KeyId, string Token)> MintAsync(string partner, string role)
+    {
+        using var response = await admin.PostAsJsonAsync(new Uri("/api/v1/keys", UriKind.Relative), new { partner, roles = new[] { role } });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>();
+        return ((string)body!["key"]!["keyId"]!, (string)body["token"]!);
+    }
+}
