@@ -31,6 +31,7 @@ public sealed class WorkedExampleTests
         start.ArgumentList.Add("-euo");
         start.ArgumentList.Add("pipefail");
         start.Environment["GRID"] = api.BaseAddress.ToString().TrimEnd('/');
+        start.Environment["GRID_KEY"] = TestKeys.Admin;
         using var bash = Process.Start(start) ?? throw new InvalidOperationException("bash did not start");
         await bash.StandardInput.WriteAsync(script);
         bash.StandardInput.Close();
@@ -45,6 +46,7 @@ public sealed class WorkedExampleTests
         Assert.Contains("\"invoiceNumber\":\"INV-SHP-1001\"", stdout, StringComparison.Ordinal);
         Assert.Contains("\"status\":\"OnHold\"", stdout, StringComparison.Ordinal);
         Assert.Contains("\"reason\":\"DeliveryException\"", stdout, StringComparison.Ordinal);
+        Assert.Contains("\"rejection\":\"forbidden\"", stdout, StringComparison.Ordinal);
     }
 
     private static string ReadWalkthrough()

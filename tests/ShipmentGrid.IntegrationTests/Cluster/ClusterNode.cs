@@ -44,8 +44,16 @@ internal sealed class ClusterNode
     }
 
     /// <summary>The HTTP API as its own process, an Orleans client of this cluster.</summary>
-    public Task<GridProcess> StartApiAsync(string? workingDirectory = null, string name = "api") =>
-        ReadyAsync(GridProcess.Start(name, "Client.Api", "ShipmentGrid.Api.dll", Environment(1, 1), workingDirectory: workingDirectory));
+    public Task<GridProcess> StartApiAsync(string? workingDirectory = null, string name = "api", IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var environment = Environment(1, 1);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        return ReadyAsync(GridProcess.Start(name, "Client.Api", "ShipmentGrid.Api.dll", environment, workingDirectory: workingDirectory));
+    }
 
     /// <summary>The started process once ready; one that never gets ready is killed, not left behind.</summary>
     private static async Task<GridProcess> ReadyAsync(GridProcess process)
