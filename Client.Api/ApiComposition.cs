@@ -16,10 +16,9 @@ internal static class ApiComposition
         // Binding failures reach the exception handler in every environment, so they answer with field errors.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddSingleton(TimeProvider.System);
-        services.AddOpenApi();
+        services.AddOpenApi(options => options.AddSchemaTransformer(EnumNamesJson.DescribeAsync));
         services.AddSingleton<Partners.DeadLetterReplay>();
-        services.ConfigureHttpJsonOptions(options =>
-            options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new EnumNamesJson()));
         return services;
     }
 

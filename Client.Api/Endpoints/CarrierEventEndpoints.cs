@@ -72,7 +72,8 @@ internal static class CarrierEventEndpoints
         }
         catch (JsonException exception)
         {
-            return ParsedEvents.Invalid(exception.Path ?? "body", exception.Message);
+            var (field, expected) = BindingErrors.Describe(exception);
+            return ParsedEvents.Invalid(field, expected);
         }
 
         if (requests.Length is 0 or > MaxBatch)
