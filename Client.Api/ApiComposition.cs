@@ -60,7 +60,7 @@ internal static class ApiComposition
     public static IEndpointRouteBuilder MapShipmentGridApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapOpenApi();
-        var v1 = endpoints.MapGroup("/api/v1");
+        var v1 = endpoints.MapGroup("/api/v1").WithMetadata(BodyLimit.Default);
         v1.AddEndpointFilter<PathIdValidation>();
         v1.MapCustomers();
         v1.MapShipments();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Metadata;
 using System.Text.RegularExpressions;
 
 namespace ShipmentGrid.Api.Endpoints;
@@ -13,6 +14,18 @@ internal static partial class BindingErrors
     public static void Describe(ProblemDetailsContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        // Kestrel's refusal reaches here as the exception, or (when the body binder caught it) as the status alone.
+        if (context.ProblemDetails.Status == StatusCodes.Status413PayloadTooLarge
+            || context.Exception is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+        {
+            var limit = context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize;
+            context.ProblemDetails.Title = limit is { } bytes
+                ? $"The request body is larger than this route takes ({bytes} bytes)."
+                : "The request body is larger than this route takes.";
+            context.ProblemDetails.Type = "https://shipment-grid.dev/problems/body-too-large";
+            return;
+        }
+
         if (context.Exception is not BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } bad || Field(bad) is not ({ } field, { } expected))
         {
             return;

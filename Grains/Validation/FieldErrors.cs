@@ -11,7 +11,8 @@ public sealed class FieldErrors
     /// <summary>The largest amount the grid takes in any currency: 10^12, far above any freight bill or credit line.</summary>
     public const decimal MaxAmount = 1_000_000_000_000m;
 
-    private const int MaxIdentifierLength = 64;
+    /// <summary>The longest customer, shipment, carrier or payment id.</summary>
+    public const int MaxIdentifierLength = 64;
 
     private readonly SortedDictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
 

@@ -129,6 +129,51 @@ public sealed class MalformedInputTests(EmbeddedApiFactory factory) : IClassFixt
         Assert.Contains("ProofOfDelivery", message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/api/v1/carrier-events")]
+    [InlineData("/api/v1/carrier-events/stream")]
+    public async Task A_megabyte_of_notes_is_refused_whole_and_never_reaches_a_dead_letter(string path)
+    {
+        var events = JsonSerializer.Serialize(new object[]
+        {
+            new { eventId = "E-NOTES-1", carrierId = "CARR-NOTES", shipmentId = "SHP-NOTES", milestone = "PickedUp", occurredAt = "2026-01-01T00:00:00Z" },
+            new { eventId = "E-NOTES-2", carrierId = "CARR-NOTES", shipmentId = "SHP-NOTES", milestone = "Delivered", occurredAt = "2026-01-01T00:00:00Z", notes = new string('n', 1_000_000) },
+        });
+        using var content = new StringContent(events, Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync(new Uri(path, UriKind.Relative), content);
+
+        await AssertNamesFieldAsync(response, "[1].notes");
+        using var queued = await http.GetAsync(new Uri("/api/v1/carrier-events/CARR-NOTES/E-NOTES-1", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, queued.StatusCode);
+        var letters = await http.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/carriers/CARR-NOTES/dead-letters", UriKind.Relative));
+        Assert.Equal(0, letters.GetProperty("items").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("/api/v1/exceptions/resolve", """{"exceptionId":"dead-letter/x","resolution":"RESOLUTION"}""")]
+    [InlineData("/api/v1/shipments/SHP-1/exceptions/EX-1/resolve", """{"resolution":"RESOLUTION"}""")]
+    [InlineData("/api/v1/customers/C-1/credit-hold", """{"reason":"RESOLUTION"}""")]
+    public async Task Over_long_resolutions_and_reasons_name_the_field(string path, string template)
+    {
+        var field = template.Contains("reason\"", StringComparison.Ordinal) ? "reason" : "resolution";
+        using var content = new StringContent(template.Replace("RESOLUTION", new string('r', 5_000), StringComparison.Ordinal), Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync(new Uri(path, UriKind.Relative), content);
+
+        await AssertNamesFieldAsync(response, field);
+    }
+
+    [Fact]
+    public async Task Health_answers_json_with_a_short_fixed_description_per_check()
+    {
+        using var response = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
+
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var health = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var cluster = health.GetProperty("checks").GetProperty("orleans-cluster");
+        Assert.Equal(health.GetProperty("status").GetString(), cluster.GetProperty("status").GetString());
+        Assert.Matches("^(\\d+ active silo\\(s\\)|no active silo|cluster not reachable)$", cluster.GetProperty("description").GetString());
+    }
+
     [Fact]
     public async Task A_bad_body_changes_nothing()
     {
