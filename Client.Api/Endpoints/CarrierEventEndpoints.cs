@@ -83,6 +83,11 @@ internal static class CarrierEventEndpoints
             return ParsedEvents.Invalid("body", $"Send between 1 and {MaxBatch} events.");
         }
 
+        if (Array.FindIndex(requests, request => request is null) is >= 0 and var missing)
+        {
+            return ParsedEvents.Invalid(body.ValueKind == JsonValueKind.Array ? $"[{missing}]" : "body", "A carrier event object, not null.");
+        }
+
         // Texts beyond their bounds refuse the whole request: such an event must not be journaled or dead-lettered.
         var events = requests.Select(request => request?.ToCarrierEvent(receivedAt, source)).ToArray();
         var tooLong = events

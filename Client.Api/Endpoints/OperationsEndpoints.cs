@@ -84,9 +84,16 @@ internal static class OperationsEndpoints
             errors = errors.Add("status", ["open or all."]);
         }
 
-        if (minAgeHours is < 0 or > 1_000_000)
+        // NaN passes every comparison, so it is named: a query value "NaN" parses as a double.
+        if (minAgeHours is < 0 or > 1_000_000 || (minAgeHours is { } asked && double.IsNaN(asked)))
         {
             errors = errors.Add("minAgeHours", ["Between 0 and 1000000."]);
+        }
+
+        // Query values parse as enums by name or by any number ("42"); only the teams' own flags filter.
+        if (owner is { } named && (named & ~Enum.GetValues<OwnerTeam>().Aggregate((all, team) => all | team)) != 0)
+        {
+            errors = errors.Add("owner", [$"One of {string.Join(", ", Enum.GetNames<OwnerTeam>().Where(name => name != nameof(OwnerTeam.None)))}."]);
         }
 
         if (!errors.IsEmpty)
