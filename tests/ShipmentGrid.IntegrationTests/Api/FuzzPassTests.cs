@@ -38,7 +38,7 @@ public sealed class FuzzPassTests(EmbeddedApiFactory factory) : IClassFixture<Em
 
     /// <summary>
     /// Path values no route accepts: blank, control characters, over-long. A NUL (<c>%00</c>) never reaches a route: the
-    /// server refuses to decode it (Kestrel and the test server alike), see <c>NulPathProcessTests</c>.
+    /// server refuses to decode it (Kestrel and the test server alike), see <c>ServerLimitProcessTests</c>.
     /// </summary>
     private static readonly string[] BadRouteValues = ["%20", "%20%20", "A%01B", "A%09B", "A%7FB", "A%1BB", new('X', 300)];
 

@@ -6,21 +6,19 @@ using ShipmentGrid.IntegrationTests.Infrastructure;
 namespace ShipmentGrid.IntegrationTests.Api;
 
 /// <summary>
-/// Body limits per route, against the real server (the in-process test server does not enforce them): Kestrel stops
-/// reading past the route's limit, declared or chunked, and the caller gets 413 problem+json; nothing is changed.
+/// What the real server (Kestrel) refuses before the application, which the in-process test server does not show:
+/// bodies over a route's limit, and a NUL in the path.
 /// </summary>
-public sealed class BodyLimitProcessTests
+public sealed class ServerLimitProcessTests
 {
+    /// <summary>
+    /// Kestrel stops reading past the route's limit, declared or chunked, and the caller gets 413 problem+json; nothing
+    /// is changed.
+    /// </summary>
     [Fact]
     public async Task A_body_over_the_routes_limit_is_413_problem_json_before_it_is_read_and_changes_nothing()
     {
-        var environment = new Dictionary<string, string>
-        {
-            ["Orleans__SiloPort"] = LoopbackPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Orleans__GatewayPort"] = LoopbackPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        await using var api = GridProcess.Start("api", "Client.Api", "ShipmentGrid.Api.dll", environment);
-        await api.WaitUntilReadyAsync(TimeSpan.FromSeconds(30));
+        await using var api = await StartAsync();
         using var http = new HttpClient { BaseAddress = api.BaseAddress };
 
         // 100 KB: over the 64 KiB of /api/v1, declared up front and sent chunked.
@@ -41,6 +39,48 @@ public sealed class BodyLimitProcessTests
         await AssertTooLargeAsync(await SendAsync(http, "api/v1/carrier-events/stream", Events(count: 800, eventPrefix: "E-HUGE"), chunked: true), "1048576");
         using var outcome = await http.GetAsync(new Uri("api/v1/carrier-events/CARR-LIMIT/E-HUGE-0", UriKind.Relative));
         Assert.Equal(HttpStatusCode.NotFound, outcome.StatusCode);
+    }
+
+    /// <summary>
+    /// Kestrel refuses to decode <c>%00</c> in a request target and answers 400 itself, with no body, before any middleware
+    /// or route runs (not customisable). What the grid can promise: the request is refused, the connection closed, and
+    /// the process serves the next request.
+    /// </summary>
+    [Fact]
+    public async Task A_nul_in_the_path_is_refused_by_the_server_and_hurts_nothing()
+    {
+        await using var api = await StartAsync();
+        using var http = new HttpClient { BaseAddress = api.BaseAddress };
+
+        using (var nul = await http.GetAsync(new Uri("api/v1/customers/%00", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, nul.StatusCode);
+            Assert.True(nul.Headers.ConnectionClose);
+        }
+
+        using var next = await http.GetAsync(new Uri("api/v1/customers/C-AFTER-NUL", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, next.StatusCode);
+        Assert.Equal("application/problem+json", next.Content.Headers.ContentType?.MediaType);
+    }
+
+    private static async Task<GridProcess> StartAsync()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["Orleans__SiloPort"] = LoopbackPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans__GatewayPort"] = LoopbackPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var api = GridProcess.Start("api", "Client.Api", "ShipmentGrid.Api.dll", environment);
+        try
+        {
+            await api.WaitUntilReadyAsync(TimeSpan.FromSeconds(30));
+            return api;
+        }
+        catch
+        {
+            await api.DisposeAsync();
+            throw;
+        }
     }
 
     private static string Events(int count, string eventPrefix) => JsonSerializer.Serialize(Enumerable.Range(0, count).Select(i => new
