@@ -57,6 +57,9 @@ public static class ShipmentValidation
     private const int MaxStateLength = 50;
     private const int MaxPostalCodeLength = 20;
 
+    /// <summary>How long a country may be before it is a size problem rather than a wrong code (judged per event).</summary>
+    private const int MaxCountryTextLength = 64;
+
     /// <summary>
     /// Beyond this an id in a kept event is cut: still longer than any valid id, so the kept event stays invalid, yet
     /// bounded.
@@ -80,7 +83,7 @@ public static class ShipmentValidation
         {
             errors.Text("location.city", location.City, MaxCityLength, required: false);
             errors.Text("location.state", location.State, MaxStateLength, required: false);
-            errors.Text("location.country", location.Country, 2, required: false);
+            errors.Text("location.country", location.Country, MaxCountryTextLength, required: false);
             errors.Text("location.postalCode", location.PostalCode, MaxPostalCodeLength, required: false);
         }
 
@@ -107,7 +110,7 @@ public static class ShipmentValidation
                 {
                     City = Cut(location.City, MaxCityLength)!,
                     State = Cut(location.State, MaxStateLength),
-                    Country = Cut(location.Country, KeptIdLength)!,
+                    Country = Cut(location.Country, MaxCountryTextLength)!,
                     PostalCode = Cut(location.PostalCode, MaxPostalCodeLength),
                 }
                 : null,
