@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using ShipmentGrid.Customers;
+using ShipmentGrid.Shipments;
 
 namespace ShipmentGrid.IntegrationTests.Api;
 
@@ -147,6 +149,21 @@ public sealed class MalformedInputTests(EmbeddedApiFactory factory) : IClassFixt
         Assert.Equal(HttpStatusCode.NotFound, queued.StatusCode);
         var letters = await http.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/carriers/CARR-NOTES/dead-letters", UriKind.Relative));
         Assert.Equal(0, letters.GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task The_intake_grain_refuses_over_long_texts_from_any_caller_and_queues_nothing()
+    {
+        var huge = new CarrierEvent(
+            "E-INTAKE-1", "CARR-INTAKE", "SHP-INTAKE", MilestoneType.PickedUp, null, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow,
+            null, null, new string('n', 1_000_000), EventSource.Stream, CarrierEvent.CurrentSchemaVersion, false);
+        var intake = factory.Services.GetRequiredService<IGrainFactory>().GetGrain<ICarrierEventIntakeGrain>(0);
+
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => intake.Enqueue([huge]));
+
+        Assert.Contains("notes", refused.Message, StringComparison.Ordinal);
+        using var queued = await http.GetAsync(new Uri("/api/v1/carrier-events/CARR-INTAKE/E-INTAKE-1", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, queued.StatusCode);
     }
 
     [Theory]
