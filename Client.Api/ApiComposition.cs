@@ -20,10 +20,9 @@ internal static class ApiComposition
         // Binding failures reach the exception handler in every environment, so they answer with field errors.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddSingleton(TimeProvider.System);
-        services.AddOpenApi(options => options.AddGridSecurity());
+        services.AddOpenApi(options => options.AddGridSecurity().AddSchemaTransformer(EnumNamesJson.DescribeAsync));
         services.AddSingleton<Partners.DeadLetterReplay>();
-        services.ConfigureHttpJsonOptions(options =>
-            options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new EnumNamesJson()));
         return services;
     }
 
@@ -74,7 +73,7 @@ internal static class ApiComposition
         endpoints.MapScalarApiReference("/reference", options => options.WithTitle("Shipment Grid API").DisableDefaultFonts())
             .AllowAnonymous();
         endpoints.MapSessions();
-        var v1 = endpoints.MapGroup("/api/v1").RequireAuthorization(AccessPolicies.Partner);
+        var v1 = endpoints.MapGroup("/api/v1").RequireAuthorization(AccessPolicies.Partner).WithMetadata(BodyLimit.Default);
         v1.AddEndpointFilter<PathIdValidation>();
         v1.AddEndpointFilter<TenantScope>();
         v1.MapKeys();

@@ -58,13 +58,13 @@ internal static class BillingEndpoints
 
     private static Task<Results<Ok<CustomerProfile>, ProblemHttpResult, ValidationProblem>> SetCreditLimitAsync(
         string customerId, CreditLimitRequest request, IGrainFactory grains) =>
-        ExecuteAsync(customerId, CustomerValidation.ValidateCreditLimit(request.Amount), grains, customer => customer.SetCreditLimit(request.Amount ?? 0m));
+        ExecuteAsync(customerId, CustomerValidation.ValidateCreditLimit(request.Amount, billingCurrency: null), grains, customer => customer.SetCreditLimit(request.Amount ?? 0m));
 
     private static Task<Results<Ok<CustomerProfile>, ProblemHttpResult, ValidationProblem>> RecordPaymentAsync(
         string customerId, PaymentRequest request, IGrainFactory grains) =>
         ExecuteAsync(
             customerId,
-            CustomerValidation.ValidatePayment(request.PaymentId, request.Amount),
+            CustomerValidation.ValidatePayment(request.PaymentId, request.Amount, billingCurrency: null),
             grains,
             customer => customer.RecordPayment(new CustomerPayment(request.PaymentId ?? string.Empty, request.Amount ?? 0m)));
 

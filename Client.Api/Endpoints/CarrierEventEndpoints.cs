@@ -23,12 +23,14 @@ internal static class CarrierEventEndpoints
         api.MapPost("/carrier-events", RecordAsync)
             .WithTags("Carrier events")
             .WithName("RecordCarrierEvents")
+            .WithMetadata(BodyLimit.CarrierEventBatch)
             .WithSummary("Records one carrier event or a batch (a JSON array); answers per event. A carrier's key sends only under its own carrier id.")
             .RequireAuthorization(AccessPolicies.CarrierEvents)
             .Accepts<CarrierEventRequest[]>("application/json");
         api.MapPost("/carrier-events/stream", EnqueueAsync)
             .WithTags("Carrier events")
             .WithName("StreamCarrierEvents")
+            .WithMetadata(BodyLimit.CarrierEventBatch)
             .WithSummary("Queues one carrier event or a batch in the journal; 202 once durably committed. "
                 + "Each event is applied exactly once shortly after; rejected events land in the carrier's dead letters.")
             .RequireAuthorization(AccessPolicies.CarrierEvents)
@@ -85,7 +87,8 @@ internal static class CarrierEventEndpoints
         }
         catch (JsonException exception)
         {
-            return ParsedEvents.Invalid(exception.Path ?? "body", exception.Message);
+            var (field, expected) = BindingErrors.Describe(exception);
+            return ParsedEvents.Invalid(field, expected);
         }
 
         if (requests.Length is 0 or > MaxBatch)
@@ -93,11 +96,28 @@ internal static class CarrierEventEndpoints
             return ParsedEvents.Invalid("body", $"Send between 1 and {MaxBatch} events.");
         }
 
+        if (Array.FindIndex(requests, request => request is null) is >= 0 and var missing)
+        {
+            return ParsedEvents.Invalid(body.ValueKind == JsonValueKind.Array ? $"[{missing}]" : "body", "A carrier event object, not null.");
+        }
+
+        // Texts beyond their bounds refuse the whole request: such an event must not be journaled or dead-lettered.
+        var events = requests.Select(request => request?.ToCarrierEvent(receivedAt, source)).ToArray();
+        var tooLong = events
+            .SelectMany((carrierEvent, i) => carrierEvent is null
+                ? []
+                : ShipmentValidation.ValidateLengths(carrierEvent).Select(error => (Field: body.ValueKind == JsonValueKind.Array ? $"[{i}].{error.Key}" : error.Key, error.Value)))
+            .ToImmutableDictionary(error => error.Field, error => error.Value, StringComparer.Ordinal);
+        if (!tooLong.IsEmpty)
+        {
+            return new ParsedEvents([], [], Problems.Validation(tooLong));
+        }
+
         var results = new CarrierEventResult[requests.Length];
         var byShipment = new Dictionary<string, List<(int Index, CarrierEvent Event)>>(StringComparer.Ordinal);
         for (var i = 0; i < requests.Length; i++)
         {
-            if (requests[i]?.ToCarrierEvent(receivedAt, source) is not { } carrierEvent || string.IsNullOrWhiteSpace(carrierEvent.ShipmentId))
+            if (events[i] is not { } carrierEvent || string.IsNullOrWhiteSpace(carrierEvent.ShipmentId))
             {
                 results[i] = CarrierEventResult.Invalid(requests[i], "shipmentId", "Required.");
                 continue;

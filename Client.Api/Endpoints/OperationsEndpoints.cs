@@ -16,6 +16,8 @@ namespace ShipmentGrid.Api.Endpoints;
 /// </summary>
 internal static class OperationsEndpoints
 {
+    private const int MaxExceptionIdLength = 512;
+
     public static RouteGroupBuilder MapOperations(this RouteGroupBuilder api)
     {
         var exceptions = api.MapGroup("/exceptions").WithTags("Exceptions").RequireAuthorization(AccessPolicies.Staff);
@@ -86,9 +88,16 @@ internal static class OperationsEndpoints
             errors = errors.Add("status", ["open or all."]);
         }
 
-        if (minAgeHours is < 0 or > 1_000_000)
+        // NaN passes every comparison, so it is named: a query value "NaN" parses as a double.
+        if (minAgeHours is < 0 or > 1_000_000 || (minAgeHours is { } asked && double.IsNaN(asked)))
         {
             errors = errors.Add("minAgeHours", ["Between 0 and 1000000."]);
+        }
+
+        // Query values parse as enums by name or by any number ("42"); only the teams' own flags filter.
+        if (owner is { } named && (named & ~Enum.GetValues<OwnerTeam>().Aggregate((all, team) => all | team)) != 0)
+        {
+            errors = errors.Add("owner", [$"One of {string.Join(", ", Enum.GetNames<OwnerTeam>().Where(name => name != nameof(OwnerTeam.None)))}."]);
         }
 
         if (!errors.IsEmpty)
@@ -138,9 +147,10 @@ internal static class OperationsEndpoints
     private static async Task<Results<Ok<ExceptionItem>, ProblemHttpResult, ValidationProblem>> ResolveAsync(
         ExceptionCommand command, IReadModels readModels, IGrainFactory grains, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(command.Resolution))
+        var errors = ShipmentValidation.ValidateResolution(command.Resolution);
+        if (!errors.IsEmpty || command.Resolution is not { } resolution)
         {
-            return Problems.Validation(ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add("resolution", ["Required."]));
+            return Problems.Validation(errors);
         }
 
         var (item, problem) = await FindAsync(command, readModels, cancellationToken);
@@ -151,7 +161,7 @@ internal static class OperationsEndpoints
 
         if (item.Queue == ExceptionQueue.DeliveryException && item.Subject.Split('/') is ["shipment", var shipmentId, "exception", var exceptionId])
         {
-            var result = await grains.GetGrain<IShipmentGrain>(shipmentId).ResolveException(exceptionId, command.Resolution);
+            var result = await grains.GetGrain<IShipmentGrain>(shipmentId).ResolveException(exceptionId, resolution);
             if (result.Outcome == CommandOutcome.Rejected)
             {
                 return Problems.Rejected(result);
@@ -159,7 +169,7 @@ internal static class OperationsEndpoints
         }
         else
         {
-            await readModels.ApplyAsync([new ResolveExceptionItem(item.ExceptionId, command.Resolution, clock.GetUtcNow())], cancellationToken);
+            await readModels.ApplyAsync([new ResolveExceptionItem(item.ExceptionId, resolution, clock.GetUtcNow())], cancellationToken);
         }
 
         return TypedResults.Ok(await readModels.FindExceptionAsync(item.ExceptionId, cancellationToken) ?? item);
@@ -170,7 +180,7 @@ internal static class OperationsEndpoints
     {
         var known = Enum.GetValues<ExceptionQueue>()
             .Any(q => command.ExceptionId?.StartsWith(ExceptionRouting.QueueName(q) + "/", StringComparison.Ordinal) == true);
-        if (command.ExceptionId is null || !known)
+        if (command.ExceptionId is not { Length: <= MaxExceptionIdLength } || !known)
         {
             return (null, Problems.Validation(ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add("exceptionId", ["An exception id, as the list returns it."])));
         }
@@ -182,12 +192,13 @@ internal static class OperationsEndpoints
     private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> ResolveShipmentExceptionAsync(
         string shipmentId, string exceptionId, ResolutionRequest request, IGrainFactory grains)
     {
-        if (string.IsNullOrWhiteSpace(request.Resolution))
+        var errors = ShipmentValidation.ValidateResolution(request.Resolution);
+        if (!errors.IsEmpty || request.Resolution is not { } resolution)
         {
-            return Problems.Validation(ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add("resolution", ["Required."]));
+            return Problems.Validation(errors);
         }
 
-        var result = await grains.GetGrain<IShipmentGrain>(shipmentId).ResolveException(exceptionId, request.Resolution);
+        var result = await grains.GetGrain<IShipmentGrain>(shipmentId).ResolveException(exceptionId, resolution);
         return result.Outcome == CommandOutcome.Rejected ? Problems.Rejected(result) : TypedResults.NoContent();
     }
 

@@ -9,7 +9,10 @@ namespace ShipmentGrid.Shipments;
 [Alias("sg.ICarrierEventIntakeGrain")]
 public interface ICarrierEventIntakeGrain : IGrainWithIntegerKey
 {
-    /// <summary>Commits the events (grouped by shipment) to the journal; returns once they are durable.</summary>
+    /// <summary>
+    /// Commits the events (grouped by shipment) to the journal; returns once they are durable. Events with a text over
+    /// its bound (<c>ShipmentValidation.ValidateLengths</c>) are refused with an <see cref="ArgumentException"/>, none queued.
+    /// </summary>
     [Alias("Enqueue")]
     Task Enqueue(ImmutableArray<CarrierEvent> carrierEvents);
 }

@@ -22,6 +22,7 @@ public static class ChargeValidation
                 errors.Add("amount.amount", "Must be positive.");
             }
 
+            errors.Amount("amount.amount", charge.Amount.Amount, charge.Amount.Currency);
             errors.Currency("amount.currency", charge.Amount.Currency);
         }
 

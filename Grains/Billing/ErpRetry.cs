@@ -19,15 +19,21 @@ public static class ErpRetry
         return delay < LongestDelay ? delay : LongestDelay;
     }
 
+    /// <summary>
+    /// What callers, finance's queue and the journal are told about a failed posting. The ERP's own error text (and
+    /// whatever PostgreSQL or the network said) goes to the structured log only: it can carry hosts, SQL and data.
+    /// </summary>
+    public const string PostingFailed = "ERP posting failed; the grid retries.";
+
     /// <summary>The erp-failure exception to open after this failure, or null when it is too early or one is already open.</summary>
-    public static ExceptionItem? ExceptionFor(string invoiceNumber, int failedAttempts, string failure, ExceptionItem? open, DateTimeOffset now) =>
+    public static ExceptionItem? ExceptionFor(string invoiceNumber, int failedAttempts, ExceptionItem? open, DateTimeOffset now) =>
         failedAttempts < FailuresBeforeException || open is { IsOpen: true }
             ? null
             : new ExceptionItem(
                 $"erp-failure/{invoiceNumber}/{failedAttempts}",
                 ExceptionQueue.ErpFailure,
                 $"invoice/{invoiceNumber}",
-                $"ERP posting failed {failedAttempts} times; last: {failure}",
+                $"ERP posting failed {failedAttempts} times; the grid retries with backoff (details in the log).",
                 now,
                 OwnerTeam.Finance | OwnerTeam.Operations,
                 Resolution: null,

@@ -180,9 +180,9 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
         {
             var now = clock.GetUtcNow();
             State.FailedAttempts++;
-            State.LastFailure = exception.Message;
+            State.LastFailure = ErpRetry.PostingFailed;
             State.NextAttemptAt = now + ErpRetry.DelayAfter(State.FailedAttempts);
-            var opened = ErpRetry.ExceptionFor(invoice.InvoiceNumber, State.FailedAttempts, exception.Message, State.ErpFailure, now);
+            var opened = ErpRetry.ExceptionFor(invoice.InvoiceNumber, State.FailedAttempts, State.ErpFailure, now);
             State.ErpFailure = opened ?? State.ErpFailure;
             State.Invoice = invoice with { Status = InvoiceStatus.Failed };
             await stored.CommitAsync(new InvoicePostingFailed(
@@ -192,7 +192,7 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
                 invoice.CustomerId,
                 now,
                 State.FailedAttempts,
-                exception.Message,
+                ErpRetry.PostingFailed,
                 State.NextAttemptAt.Value,
                 opened));
             LogPostingFailed(logger, exception, invoice.InvoiceNumber, State.FailedAttempts, State.NextAttemptAt.Value);

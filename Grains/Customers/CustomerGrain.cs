@@ -161,15 +161,15 @@ public sealed class CustomerGrain : Grain, ICustomerGrain, IRemindable
             return refused;
         }
 
-        var errors = CustomerValidation.ValidateCreditLimit(amount);
+        if (State.Profile is not { } profile)
+        {
+            return CustomerValidation.ValidateCreditLimit(amount, billingCurrency: null) is { IsEmpty: false } invalid ? Invalid(invalid) : NotFound;
+        }
+
+        var errors = CustomerValidation.ValidateCreditLimit(amount, profile.BillingCurrency);
         if (!errors.IsEmpty)
         {
             return Invalid(errors);
-        }
-
-        if (State.Profile is not { } profile)
-        {
-            return NotFound;
         }
 
         if (profile.CreditLimit.Amount == amount)
@@ -191,15 +191,15 @@ public sealed class CustomerGrain : Grain, ICustomerGrain, IRemindable
             return refused;
         }
 
-        var errors = CustomerValidation.ValidatePayment(payment.PaymentId, payment.Amount);
+        if (State.Profile is not { } profile)
+        {
+            return CustomerValidation.ValidatePayment(payment.PaymentId, payment.Amount, billingCurrency: null) is { IsEmpty: false } invalid ? Invalid(invalid) : NotFound;
+        }
+
+        var errors = CustomerValidation.ValidatePayment(payment.PaymentId, payment.Amount, profile.BillingCurrency);
         if (!errors.IsEmpty)
         {
             return Invalid(errors);
-        }
-
-        if (State.Profile is not { } profile)
-        {
-            return NotFound;
         }
 
         switch (PaymentIds.Check(State.RecentPayments, payment))

@@ -17,6 +17,8 @@ public static class CustomerValidation
             errors.Add("creditLimit", "Must not be negative.");
         }
 
+        errors.Amount("creditLimit", registration.CreditLimit, registration.BillingCurrency);
+
         if (registration.PaymentTermsDays is < 0 or > 365)
         {
             errors.Add("paymentTermsDays", "Between 0 and 365 days.");
@@ -32,22 +34,32 @@ public static class CustomerValidation
         return errors.ToImmutable();
     }
 
-    public static ImmutableDictionary<string, ImmutableArray<string>> ValidateCreditLimit(decimal? amount)
+    /// <summary>
+    /// A new credit limit in the customer's billing currency; <paramref name="billingCurrency"/> is null where it is not
+    /// known yet (the API, before the customer is asked), which bounds the decimals by the most any currency takes.
+    /// </summary>
+    public static ImmutableDictionary<string, ImmutableArray<string>> ValidateCreditLimit(decimal? amount, string? billingCurrency)
     {
         var errors = new FieldErrors();
         if (amount is null)
         {
             errors.Add("amount", "Required.");
         }
-        else if (amount < 0m)
+        else
         {
-            errors.Add("amount", "Must not be negative.");
+            if (amount < 0m)
+            {
+                errors.Add("amount", "Must not be negative.");
+            }
+
+            errors.Amount("amount", amount.Value, billingCurrency);
         }
 
         return errors.ToImmutable();
     }
 
-    public static ImmutableDictionary<string, ImmutableArray<string>> ValidatePayment(string? paymentId, decimal? amount)
+    /// <summary>A payment in the customer's billing currency; see <see cref="ValidateCreditLimit"/> for a null currency.</summary>
+    public static ImmutableDictionary<string, ImmutableArray<string>> ValidatePayment(string? paymentId, decimal? amount, string? billingCurrency)
     {
         var errors = new FieldErrors();
         errors.Identifier("paymentId", paymentId);
@@ -55,9 +67,14 @@ public static class CustomerValidation
         {
             errors.Add("amount", "Required.");
         }
-        else if (amount <= 0m)
+        else
         {
-            errors.Add("amount", "Must be positive.");
+            if (amount <= 0m)
+            {
+                errors.Add("amount", "Must be positive.");
+            }
+
+            errors.Amount("amount", amount.Value, billingCurrency);
         }
 
         return errors.ToImmutable();

@@ -7,13 +7,17 @@ namespace ShipmentGrid.Partners;
 /// <summary>How a carrier event the grid could not apply is kept: the letter itself, and the item operations work it from.</summary>
 public static class DeadLetters
 {
+    private const int MaxReasonLength = 1000;
+
     /// <summary>
     /// The letter and its dead-letter queue item. The item's cause is the event as received (a replay or a partner's
     /// resend is received anew), so a failed replay reopens a resolved item and a redelivered batch does not.
     /// </summary>
-    public static IReadOnlyList<ReadModelChange> Keep(CarrierEvent carrierEvent, string reason, DateTimeOffset now)
+    public static IReadOnlyList<ReadModelChange> Keep(CarrierEvent received, string reason, DateTimeOffset now)
     {
-        ArgumentNullException.ThrowIfNull(carrierEvent);
+        // Whatever reached the grid, a letter holds at most a bounded prefix of each text.
+        var carrierEvent = ShipmentValidation.Bounded(received);
+        reason = ShipmentValidation.Cut(reason, MaxReasonLength) ?? string.Empty;
         return
         [
             new KeepDeadLetter(carrierEvent, reason, now),

@@ -14,6 +14,13 @@ public sealed class CarrierEventIntakeGrain(IEventJournal journal, IQueuedEventO
 {
     public async Task Enqueue(ImmutableArray<CarrierEvent> carrierEvents)
     {
+        // The journal keeps what it is given for years: texts over their bounds are refused here too, whoever the caller.
+        var tooLong = carrierEvents.SelectMany(ShipmentValidation.ValidateLengths).Select(error => error.Key).Distinct(StringComparer.Ordinal).ToList();
+        if (tooLong.Count > 0)
+        {
+            throw new ArgumentException($"Carrier events with texts over their bounds are not queued: {string.Join(", ", tooLong)}.", nameof(carrierEvents));
+        }
+
         await Task.WhenAll(carrierEvents
             .GroupBy(carrierEvent => carrierEvent.ShipmentId, StringComparer.Ordinal)
             .Select(shipment => journal.AppendAsync(

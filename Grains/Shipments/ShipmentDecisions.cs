@@ -97,9 +97,9 @@ public static class ShipmentDecisions
     public static ShipmentDecision ResolveException(ShipmentState state, string exceptionId, string resolution, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (string.IsNullOrWhiteSpace(resolution))
+        if (ShipmentValidation.ValidateResolution(resolution) is { IsEmpty: false } errors)
         {
-            return ShipmentDecision.Invalid(ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add("resolution", ["Required."]));
+            return ShipmentDecision.Invalid(errors);
         }
 
         if (state.Booking is not { } booking)

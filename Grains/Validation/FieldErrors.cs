@@ -8,7 +8,11 @@ namespace ShipmentGrid.Validation;
 /// </summary>
 public sealed class FieldErrors
 {
-    private const int MaxIdentifierLength = 64;
+    /// <summary>The largest amount the grid takes in any currency: 10^12, far above any freight bill or credit line.</summary>
+    public const decimal MaxAmount = 1_000_000_000_000m;
+
+    /// <summary>The longest customer, shipment, carrier or payment id.</summary>
+    public const int MaxIdentifierLength = 64;
 
     private readonly SortedDictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
 
@@ -64,12 +68,39 @@ public sealed class FieldErrors
         }
     }
 
-    /// <summary>ISO 4217: three upper-case letters.</summary>
+    /// <summary>An active ISO 4217 currency of the grid's own table (<see cref="Iso4217"/>).</summary>
     public void Currency(string field, string? value)
     {
         if (!IsUpperCaseCode(value, 3))
         {
             Add(field, "Use an ISO 4217 currency code: three upper-case letters.");
+        }
+        else if (Iso4217.MinorUnits(value) is null)
+        {
+            Add(field, $"Unknown currency '{value}': use an active ISO 4217 code such as USD, EUR or JPY.");
+        }
+    }
+
+    /// <summary>
+    /// A money amount: at most <see cref="MaxAmount"/> in absolute value and no more significant decimals than the
+    /// currency's minor units (trailing zeros do not count: 1200.00 is a whole number of yen). With no known currency
+    /// (not given yet, or itself in error) the decimals are bounded by the most any currency takes.
+    /// </summary>
+    public void Amount(string field, decimal value, string? currency)
+    {
+        if (decimal.Abs(value) > MaxAmount)
+        {
+            Add(field, $"At most {MaxAmount:0} in absolute value.");
+            return;
+        }
+
+        var known = Iso4217.MinorUnits(currency);
+        var decimals = known ?? Iso4217.MaxMinorUnits;
+        if (decimal.Round(value, decimals) != value)
+        {
+            Add(field, known is null
+                ? $"At most {decimals} decimals."
+                : $"At most {decimals} decimals: {currency} has {decimals} minor units.");
         }
     }
 

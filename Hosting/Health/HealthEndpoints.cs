@@ -1,15 +1,25 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using ShipmentGrid.Hosting.Postgres;
 
 namespace ShipmentGrid.Hosting.Health;
 
-/// <summary><c>/health/live</c> (the process answers) and <c>/health/ready</c> (joined to the cluster, database reachable).</summary>
+/// <summary>
+/// <c>/health/live</c> (the process answers) and <c>/health/ready</c> (joined to the cluster, database reachable). The body
+/// is the status and, per check, its status and the check's own short, fixed description; what an exception said
+/// (PostgreSQL's or Orleans' message, host names, SQL) goes to the log only, never into the body.
+/// </summary>
 public static class HealthEndpoints
 {
+    /// <summary>Said of a check that threw instead of answering: its message stays in the log.</summary>
+    public const string CheckFailed = "The check failed; see the log.";
+
     private const string ReadyTag = "ready";
 
     public static IServiceCollection AddShipmentGridHealth(this IServiceCollection services, IConfiguration configuration)
@@ -27,11 +37,30 @@ public static class HealthEndpoints
     public static IEndpointRouteBuilder MapShipmentGridHealth(this IEndpointRouteBuilder endpoints)
     {
         // Probes carry no key: health is public wherever the API requires one.
-        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).AllowAnonymous();
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(ReadyTag),
+            ResponseWriter = WriteAsync,
         }).AllowAnonymous();
         return endpoints;
     }
+
+    /// <summary><c>{"status":"Healthy","checks":{"orleans-cluster":{"status":"Healthy","description":"2 active silo(s)"}}}</c>.</summary>
+    private static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(
+                entry => entry.Key,
+                entry => new { status = entry.Value.Status.ToString(), description = Describe(entry.Value) },
+                StringComparer.Ordinal),
+        }));
+    }
+
+    // The checks below attach no exception to what they answer; one that does (or that throws, whose description the
+    // health service fills from the exception's message) gets the fixed text.
+    private static string? Describe(HealthReportEntry entry) => entry.Exception is null ? entry.Description : CheckFailed;
 }

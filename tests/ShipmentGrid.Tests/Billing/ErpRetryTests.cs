@@ -19,19 +19,19 @@ public sealed class ErpRetryTests
     [Fact]
     public void Early_failures_open_no_exception()
     {
-        Assert.Null(ErpRetry.ExceptionFor("INV-S-1", ErpRetry.FailuresBeforeException - 1, "timeout", open: null, Now));
+        Assert.Null(ErpRetry.ExceptionFor("INV-S-1", ErpRetry.FailuresBeforeException - 1, open: null, Now));
     }
 
     [Fact]
     public void Repeated_failures_open_one_erp_failure_exception_for_finance_and_operations()
     {
-        var opened = ErpRetry.ExceptionFor("INV-S-1", ErpRetry.FailuresBeforeException, "timeout", open: null, Now);
+        var opened = ErpRetry.ExceptionFor("INV-S-1", ErpRetry.FailuresBeforeException, open: null, Now);
 
         Assert.NotNull(opened);
         Assert.Equal(
             (ExceptionQueue.ErpFailure, "invoice/INV-S-1", OwnerTeam.Finance | OwnerTeam.Operations, Now, true),
             (opened.Queue, opened.Subject, opened.Owners, opened.OpenedAt, opened.IsOpen));
-        Assert.Contains("timeout", opened.Reason, StringComparison.Ordinal);
-        Assert.Null(ErpRetry.ExceptionFor("INV-S-1", ErpRetry.FailuresBeforeException + 1, "timeout", opened, Now));
+        Assert.StartsWith($"ERP posting failed {ErpRetry.FailuresBeforeException} times", opened.Reason, StringComparison.Ordinal);
+        Assert.Null(ErpRetry.ExceptionFor("INV-S-1", ErpRetry.FailuresBeforeException + 1, opened, Now));
     }
 }

@@ -263,6 +263,10 @@ public sealed class InvoiceGrainTests(BillingCluster silo) : IClassFixture<Billi
         Assert.Equal((ExceptionQueue.ErpFailure, true), (failing?.ErpFailure?.Queue, failing?.ErpFailure?.IsOpen));
         Assert.Empty(LedgerEntries("C-ERP"));
 
+        // The gateway said "ERP timed out."; callers and finance's queue get the grid's own words, the log gets the rest.
+        Assert.Equal(ErpRetry.PostingFailed, failing?.LastFailure);
+        Assert.DoesNotContain("timed out", failing?.ErpFailure?.Reason, StringComparison.Ordinal);
+
         BillingCluster.Clock.Advance(ErpRetry.DelayAfter(ErpRetry.FailuresBeforeException));
         await TickAsync(invoice);
 
@@ -393,6 +397,7 @@ public sealed class InvoiceGrainTests(BillingCluster silo) : IClassFixture<Billi
             Enumerable.Range(1, ErpRetry.FailuresBeforeException).Select(attempt => $"INV-S-JOURNAL-ERP/posting-failed/{attempt}"),
             failures.Select(failure => failure.EventId));
         Assert.All(failures[..^1], failure => Assert.Null(failure.ErpFailure));
+        Assert.All(failures, failure => Assert.Equal(ErpRetry.PostingFailed, failure.Failure));
         var opened = failures[^1].ErpFailure;
         Assert.Equal((ExceptionQueue.ErpFailure, true), (opened?.Queue, opened?.IsOpen));
         var posted = Assert.IsType<InvoicePosted>(Assert.Single(events, journaled => journaled is not InvoicePostingFailed));
