@@ -1,15 +1,28 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
-// Drives the grid through its API as integration teams do: registers customers, books shipments, records their
-// charges and sends their carrier events (pickup, in transit, delivered, proof of delivery), each phase flat out at the
-// given concurrency; then waits until every follow-up is visible (journal drained, every invoice posted in the
+// Drives the grid through its API as integration teams do: registers customers and carriers, books shipments, records
+// their charges and sends their carrier events (pickup, in transit, delivered, proof of delivery), each phase flat out
+// at the given concurrency; then waits until every follow-up is visible (journal drained, every invoice posted in the
 // customers' lists). Prints the rate of each phase, the journal's largest lag seen while events were sent, and the
 // time from the last acknowledged event until the follow-ups all showed.
 //
-// usage: LoadGen <api base url> <shipments> [concurrency=64] [events per request=100] [route=direct|stream] [customers=20] [carriers=5] [milestone steps=4]
+// Every request carries an API key, as partners' do. The admin key in SHIPMENTGRID_API_KEY (the API's
+// Auth:BootstrapKey, or the key the embedded grid prints at start) registers customers and carriers and mints the
+// run's keys: an operations key books and reads, a finance key records charges, and each carrier's events go with
+// that carrier's own key (carrier:<id>), so a batch holds one carrier's events. 429 (a key's rate limit) is back
+// pressure like 503: counted, waited out as Retry-After says, sent again.
+//
+// usage: SHIPMENTGRID_API_KEY=<admin key> LoadGen <api base url> <shipments> [concurrency=64] [events per request=100] [route=direct|stream] [customers=20] [carriers=5] [milestone steps=4]
+if (Environment.GetEnvironmentVariable("SHIPMENTGRID_API_KEY") is not { Length: > 0 } adminKey)
+{
+    await Console.Error.WriteLineAsync("Set SHIPMENTGRID_API_KEY to an admin API key (Auth:BootstrapKey, or the key the embedded grid prints at start).");
+    return 2;
+}
+
 var api = new Uri(args.Length > 0 ? args[0] : "http://localhost:5080");
 var shipments = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2_000;
 var concurrency = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 64;
@@ -21,6 +34,7 @@ var carriers = args.Length > 6 ? int.Parse(args[6], CultureInfo.InvariantCulture
 // Milestone steps sent: 4 ends in proof of delivery and invoicing; fewer measures following events without invoices.
 var stepsSent = args.Length > 7 ? int.Parse(args[7], CultureInfo.InvariantCulture) : 4;
 long backPressure = 0;
+long rateLimited = 0;
 var run = DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
 
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = api, Timeout = TimeSpan.FromMinutes(2) };
@@ -29,16 +43,28 @@ string CustomerId(int index) => $"LG{run}-C{index % customers:D3}";
 string CarrierId(int index) => $"LG{run}-K{index % carriers:D2}";
 string ShipmentId(int index) => $"LG{run}-S{index:D7}";
 
-await Phase("customers", customers, 1, async index => await Send(HttpMethod.Post, "api/v1/customers", new JsonObject
+await Phase("customers", customers, 1, async index => await Send(adminKey, HttpMethod.Post, "api/v1/customers", new JsonObject
 {
     ["customerId"] = CustomerId(index), ["name"] = $"Load customer {index}", ["billingCurrency"] = "USD",
     ["creditLimit"] = 1_000_000_000m, ["paymentTermsDays"] = 30,
 }));
 
+await Phase("carriers", carriers, 1, async index => await Send(adminKey, HttpMethod.Put, $"api/v1/carriers/{CarrierId(index)}", new JsonObject
+{
+    ["carrierId"] = CarrierId(index), ["scac"] = "LGEN", ["name"] = $"Load carrier {index}",
+    ["milestoneCodes"] = new JsonObject(), ["exceptionCodes"] = new JsonObject(), ["chargeCodes"] = new JsonObject(),
+    ["sla"] = new JsonObject { ["deliveryTolerance"] = "02:00:00", ["onTimeTargetPercent"] = 95m },
+}));
+
+var operationsKey = await MintAsync("operations", "operations");
+var financeKey = await MintAsync("finance", "finance");
+var carrierKeys = new string[carriers];
+await Phase("carrier keys", carriers, 1, async index => carrierKeys[index] = await MintAsync(CarrierId(index), $"carrier:{CarrierId(index)}"));
+
 // Planned for now, happened in the last days: carrier events may not lie in the future.
 var bookedAt = DateTimeOffset.UtcNow;
 var pickedUpAt = bookedAt.AddDays(-3);
-await Phase("bookings", shipments, 1, async index => await Send(HttpMethod.Post, "api/v1/shipments", new JsonObject
+await Phase("bookings", shipments, 1, async index => await Send(operationsKey, HttpMethod.Post, "api/v1/shipments", new JsonObject
 {
     ["shipmentId"] = ShipmentId(index), ["customerId"] = CustomerId(index), ["carrierId"] = CarrierId(index),
     ["origin"] = new JsonObject { ["city"] = "Chicago", ["state"] = "IL", ["country"] = "US" },
@@ -48,21 +74,25 @@ await Phase("bookings", shipments, 1, async index => await Send(HttpMethod.Post,
     ["serviceFlags"] = new JsonObject { ["specialHandling"] = false },
 }));
 
-await Phase("charges", shipments * 2, 1, async index => await Send(HttpMethod.Post, $"api/v1/shipments/{ShipmentId(index / 2)}/charges", new JsonObject
+await Phase("charges", shipments * 2, 1, async index => await Send(financeKey, HttpMethod.Post, $"api/v1/shipments/{ShipmentId(index / 2)}/charges", new JsonObject
 {
     ["chargeId"] = $"{ShipmentId(index / 2)}-{(index % 2 == 0 ? "LH" : "FS")}", ["type"] = index % 2 == 0 ? "Linehaul" : "FuelSurcharge",
     ["amount"] = new JsonObject { ["amount"] = index % 2 == 0 ? 1200.00m : 180.00m, ["currency"] = "USD" },
     ["source"] = "CarrierInvoice", ["sourceReference"] = $"210-{index}",
 }));
 
-// Every shipment's four milestones, a step at a time so each shipment's events arrive in order, as a carrier sends them.
+// Every shipment's four milestones, a step at a time so each shipment's events arrive in order, as a carrier sends them;
+// a batch holds one carrier's events, sent with that carrier's key.
 string[] allMilestones = ["PickedUp", "InTransit", "Delivered", "ProofOfDelivery"];
 string[] milestones = [.. allMilestones.Take(stepsSent)];
-var steps = milestones.Select((milestone, step) => Enumerable.Range(0, shipments).Select(index => new JsonObject
-{
-    ["eventId"] = $"{ShipmentId(index)}-{step}", ["carrierId"] = CarrierId(index), ["shipmentId"] = ShipmentId(index),
-    ["milestone"] = milestone, ["occurredAt"] = pickedUpAt.AddHours(step * 10),
-}).Chunk(batchSize).ToArray()).ToArray();
+var steps = milestones.Select((milestone, step) => Enumerable.Range(0, shipments)
+    .GroupBy(index => index % carriers)
+    .SelectMany(carrier => carrier.Chunk(batchSize).Select(chunk => (Key: carrierKeys[carrier.Key], Events: chunk.Select(index => new JsonObject
+    {
+        ["eventId"] = $"{ShipmentId(index)}-{step}", ["carrierId"] = CarrierId(index), ["shipmentId"] = ShipmentId(index),
+        ["milestone"] = milestone, ["occurredAt"] = pickedUpAt.AddHours(step * 10),
+    }).ToArray())))
+    .ToArray()).ToArray();
 var path = route == "stream" ? "api/v1/carrier-events/stream" : "api/v1/carrier-events";
 long maxLag = 0;
 using var lagWatch = new CancellationTokenSource();
@@ -81,7 +111,7 @@ for (var step = 0; step < milestones.Length; step++)
     var batches = steps[step];
     await Phase($"events ({milestones[step]})", batches.Length, batchSize, async index =>
     {
-        var answer = await Send(HttpMethod.Post, path, new JsonArray([.. batches[index]]));
+        var answer = await Send(batches[index].Key, HttpMethod.Post, path, new JsonArray([.. batches[index].Events]));
         // A duplicate is an event a request answered 503 had already applied before it was sent again.
         foreach (var refused in answer!["results"]!.AsArray().Where(result => (string?)result?["outcome"] is not ("Accepted" or "Queued" or "Duplicate")))
         {
@@ -93,7 +123,7 @@ for (var step = 0; step < milestones.Length; step++)
 var lastAcknowledged = eventsWatch.Elapsed;
 await lagWatch.CancelAsync();
 await lagWatcher;
-Console.WriteLine(FormattableString.Invariant($"events: {shipments * milestones.Length} in {lastAcknowledged.TotalSeconds:F1} s = {shipments * milestones.Length / lastAcknowledged.TotalSeconds:F0}/s via {route}; largest journal lag seen while sending: {maxLag} events; {backPressure} answers 503 (sent again)"));
+Console.WriteLine(FormattableString.Invariant($"events: {shipments * milestones.Length} in {lastAcknowledged.TotalSeconds:F1} s = {shipments * milestones.Length / lastAcknowledged.TotalSeconds:F0}/s via {route}; largest journal lag seen while sending: {maxLag} events; {backPressure} answers 503 and {rateLimited} answers 429 over the run (sent again)"));
 
 // The journal drained: every event followed, its read-model rows written (invoicing may still be under way).
 while (await LagAsync() > 0)
@@ -133,21 +163,40 @@ async Task Phase(string name, int count, int unitsPerItem, Func<int, Task> send)
     Console.WriteLine(FormattableString.Invariant($"{name}: {count} requests ({count * unitsPerItem} items) in {watch.Elapsed.TotalSeconds:F1} s = {count / watch.Elapsed.TotalSeconds:F0} requests/s"));
 }
 
-async Task<JsonNode?> Send(HttpMethod method, string requestPath, JsonNode body)
+async Task<string> MintAsync(string partner, string role)
+{
+    var minted = await Send(adminKey, HttpMethod.Post, "api/v1/keys", new JsonObject
+    {
+        ["partner"] = $"LG{run}-{partner}", ["roles"] = new JsonArray(role), ["description"] = "Minted by LoadGen for one run.",
+    });
+    return (string?)minted?["token"] ?? throw new InvalidOperationException($"minting a {role} key answered no token");
+}
+
+async Task<JsonNode?> Send(string key, HttpMethod method, string requestPath, JsonNode? body)
 {
     for (var attempt = 1; ; attempt++)
     {
-        using var request = new HttpRequestMessage(method, requestPath) { Content = JsonContent.Create(body) };
+        using var request = new HttpRequestMessage(method, requestPath) { Content = body is null ? null : JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         using var response = await http.SendAsync(request);
         if (response.IsSuccessStatusCode)
         {
             return await response.Content.ReadFromJsonAsync<JsonNode>();
         }
 
-        // 503 is back pressure (journal saturated, a grain failing over): wait as told and send the same again.
-        if ((int)response.StatusCode == 503 && attempt < 50)
+        // 503 is back pressure (journal saturated, a grain failing over), 429 the key's rate limit: wait as told and send
+        // the same again (every write is idempotent by its id).
+        if ((int)response.StatusCode is 503 or 429 && attempt < 50)
         {
-            Interlocked.Increment(ref backPressure);
+            if ((int)response.StatusCode == 503)
+            {
+                Interlocked.Increment(ref backPressure);
+            }
+            else
+            {
+                Interlocked.Increment(ref rateLimited);
+            }
+
             await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));
             continue;
         }
@@ -156,7 +205,7 @@ async Task<JsonNode?> Send(HttpMethod method, string requestPath, JsonNode body)
     }
 }
 
-async Task<long> LagAsync() => (long)(await http.GetFromJsonAsync<JsonObject>("api/v1/journal/lag"))!["events"]!;
+async Task<long> LagAsync() => (long)(await Send(operationsKey, HttpMethod.Get, "api/v1/journal/lag", null))!["events"]!;
 
 async Task<int> PostedAsync()
 {
@@ -166,7 +215,7 @@ async Task<int> PostedAsync()
         string? after = null;
         do
         {
-            var page = (await http.GetFromJsonAsync<JsonObject>($"api/v1/customers/{customer}/shipments?limit=500" + (after is null ? string.Empty : $"&after={Uri.EscapeDataString(after)}")))!;
+            var page = (await Send(operationsKey, HttpMethod.Get, $"api/v1/customers/{customer}/shipments?limit=500" + (after is null ? string.Empty : $"&after={Uri.EscapeDataString(after)}"), null))!;
             posted += page["items"]!.AsArray().Count(item => (string?)item?["invoiceStatus"] == "Posted");
             after = (string?)page["next"];
         }
