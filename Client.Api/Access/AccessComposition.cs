@@ -52,7 +52,7 @@ internal static class AccessComposition
                 {
                     var keyId = context.Principal?.FindFirst(GridClaims.KeyId)?.Value;
                     var keys = context.HttpContext.RequestServices.GetRequiredService<ApiKeyAuthenticator>();
-                    if (keyId is null || !await keys.IsActiveAsync(keyId, context.HttpContext.RequestAborted))
+                    if (keyId is null || !await keys.IsActiveAsync(keyId, GridClaims.ClientOf(context.HttpContext), context.HttpContext.RequestAborted))
                     {
                         context.RejectPrincipal();
                         await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);

@@ -27,7 +27,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var key = await keys.AuthenticateAsync(header[BearerPrefix.Length..].Trim(), Context.RequestAborted);
+        var key = await keys.AuthenticateAsync(header[BearerPrefix.Length..].Trim(), GridClaims.ClientOf(Context), Context.RequestAborted);
         return key is null
             ? AuthenticateResult.Fail("The API key is not valid or was revoked.")
             : AuthenticateResult.Success(new AuthenticationTicket(GridClaims.PrincipalOf(key, SchemeName), SchemeName));

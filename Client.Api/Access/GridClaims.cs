@@ -30,6 +30,13 @@ internal static class GridClaims
             : null;
     }
 
+    /// <summary>The client's address, the partition of what is limited before a key is known.</summary>
+    public static string ClientOf(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return "address:" + context.Connection.RemoteIpAddress;
+    }
+
     public static Caller Caller(this HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -71,7 +71,7 @@ internal sealed class RateLimits : IDisposable
     private static string PartitionOf(HttpContext context) =>
         context.User.FindFirstValue(GridClaims.KeyId) is { } keyId
             ? "key:" + keyId
-            : "address:" + context.Connection.RemoteIpAddress;
+            : GridClaims.ClientOf(context);
 
     private static TokenBucketRateLimiterOptions Bucket(int perSecond) => new()
     {

@@ -40,7 +40,7 @@ internal static class SessionEndpoints
     {
         var returnUrl = LocalOrDefault(form?.ReturnUrl);
         if (form?.Key is not { Length: > 0 and <= 256 } token
-            || await keys.AuthenticateAsync(token.Trim(), context.RequestAborted) is not { } key)
+            || await keys.AuthenticateAsync(token.Trim(), GridClaims.ClientOf(context), context.RequestAborted) is not { } key)
         {
             return Page(context, antiforgery, returnUrl, "That key is not valid or was revoked.", StatusCodes.Status401Unauthorized);
         }

@@ -8,6 +8,8 @@ namespace ShipmentGrid.Tools.AuthBench;
 [Config(typeof(BenchConfig))]
 public class AuthenticatorBenchmarks
 {
+    private const string Client = "address:127.0.0.1";
+
     private WebApplication? app;
     private ApiKeyAuthenticator? authenticator;
     private string validKey = string.Empty;
@@ -21,8 +23,8 @@ public class AuthenticatorBenchmarks
         validKey = await AccessHost.MintCustomerKeyAsync(app.Services);
         var other = await AccessHost.MintCustomerKeyAsync(app.Services);
         wrongSecret = validKey[..(validKey.LastIndexOf('_') + 1)] + other[(other.LastIndexOf('_') + 1)..];
-        if (await authenticator.AuthenticateAsync(validKey, CancellationToken.None) is null
-            || await authenticator.AuthenticateAsync(wrongSecret, CancellationToken.None) is not null)
+        if (await authenticator.AuthenticateAsync(validKey, Client, CancellationToken.None) is null
+            || await authenticator.AuthenticateAsync(wrongSecret, Client, CancellationToken.None) is not null)
         {
             throw new InvalidOperationException("The authenticator did not tell the valid key from the wrong secret.");
         }
@@ -32,8 +34,8 @@ public class AuthenticatorBenchmarks
     public async Task CleanUpAsync() => await (app?.DisposeAsync() ?? ValueTask.CompletedTask);
 
     [Benchmark(Baseline = true, Description = "valid key (cached)")]
-    public Task<ApiKey?> ValidKey() => authenticator!.AuthenticateAsync(validKey, CancellationToken.None);
+    public Task<ApiKey?> ValidKey() => authenticator!.AuthenticateAsync(validKey, Client, CancellationToken.None);
 
     [Benchmark(Description = "wrong secret (cached key, hash mismatch)")]
-    public Task<ApiKey?> WrongSecret() => authenticator!.AuthenticateAsync(wrongSecret, CancellationToken.None);
+    public Task<ApiKey?> WrongSecret() => authenticator!.AuthenticateAsync(wrongSecret, Client, CancellationToken.None);
 }

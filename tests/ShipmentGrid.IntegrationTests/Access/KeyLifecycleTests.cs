@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using ShipmentGrid.Hosting.Access;
 using ShipmentGrid.IntegrationTests.Api;
@@ -60,6 +61,24 @@ public sealed class KeyLifecycleTests(EmbeddedApiFactory factory) : IClassFixtur
             "the revocation reaching this process");
     }
 
+    [Fact]
+    public async Task A_flood_of_made_up_key_ids_from_one_address_stops_reaching_the_key_store()
+    {
+        var store = new CountingStore(new InMemoryApiKeyStore());
+        using var counted = factory.WithWebHostBuilder(builder =>
+            builder.ConfigureTestServices(services => services.AddSingleton<IApiKeyStore>(store)));
+        using var http = counted.CreateClient();
+        const int Flood = 300;
+        for (var i = 0; i < Flood; i++)
+        {
+            http.DefaultRequestHeaders.Authorization = TestKeys.Bearer($"sgk_{i:x16}_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+            using var response = await http.GetAsync(new Uri("/api/v1/journal/lag", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        Assert.InRange(store.Finds, 1, Flood / 2);
+    }
+
     [Theory]
     [InlineData("sgk_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
     [InlineData("not a key")]
@@ -90,6 +109,28 @@ public sealed class KeyLifecycleTests(EmbeddedApiFactory factory) : IClassFixtur
         var errors = (await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!.AsObject();
         Assert.Equal(["partner", "roles"], errors.Select(pair => pair.Key).Order(StringComparer.Ordinal));
         Assert.Equal(2, errors["roles"]!.AsArray().Count);
+    }
+
+    /// <summary>A key store that counts its lookups.</summary>
+    private sealed class CountingStore(IApiKeyStore inner) : IApiKeyStore
+    {
+        private int finds;
+
+        public int Finds => Volatile.Read(ref finds);
+
+        public Task CreateAsync(ApiKey key, System.Collections.Immutable.ImmutableArray<byte> tokenHash, CancellationToken cancellationToken) =>
+            inner.CreateAsync(key, tokenHash, cancellationToken);
+
+        public Task<StoredApiKey?> FindAsync(string keyId, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref finds);
+            return inner.FindAsync(keyId, cancellationToken);
+        }
+
+        public Task<ShipmentGrid.ReadModels.Page<ApiKey>> ListAsync(string? partner, ShipmentGrid.ReadModels.PageRequest page, CancellationToken cancellationToken) =>
+            inner.ListAsync(partner, page, cancellationToken);
+
+        public Task<ApiKey?> RevokeAsync(string keyId, DateTimeOffset at, CancellationToken cancellationToken) => inner.RevokeAsync(keyId, at, cancellationToken);
     }
 
     private Task<HttpStatusCode> StatusAsync(string token, string path) => StatusAsync(factory.CreateClient(), token, path);
