@@ -86,6 +86,7 @@ internal static class ApiComposition
         v1.MapKpis();
         v1.MapJournal();
         v1.MapAudit();
+        v1.MapDeadLetters();
         return endpoints;
     }
 }

@@ -6,7 +6,7 @@ namespace ShipmentGrid.Partners;
 /// <summary>
 /// Sends a dead-lettered carrier event to its shipment again once its cause is fixed. The attempt is counted first; a
 /// replay the shipment refuses again comes back as a dead letter with the new reason (and reopens its queue item), one
-/// it takes marks the letter replayed and resolves the item.
+/// it takes marks the letter replayed and resolves the item. A letter no longer open (replayed or discarded) is left as it is.
 /// </summary>
 public sealed class DeadLetterReplay(IGrainFactory grains, IReadModels readModels, TimeProvider clock)
 {
@@ -16,6 +16,12 @@ public sealed class DeadLetterReplay(IGrainFactory grains, IReadModels readModel
         if (await readModels.FindDeadLetterAsync(carrierId, eventId, cancellationToken) is not { } letter)
         {
             return null;
+        }
+
+        // Replayed already, or discarded: replaying again changes nothing.
+        if (letter.Status != DeadLetterStatus.Open)
+        {
+            return letter;
         }
 
         await readModels.ApplyAsync([new CountDeadLetterReplay(carrierId, eventId)], cancellationToken);

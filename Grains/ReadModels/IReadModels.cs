@@ -39,6 +39,9 @@ public interface IReadModels
 
     Task<DeadLetter?> FindDeadLetterAsync(string carrierId, string eventId, CancellationToken cancellationToken);
 
+    /// <summary>Dead letters across carriers oldest first (dead-lettered at, carrier, event id), as the query filters them.</summary>
+    Task<Page<DeadLetter>> ListDeadLettersAsync(DeadLetterQuery query, PageRequest page, CancellationToken cancellationToken);
+
     /// <summary>Each metric the subject has, summed over the UTC days from <paramref name="firstDay"/> up to, not including, <paramref name="endDay"/>.</summary>
     Task<ImmutableArray<KpiAggregate>> ReadKpisAsync(KpiSubject subject, DateOnly firstDay, DateOnly endDay, CancellationToken cancellationToken);
 

@@ -133,6 +133,25 @@ public sealed class InMemoryReadModels : IReadModels
         }
     }
 
+    public Task<Page<DeadLetter>> ListDeadLettersAsync(DeadLetterQuery query, PageRequest page, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(page);
+        var after = page.After is null ? null : DeadLetterCursor.Decode(page.After);
+        lock (gate)
+        {
+            var items = deadLetters.Values
+                .Where(query.Matches)
+                .OrderBy(letter => letter.DeadLetteredAt)
+                .ThenBy(letter => letter.CarrierEvent.CarrierId, StringComparer.Ordinal)
+                .ThenBy(letter => letter.CarrierEvent.EventId, StringComparer.Ordinal)
+                .Where(letter => after is not { } cursor || DeadLetterCursor.Of(letter).CompareTo(cursor) > 0)
+                .Take(page.Limit + 1)
+                .ToList();
+            return Task.FromResult(KeysetCursor.PageOf(items, page.Limit, letter => DeadLetterCursor.Of(letter).AsKeyset()));
+        }
+    }
+
     public Task<DeadLetter?> FindDeadLetterAsync(string carrierId, string eventId, CancellationToken cancellationToken)
     {
         lock (gate)
@@ -180,7 +199,8 @@ public sealed class InMemoryReadModels : IReadModels
             }
 
             foreach (var letter in deadLetters.Values
-                .Where(letter => letter.Status == DeadLetterStatus.Replayed && letter.ReplayedAt < cutoffs.ReplayedDeadLetters).ToList())
+                .Where(letter => (letter.Status == DeadLetterStatus.Replayed && letter.ReplayedAt < cutoffs.ReplayedDeadLetters)
+                    || (letter.Status == DeadLetterStatus.Discarded && letter.DiscardedAt < cutoffs.ReplayedDeadLetters)).ToList())
             {
                 deadLetters.Remove((letter.CarrierEvent.CarrierId, letter.CarrierEvent.EventId));
                 deadLetterOrder[letter.CarrierEvent.CarrierId].Remove(new KeysetCursor(letter.DeadLetteredAt, letter.CarrierEvent.EventId));
@@ -267,6 +287,14 @@ public sealed class InMemoryReadModels : IReadModels
                 }
 
                 break;
+            case DiscardDeadLetter discard:
+                if (deadLetters.TryGetValue((discard.CarrierId, discard.EventId), out var discarded) && discarded.Status == DeadLetterStatus.Open)
+                {
+                    deadLetters[(discard.CarrierId, discard.EventId)] =
+                        discarded with { Status = DeadLetterStatus.Discarded, DiscardReason = discard.Reason, DiscardedAt = discard.At };
+                }
+
+                break;
             default:
                 throw new ArgumentException($"Unknown read-model change {change.GetType().Name}.", nameof(change));
         }
@@ -330,11 +358,14 @@ public sealed class InMemoryReadModels : IReadModels
         var key = (keep.CarrierEvent.CarrierId, keep.CarrierEvent.EventId);
         if (deadLetters.TryGetValue(key, out var existing))
         {
-            deadLetters[key] = existing with { Reason = keep.Reason, Status = DeadLetterStatus.Open, ReplayedAt = null };
+            deadLetters[key] = existing with
+            {
+                Reason = keep.Reason, ReasonCode = keep.ReasonCode, Status = DeadLetterStatus.Open, ReplayedAt = null, DiscardReason = null, DiscardedAt = null,
+            };
             return;
         }
 
-        deadLetters[key] = new DeadLetter(keep.CarrierEvent, keep.Reason, keep.At, DeadLetterStatus.Open, 0, null);
+        deadLetters[key] = new DeadLetter(keep.CarrierEvent, keep.Reason, keep.At, DeadLetterStatus.Open, 0, null, keep.ReasonCode);
         OrderOf(deadLetterOrder, keep.CarrierEvent.CarrierId).Add(new KeysetCursor(keep.At, keep.CarrierEvent.EventId));
         AddKpi(KpiSubject.Carrier(keep.CarrierEvent.CarrierId), KpiMetrics.DeadLetters, keep.At, KpiBucket.Counted(1));
     }

@@ -61,10 +61,13 @@ public sealed record ObserveKpi(KpiSubject Subject, string Metric, DateTimeOffse
 /// opens the letter again. The first time an event id is kept it counts once in the carrier's
 /// <see cref="KpiMetrics.DeadLetters"/>.
 /// </summary>
-public sealed record KeepDeadLetter(CarrierEvent CarrierEvent, string Reason, DateTimeOffset At) : ReadModelChange;
+public sealed record KeepDeadLetter(CarrierEvent CarrierEvent, string Reason, DateTimeOffset At, RejectionCode ReasonCode = RejectionCode.None) : ReadModelChange;
 
 /// <summary>Counts one replay attempt of a dead letter.</summary>
 public sealed record CountDeadLetterReplay(string CarrierId, string EventId) : ReadModelChange;
 
 /// <summary>Marks a dead letter replayed (its shipment took it).</summary>
 public sealed record MarkDeadLetterReplayed(string CarrierId, string EventId, DateTimeOffset At) : ReadModelChange;
+
+/// <summary>Sets an open dead letter aside for good, with the reason (a replayed or discarded one stays as it is).</summary>
+public sealed record DiscardDeadLetter(string CarrierId, string EventId, string Reason, DateTimeOffset At) : ReadModelChange;

@@ -88,7 +88,7 @@ public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels rea
             .Where(pair => !string.IsNullOrWhiteSpace(pair.First.CarrierId) && pair.Second.Rejection != RejectionCode.Forbidden)
             .SelectMany(pair => pair.Second.Outcome switch
             {
-                CommandOutcome.Rejected => DeadLetters.Keep(pair.First, pair.Second.Reason ?? pair.Second.Rejection.ToString(), now),
+                CommandOutcome.Rejected => DeadLetters.Keep(pair.First, pair.Second.Reason ?? pair.Second.Rejection.ToString(), now, pair.Second.Rejection),
                 CommandOutcome.Duplicate => [new CountKpi(KpiSubject.Carrier(pair.First.CarrierId), KpiMetrics.Duplicates, pair.First.ReceivedAt, 1)],
                 _ => [],
             })

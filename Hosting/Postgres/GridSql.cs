@@ -368,15 +368,16 @@ public static class GridSql
         nameof(KeepDeadLetter),
         """
         WITH kept AS (
-            INSERT INTO carrier_dead_letter AS d (carrier_id, event_id, shipment_id, event, reason, dead_lettered_at, status)
-            VALUES ($1, $2, $3, $4, $5, $6, 0)
-            ON CONFLICT (carrier_id, event_id) DO UPDATE SET reason = excluded.reason, status = 0, replayed_at = NULL
+            INSERT INTO carrier_dead_letter AS d (carrier_id, event_id, shipment_id, event, reason, dead_lettered_at, status, source, reason_code)
+            VALUES ($1, $2, $3, $4, $5, $6, 0, $9, $10)
+            ON CONFLICT (carrier_id, event_id) DO UPDATE
+            SET reason = excluded.reason, reason_code = excluded.reason_code, status = 0, replayed_at = NULL, discard_reason = NULL, discarded_at = NULL
             RETURNING (d.xmax = 0) AS first)
         INSERT INTO kpi_bucket AS k (scope, subject, day, metric, count, total_seconds, histogram)
         SELECT 0, $1, $7, 'dead-letters', 1, 0, array_fill(0::bigint, ARRAY[$8]) FROM kept WHERE kept.first
         ON CONFLICT (scope, subject, day, metric) DO UPDATE SET count = k.count + 1
         """,
-        ["text", "text", "text", "bytea", "text", "timestamptz", "date", "integer"]);
+        ["text", "text", "text", "bytea", "text", "timestamptz", "date", "integer", "smallint", "text"]);
 
     public static readonly GridQuery CountDeadLetterReplay = new(
         nameof(CountDeadLetterReplay),
@@ -388,10 +389,16 @@ public static class GridSql
         "UPDATE carrier_dead_letter SET status = 1, replayed_at = $3 WHERE carrier_id = $1 AND event_id = $2 AND status = 0",
         ["text", "text", "timestamptz"]);
 
+    /// <summary>$1 carrier, $2 event id, $3 reason, $4 time: sets an open letter aside.</summary>
+    public static readonly GridQuery DiscardDeadLetter = new(
+        nameof(DiscardDeadLetter),
+        "UPDATE carrier_dead_letter SET status = 2, discard_reason = $3, discarded_at = $4 WHERE carrier_id = $1 AND event_id = $2 AND status = 0",
+        ["text", "text", "text", "timestamptz"]);
+
     public static readonly GridQuery FindDeadLetter = new(
         nameof(FindDeadLetter),
-        """
-        SELECT event, reason, dead_lettered_at, status, replay_attempts, replayed_at
+        $"""
+        SELECT {DeadLetterColumns}
         FROM carrier_dead_letter WHERE carrier_id = $1 AND event_id = $2
         """,
         ["text", "text"]);
@@ -399,8 +406,8 @@ public static class GridSql
     /// <summary>$1 carrier, $2 and $3 after, $4 the limit.</summary>
     public static readonly GridQuery ListDeadLetters = new(
         nameof(ListDeadLetters),
-        """
-        SELECT event, reason, dead_lettered_at, status, replay_attempts, replayed_at
+        $"""
+        SELECT {DeadLetterColumns}
         FROM carrier_dead_letter
         WHERE carrier_id = $1 AND (dead_lettered_at, event_id) > ($2, $3)
         ORDER BY dead_lettered_at, event_id
@@ -453,6 +460,18 @@ public static class GridSql
 
     public static readonly GridQuery PurgeReplayedDeadLetters =
         Purge(nameof(PurgeReplayedDeadLetters), "carrier_dead_letter", "status = 1 AND replayed_at < $1", "replayed_at", "timestamptz");
+
+    public static readonly GridQuery PurgeDiscardedDeadLetters =
+        Purge(nameof(PurgeDiscardedDeadLetters), "carrier_dead_letter", "status = 2 AND discarded_at < $1", "discarded_at", "timestamptz");
+
+    // Dead letters across carriers (migration 0015): the lead filter picks the index; the others filter its rows.
+    public static readonly GridQuery ListAllDeadLetters = DeadLetterList(nameof(ListAllDeadLetters), null);
+
+    public static readonly GridQuery ListDeadLettersOfCarrier = DeadLetterList(nameof(ListDeadLettersOfCarrier), ("carrier_id", "text"));
+
+    public static readonly GridQuery ListDeadLettersByReason = DeadLetterList(nameof(ListDeadLettersByReason), ("reason_code", "text"));
+
+    public static readonly GridQuery ListDeadLettersBySource = DeadLetterList(nameof(ListDeadLettersBySource), ("source", "smallint"));
 
     /// <summary>Only decided outcomes: one still Queued after days is worth keeping to look into.</summary>
     public static readonly GridQuery PurgeQueuedEventOutcomes =
@@ -591,6 +610,33 @@ public static class GridSql
         ORDER BY c.opened_at, c.case_id
         """,
         parameterTypes);
+
+    private const string DeadLetterColumns =
+        "event, reason, dead_lettered_at, status, replay_attempts, replayed_at, reason_code, discard_reason, discarded_at, carrier_id";
+
+    /// <summary>
+    /// Dead letters oldest first across carriers, led by <paramref name="lead"/> ($1) when given; then the optional filters
+    /// source, reason, carrier (null: any), dead-lettered before, open only, the position after, and the limit.
+    /// </summary>
+    private static GridQuery DeadLetterList(string name, (string Column, string Type)? lead)
+    {
+        var first = lead is null ? 1 : 2;
+        string P(int offset) => "$" + (first + offset).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var leadFilter = lead is { } column ? $"{column.Column} = $1 AND " : string.Empty;
+        return new(
+            name,
+            $"""
+            SELECT {DeadLetterColumns}
+            FROM carrier_dead_letter
+            WHERE {leadFilter}({P(0)}::smallint IS NULL OR source = {P(0)}) AND ({P(1)}::text IS NULL OR reason_code = {P(1)})
+              AND ({P(2)}::text IS NULL OR carrier_id = {P(2)}) AND dead_lettered_at < {P(3)} AND (NOT {P(4)} OR status = 0)
+              AND (dead_lettered_at, carrier_id, event_id) > ({P(5)}, {P(6)}, {P(7)})
+            ORDER BY dead_lettered_at, carrier_id, event_id
+            LIMIT {P(8)}
+            """,
+            [.. lead is { } typed ? [typed.Type] : Array.Empty<string>(),
+                "smallint", "text", "text", "timestamptz", "boolean", "timestamptz", "text", "text", "integer"]);
+    }
 
     /// <summary>
     /// Retention (ReadModelRetention): deletes at most $2 rows of <paramref name="table"/> that <paramref name="old"/>

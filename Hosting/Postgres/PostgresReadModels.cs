@@ -91,7 +91,11 @@ public sealed class PostgresReadModels(NpgsqlDataSource dataSource, Serializer s
                 case KeepDeadLetter keep:
                     batch.BatchCommands.Add(GridSql.KeepDeadLetter.CreateBatchCommand(
                         keep.CarrierEvent.CarrierId, keep.CarrierEvent.EventId, keep.CarrierEvent.ShipmentId, serializer.SerializeToArray(keep.CarrierEvent),
-                        keep.Reason, keep.At, KpiBucket.DayOf(keep.At), KpiHistogram.Buckets));
+                        keep.Reason, keep.At, KpiBucket.DayOf(keep.At), KpiHistogram.Buckets, (short)keep.CarrierEvent.Source,
+                        keep.ReasonCode == RejectionCode.None ? null : keep.ReasonCode.ToString()));
+                    break;
+                case DiscardDeadLetter discard:
+                    batch.BatchCommands.Add(GridSql.DiscardDeadLetter.CreateBatchCommand(discard.CarrierId, discard.EventId, discard.Reason, discard.At));
                     break;
                 case CountDeadLetterReplay replay:
                     batch.BatchCommands.Add(GridSql.CountDeadLetterReplay.CreateBatchCommand(replay.CarrierId, replay.EventId));
@@ -229,6 +233,38 @@ public sealed class PostgresReadModels(NpgsqlDataSource dataSource, Serializer s
             await ReadAllAsync(command, ReadDeadLetter, cancellationToken), limit, letter => new KeysetCursor(letter.DeadLetteredAt, letter.CarrierEvent.EventId));
     }
 
+    public async Task<Page<DeadLetter>> ListDeadLettersAsync(DeadLetterQuery query, PageRequest page, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(page);
+        var after = page.After is null
+            ? new DeadLetterCursor(DateTimeOffset.MinValue, string.Empty, string.Empty)
+            : DeadLetterCursor.Decode(page.After) ?? throw new ArgumentException("The page cursor was not handed out by this grid.", nameof(page));
+        var limit = Math.Clamp(page.Limit, 1, PageRequest.MaxLimit);
+        object?[] filters =
+        [
+            query.Source is { } source ? (short)source : null,
+            query.Reason?.ToString(),
+            query.CarrierId,
+            query.DeadLetteredBefore ?? DateTimeOffset.MaxValue,
+            query.OpenOnly,
+            after.At,
+            after.CarrierId,
+            after.EventId,
+            limit + 1,
+        ];
+        var (statement, lead) = query switch
+        {
+            { CarrierId: { } carrierId } => (GridSql.ListDeadLettersOfCarrier, (object?)carrierId),
+            { Reason: { } reason } => (GridSql.ListDeadLettersByReason, reason.ToString()),
+            { Source: { } leadSource } => (GridSql.ListDeadLettersBySource, (short)leadSource),
+            _ => (GridSql.ListAllDeadLetters, null),
+        };
+        await using var command = statement.CreateCommand(dataSource, lead is null ? filters : [lead, .. filters]);
+        return KeysetCursor.PageOf(
+            await ReadAllAsync(command, ReadDeadLetter, cancellationToken), limit, letter => DeadLetterCursor.Of(letter).AsKeyset());
+    }
+
     public async Task<DeadLetter?> FindDeadLetterAsync(string carrierId, string eventId, CancellationToken cancellationToken)
     {
         await using var command = GridSql.FindDeadLetter.CreateCommand(dataSource, carrierId, eventId);
@@ -258,6 +294,7 @@ public sealed class PostgresReadModels(NpgsqlDataSource dataSource, Serializer s
             + await PurgeAsync(GridSql.PurgeResolvedServiceCases, cutoffs.ResolvedCases, cancellationToken)
             + await PurgeAsync(GridSql.PurgeNotifications, cutoffs.Notifications, cancellationToken)
             + await PurgeAsync(GridSql.PurgeReplayedDeadLetters, cutoffs.ReplayedDeadLetters, cancellationToken)
+            + await PurgeAsync(GridSql.PurgeDiscardedDeadLetters, cutoffs.ReplayedDeadLetters, cancellationToken)
             + await PurgeAsync(GridSql.PurgeQueuedEventOutcomes, cutoffs.QueuedEventOutcomes, cancellationToken)
             + await PurgeAsync(GridSql.PurgeKpiBuckets, cutoffs.KpiBuckets, cancellationToken);
     }
@@ -332,7 +369,10 @@ public sealed class PostgresReadModels(NpgsqlDataSource dataSource, Serializer s
         reader.GetFieldValue<DateTimeOffset>(2),
         (DeadLetterStatus)reader.GetInt16(3),
         reader.GetInt32(4),
-        reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5));
+        reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+        reader.IsDBNull(6) ? RejectionCode.None : Enum.Parse<RejectionCode>(reader.GetString(6)),
+        reader.IsDBNull(7) ? null : reader.GetString(7),
+        reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8));
 
     private static void AddKpi(
         SortedDictionary<(KpiScope Scope, string Subject, DateOnly Day, string Metric), KpiBucket> kpis,

@@ -171,6 +171,10 @@ public sealed class AccessMatrixTests(EmbeddedApiFactory factory) : IClassFixtur
             new("GET", "/api/v1/keys/", "/api/v1/keys", null, "o444444"),
             new("GET", "/api/v1/keys/{keyId}", "/api/v1/keys/" + revocableKeyId, null, "o444444"),
             new("GET", "/api/v1/audit", "/api/v1/audit", null, "o444444"),
+            new("GET", "/api/v1/dead-letters/", "/api/v1/dead-letters", null, "ooooo44"),
+            new("GET", "/api/v1/dead-letters/", "/api/v1/dead-letters?partner=K-B", null, "oooo444"),
+            new("POST", "/api/v1/dead-letters/replay", "/api/v1/dead-letters/replay", """{"items":[{"carrierId":"K-A","eventId":"DL-1"}]}""", "oo33334"),
+            new("POST", "/api/v1/dead-letters/discard", "/api/v1/dead-letters/discard", """{"items":[{"carrierId":"K-A","eventId":"DL-1"}],"reason":"test"}""", "oo33334"),
             new("DELETE", "/api/v1/keys/{keyId}", "/api/v1/keys/" + revocableKeyId, null, "o333334"),
         ];
     }

@@ -82,6 +82,8 @@ public sealed class FuzzPassTests(EmbeddedApiFactory factory) : IClassFixture<Em
              "exceptionCodes":{"A9":"Damaged"},"chargeCodes":{"FUE":"FuelSurcharge"},"sla":{"deliveryTolerance":"02:00:00","onTimeTargetPercent":95.5}}
             """,
         ["MintApiKey"] = """{"partner":"fz-partner","roles":["operations","carrier:FZ-CARR"],"description":"Fuzz key"}""",
+        ["ReplayDeadLetters"] = """{"items":[{"carrierId":"FZ-CARR","eventId":"FZ-E-1"}]}""",
+        ["DiscardDeadLetters"] = """{"items":[{"carrierId":"FZ-CARR","eventId":"FZ-E-2"}],"reason":"Fuzz discard"}""",
         ["RecordCarrierEvents"] = CarrierEvents,
         ["StreamCarrierEvents"] = CarrierEvents,
     };
@@ -118,6 +120,7 @@ public sealed class FuzzPassTests(EmbeddedApiFactory factory) : IClassFixture<Em
         $"/api/v1/carrier-events/{Carrier}/FZ-NEW-E",
         "/api/v1/exceptions?status=all",
         "/api/v1/keys",
+        "/api/v1/dead-letters?status=all",
     ];
 
     [Fact]
@@ -170,7 +173,10 @@ public sealed class FuzzPassTests(EmbeddedApiFactory factory) : IClassFixture<Em
         }
     }
 
-    /// <summary>A customer with a shipment, a charge and a registered carrier, so malformed requests meet real objects.</summary>
+    /// <summary>
+    /// A customer with a shipment, a charge, a registered carrier and two dead letters (events for a shipment never
+    /// booked), so malformed requests meet real objects.
+    /// </summary>
     private static async Task SeedAsync(HttpClient http)
     {
         await ExpectAsync(await http.PostAsJsonAsync(new Uri("/api/v1/customers", UriKind.Relative), SampleBookings.Customer(Customer)), HttpStatusCode.Created);
@@ -179,6 +185,12 @@ public sealed class FuzzPassTests(EmbeddedApiFactory factory) : IClassFixture<Em
         // Another name than the sample's, so the sample would be the carrier's next version.
         using var carrier = new StringContent(SampleBodies["RegisterCarrier"].Replace("Fuzz Freight", "Fuzz Freight Seed", StringComparison.Ordinal), Encoding.UTF8, "application/json");
         await ExpectAsync(await http.PutAsync(new Uri($"/api/v1/carriers/{Carrier}", UriKind.Relative), carrier), HttpStatusCode.Created);
+        await ExpectAsync(
+            await PostJsonAsync(http, "/api/v1/carrier-events", $$"""
+                [{"eventId":"FZ-E-1","carrierId":"{{Carrier}}","shipmentId":"FZ-NOWHERE","milestone":"PickedUp","occurredAt":"2026-12-01T08:00:00Z"},
+                 {"eventId":"FZ-E-2","carrierId":"{{Carrier}}","shipmentId":"FZ-NOWHERE","milestone":"InTransit","occurredAt":"2026-12-01T09:00:00Z"}]
+                """),
+            HttpStatusCode.OK);
     }
 
     private static async Task ExpectAsync(HttpResponseMessage response, HttpStatusCode expected)

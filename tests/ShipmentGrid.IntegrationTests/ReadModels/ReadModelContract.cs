@@ -405,6 +405,58 @@ public abstract class ReadModelContract : IAsyncLifetime
 
     protected static TrackCustomerShipment Track(string shipmentId, string customerId, DateTimeOffset bookedAt) => new(customerId, shipmentId, "CARR-1", bookedAt);
 
+    [Fact]
+    public async Task Dead_letters_list_across_carriers_oldest_first_filtered_by_carrier_source_reason_age_and_status_in_pages()
+    {
+        await ApplyAsync(
+            new KeepDeadLetter(CarrierEvent("CARR-1", "E-1"), "not booked", T0, RejectionCode.ShipmentNotBooked),
+            new KeepDeadLetter(CarrierEvent("CARR-2", "E-1") with { Source = EventSource.Api }, "not booked", T0, RejectionCode.ShipmentNotBooked),
+            new KeepDeadLetter(CarrierEvent("CARR-2", "E-2"), "invalid", T0.AddHours(1), RejectionCode.ValidationFailed),
+            new KeepDeadLetter(CarrierEvent("CARR-3", "E-3") with { Source = EventSource.Api }, "mismatch", T0.AddHours(2), RejectionCode.CarrierMismatch),
+            new KeepDeadLetter(CarrierEvent("CARR-1", "E-4"), "not booked", T0.AddHours(3), RejectionCode.ShipmentNotBooked));
+        await ApplyAsync(
+            new DiscardDeadLetter("CARR-2", "E-2", "sent in error", T0.AddHours(4)),
+            new DiscardDeadLetter("CARR-2", "E-2", "again", T0.AddHours(5)),
+            new MarkDeadLetterReplayed("CARR-1", "E-4", T0.AddHours(4)),
+            new DiscardDeadLetter("CARR-1", "E-4", "too late", T0.AddHours(5)));
+
+        Assert.Equal(["CARR-1/E-1", "CARR-2/E-1", "CARR-3/E-3"], await LetterKeysAsync(new DeadLetterQuery(), limit: 2));
+        Assert.Equal(
+            ["CARR-1/E-1", "CARR-2/E-1", "CARR-2/E-2", "CARR-3/E-3", "CARR-1/E-4"],
+            await LetterKeysAsync(new DeadLetterQuery(OpenOnly: false), limit: 2));
+        Assert.Equal(["CARR-1/E-1", "CARR-1/E-4"], await LetterKeysAsync(new DeadLetterQuery(CarrierId: "CARR-1", OpenOnly: false), limit: 1));
+        Assert.Equal(["CARR-2/E-1", "CARR-3/E-3"], await LetterKeysAsync(new DeadLetterQuery(Source: EventSource.Api), limit: 1));
+        Assert.Equal(["CARR-1/E-1", "CARR-2/E-1"], await LetterKeysAsync(new DeadLetterQuery(Reason: RejectionCode.ShipmentNotBooked), limit: 5));
+        Assert.Equal(["CARR-2/E-1"], await LetterKeysAsync(new DeadLetterQuery(CarrierId: "CARR-2", Source: EventSource.Api, Reason: RejectionCode.ShipmentNotBooked), limit: 5));
+        Assert.Equal(["CARR-1/E-1", "CARR-2/E-1"], await LetterKeysAsync(new DeadLetterQuery(DeadLetteredBefore: T0.AddHours(1)), limit: 5));
+
+        var discarded = await Store.FindDeadLetterAsync("CARR-2", "E-2", default);
+        Assert.Equal(
+            (DeadLetterStatus.Discarded, "sent in error", T0.AddHours(4), RejectionCode.ValidationFailed),
+            (discarded?.Status, discarded?.DiscardReason, discarded?.DiscardedAt, discarded?.ReasonCode));
+        Assert.Equal((DeadLetterStatus.Replayed, null), ((await Store.FindDeadLetterAsync("CARR-1", "E-4", default))?.Status, (await Store.FindDeadLetterAsync("CARR-1", "E-4", default))?.DiscardReason));
+
+        // Kept again (the partner resent it), a discarded letter is open again with the new rejection.
+        await ApplyAsync(new KeepDeadLetter(CarrierEvent("CARR-2", "E-2"), "not booked", T0.AddHours(6), RejectionCode.ShipmentNotBooked));
+        var reopened = await Store.FindDeadLetterAsync("CARR-2", "E-2", default);
+        Assert.Equal((DeadLetterStatus.Open, null, RejectionCode.ShipmentNotBooked), (reopened?.Status, reopened?.DiscardReason, reopened?.ReasonCode));
+    }
+
+    private async Task<List<string>> LetterKeysAsync(DeadLetterQuery query, int limit)
+    {
+        var keys = new List<string>();
+        string? after = null;
+        do
+        {
+            var page = await Store.ListDeadLettersAsync(query, new PageRequest(limit, after), default);
+            Assert.True(page.Items.Length <= limit);
+            keys.AddRange(page.Items.Select(letter => $"{letter.CarrierEvent.CarrierId}/{letter.CarrierEvent.EventId}"));
+            after = page.Next;
+        }
+        while (after is not null);
+        return keys;
+    }
+
     protected static CarrierEvent CarrierEvent(string carrierId, string eventId) => new(
         eventId, carrierId, "S-1", MilestoneType.PickedUp, null, T0, T0.AddSeconds(1), new Location("Lyon", null, "FR", "69001"), "X1", "notes",
         EventSource.Stream, Shipments.CarrierEvent.CurrentSchemaVersion, false);
