@@ -4,11 +4,14 @@ using ShipmentGrid.Api.Access;
 using ShipmentGrid.Billing;
 using ShipmentGrid.ReadModels;
 using ShipmentGrid.Shipments;
+using ShipmentGrid.Validation;
 
 namespace ShipmentGrid.Api.Endpoints;
 
 internal static class ShipmentEndpoints
 {
+    private const int MaxMatches = 50;
+
     public static RouteGroupBuilder MapShipments(this RouteGroupBuilder api)
     {
         var shipments = api.MapGroup("/shipments").WithTags("Shipments");
@@ -16,6 +19,10 @@ internal static class ShipmentEndpoints
             .WithName("BookShipment")
             .WithSummary("Books a shipment under the caller's id; repeating the same booking is idempotent. A customer's key books only its own.")
             .RequireAuthorization(AccessPolicies.Booking);
+        shipments.MapGet("/", FindAsync)
+            .WithName("FindShipments")
+            .WithSummary("Finds booked shipments by one reference: the carrier's PRO (pro), the bill of lading (bol) or the purchase order (po), "
+                + "optionally of one carrier; newest booking first, at most 50, only those the key may read.");
         shipments.MapGet("/{shipmentId}", GetAsync)
             .WithName("GetShipment")
             .WithSummary("Reads a shipment with its status, timeline, charges and billing state.");
@@ -104,12 +111,52 @@ internal static class ShipmentEndpoints
             : TypedResults.Ok(view);
     }
 
+    private static async Task<Results<Ok<ShipmentMatches>, ValidationProblem>> FindAsync(
+        HttpContext context,
+        IReadModels readModels,
+        CancellationToken cancellationToken,
+        string? pro = null,
+        string? bol = null,
+        string? po = null,
+        string? carrierId = null)
+    {
+        (ShipmentReferenceKind Kind, string Field, string? Value)[] references =
+            [(ShipmentReferenceKind.ProNumber, "pro", pro), (ShipmentReferenceKind.BillOfLading, "bol", bol), (ShipmentReferenceKind.PurchaseOrder, "po", po)];
+        var given = references.Where(reference => reference.Value is not null).ToList();
+        var errors = new FieldErrors();
+        if (given.Count != 1)
+        {
+            errors.Add("pro", "Give exactly one of pro, bol or po.");
+        }
+        else
+        {
+            errors.Key(given[0].Field, given[0].Value, 128);
+        }
+
+        if (carrierId is not null)
+        {
+            errors.Identifier("carrierId", carrierId);
+        }
+
+        if (errors.ToImmutable() is { IsEmpty: false } invalid)
+        {
+            return Problems.Validation(invalid);
+        }
+
+        var caller = context.Caller();
+        var matches = await readModels.FindShipmentsAsync(given[0].Kind, given[0].Value!, carrierId, MaxMatches, cancellationToken);
+        return TypedResults.Ok(new ShipmentMatches([.. matches.Where(match => caller.CanReadShipment(match.CustomerId, match.CarrierId))]));
+    }
+
     private static async Task<Results<Ok<ShipmentView>, ProblemHttpResult>> GetAsync(string shipmentId, IGrainFactory grains)
     {
         var view = await grains.GetGrain<IShipmentGrain>(shipmentId).GetView();
         return view is null ? Problems.NotFound("shipment", shipmentId) : TypedResults.Ok(view);
     }
 }
+
+/// <summary>The shipments a reference names that the caller may read.</summary>
+internal sealed record ShipmentMatches(ImmutableArray<ShipmentMatch> Items);
 
 /// <summary>One recorded event as the history endpoint shows it; <see cref="Event"/> is serialized with its own type's members.</summary>
 internal sealed record RecordedEvent(int Version, string Type, string EventId, DateTimeOffset OccurredAt, object Event);

@@ -39,6 +39,12 @@ public interface IReadModels
 
     Task<DeadLetter?> FindDeadLetterAsync(string carrierId, string eventId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The booked shipments a reference names, newest booking first (at most <paramref name="limit"/>), of one carrier or of any.
+    /// </summary>
+    Task<ImmutableArray<ShipmentMatch>> FindShipmentsAsync(
+        ShipmentReferenceKind kind, string reference, string? carrierId, int limit, CancellationToken cancellationToken);
+
     /// <summary>Dead letters across carriers oldest first (dead-lettered at, carrier, event id), as the query filters them.</summary>
     Task<Page<DeadLetter>> ListDeadLettersAsync(DeadLetterQuery query, PageRequest page, CancellationToken cancellationToken);
 

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using ShipmentGrid.CustomerService;
 using ShipmentGrid.Operations;
 using ShipmentGrid.Partners;
+using ShipmentGrid.Shipments;
 
 namespace ShipmentGrid.ReadModels;
 
@@ -25,6 +26,7 @@ public sealed class InMemoryReadModels : IReadModels
     private readonly Dictionary<string, SortedSet<KeysetCursor>> shipmentOrder = new(StringComparer.Ordinal);
     private readonly Dictionary<(string CarrierId, string EventId), DeadLetter> deadLetters = [];
     private readonly Dictionary<string, SortedSet<KeysetCursor>> deadLetterOrder = new(StringComparer.Ordinal);
+    private readonly Dictionary<(ShipmentReferenceKind Kind, string Reference), Dictionary<string, ShipmentMatch>> references = [];
     private readonly Dictionary<KpiSubject, Dictionary<(string Metric, DateOnly Day), KpiBucket>> kpis = [];
 
     public Task ApplyAsync(IReadOnlyList<ReadModelChange> changes, CancellationToken cancellationToken)
@@ -152,6 +154,37 @@ public sealed class InMemoryReadModels : IReadModels
         }
     }
 
+    public Task<ImmutableArray<ShipmentMatch>> FindShipmentsAsync(
+        ShipmentReferenceKind kind, string reference, string? carrierId, int limit, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            return Task.FromResult<ImmutableArray<ShipmentMatch>>(references.TryGetValue((kind, reference), out var byCarrier)
+                ? [.. byCarrier.Values.Where(match => carrierId is null || match.CarrierId == carrierId)
+                    .OrderByDescending(match => match.BookedAt).ThenBy(match => match.CarrierId, StringComparer.Ordinal).Take(limit)]
+                : []);
+        }
+    }
+
+    /// <summary>The references a booking names, each with its kind (blank ones are no reference).</summary>
+    public static IEnumerable<(ShipmentReferenceKind Kind, string Reference)> ReferencesOf(ShipmentReferences? references)
+    {
+        if (!string.IsNullOrWhiteSpace(references?.ProNumber))
+        {
+            yield return (ShipmentReferenceKind.ProNumber, references.ProNumber);
+        }
+
+        if (!string.IsNullOrWhiteSpace(references?.BillOfLading))
+        {
+            yield return (ShipmentReferenceKind.BillOfLading, references.BillOfLading);
+        }
+
+        if (!string.IsNullOrWhiteSpace(references?.PurchaseOrder))
+        {
+            yield return (ShipmentReferenceKind.PurchaseOrder, references.PurchaseOrder);
+        }
+    }
+
     public Task<DeadLetter?> FindDeadLetterAsync(string carrierId, string eventId, CancellationToken cancellationToken)
     {
         lock (gate)
@@ -246,6 +279,21 @@ public sealed class InMemoryReadModels : IReadModels
                 {
                     OrderOf(notificationOrder, queue.Notification.CustomerId)
                         .Add(new KeysetCursor(queue.Notification.OccurredAt, queue.Notification.NotificationId));
+                }
+
+                break;
+            case IndexShipmentReferences index:
+                foreach (var (kind, reference) in ReferencesOf(index.Booking.References))
+                {
+                    if (!references.TryGetValue((kind, reference), out var byCarrier))
+                    {
+                        references[(kind, reference)] = byCarrier = new Dictionary<string, ShipmentMatch>(StringComparer.Ordinal);
+                    }
+
+                    if (!byCarrier.TryGetValue(index.Booking.CarrierId, out var known) || known.BookedAt <= index.BookedAt)
+                    {
+                        byCarrier[index.Booking.CarrierId] = new ShipmentMatch(index.Booking.ShipmentId, index.Booking.CarrierId, index.Booking.CustomerId, index.BookedAt);
+                    }
                 }
 
                 break;

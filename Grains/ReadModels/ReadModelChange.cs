@@ -36,6 +36,13 @@ public sealed record ResolveServiceCase(string CaseId, ServiceCaseEntry Entry) :
 public sealed record QueueNotification(CrmNotification Notification) : ReadModelChange;
 
 /// <summary>Adds a booked shipment to its customer's list; the same shipment again changes nothing.</summary>
+/// <summary>
+/// Indexes a booked shipment under its references (PRO, bill of lading, purchase order), so a carrier's status naming
+/// only a PRO finds it. Written by the booking itself (no reader lag) and again by the projection; per reference and
+/// carrier the latest booking wins.
+/// </summary>
+public sealed record IndexShipmentReferences(ShipmentBooking Booking, DateTimeOffset BookedAt) : ReadModelChange;
+
 public sealed record TrackCustomerShipment(string CustomerId, string ShipmentId, string CarrierId, DateTimeOffset BookedAt) : ReadModelChange;
 
 /// <summary>

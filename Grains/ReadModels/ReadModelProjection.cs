@@ -40,6 +40,7 @@ public static class ReadModelProjection
         {
             case ShipmentBooked booked:
                 yield return new TrackCustomerShipment(booked.Booking.CustomerId, booked.ShipmentId, booked.Booking.CarrierId, booked.OccurredAt);
+                yield return new IndexShipmentReferences(booked.Booking, booked.OccurredAt);
                 yield return new CountKpi(KpiSubject.Carrier(booked.Booking.CarrierId), KpiMetrics.Bookings, booked.OccurredAt, 1);
                 break;
             case MilestoneRecorded { CarrierEvent.Milestone: { } milestone } recorded:

@@ -59,7 +59,15 @@ public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels rea
             currency = customer.BillingCurrency;
         }
 
-        return await CommitAsync(ShipmentDecisions.Book(state, booking, currency ?? string.Empty, clock.GetUtcNow()));
+        var result = await CommitAsync(ShipmentDecisions.Book(state, booking, currency ?? string.Empty, clock.GetUtcNow()));
+        if (result.Outcome != CommandOutcome.Rejected && history.OfType<ShipmentBooked>().FirstOrDefault() is { } booked)
+        {
+            // Indexed before the answer, so a carrier status naming only the PRO finds the shipment at once; the
+            // projection writes the same row again from the journal, should this write be lost in a crash.
+            await readModels.ApplyAsync([new IndexShipmentReferences(booked.Booking, booked.OccurredAt)], CancellationToken.None);
+        }
+
+        return result;
     }
 
     public async Task<ImmutableArray<CommandResult>> RecordCarrierEvents(ImmutableArray<CarrierEvent> carrierEvents)

@@ -479,6 +479,35 @@ public static class GridSql
 
     public static readonly GridQuery PurgeKpiBuckets = Purge(nameof(PurgeKpiBuckets), "kpi_bucket", "day < $1", "day", "date");
 
+    // Shipments by reference (migration 0016). $1 kinds and $2 references (parallel arrays), $3 carrier, $4 shipment,
+    // $5 customer, $6 booked at: the latest booking per reference and carrier wins.
+    public static readonly GridQuery IndexShipmentReferences = new(
+        nameof(IndexShipmentReferences),
+        """
+        INSERT INTO shipment_reference AS s (kind, reference, carrier_id, shipment_id, customer_id, booked_at)
+        SELECT r.kind, r.reference, $3, $4, $5, $6 FROM unnest($1::smallint[], $2::text[]) AS r(kind, reference)
+        ON CONFLICT (kind, reference, carrier_id) DO UPDATE
+        SET shipment_id = excluded.shipment_id, customer_id = excluded.customer_id, booked_at = excluded.booked_at
+        WHERE excluded.booked_at >= s.booked_at
+        """,
+        ["smallint[]", "text[]", "text", "text", "text", "timestamptz"]);
+
+    public static readonly GridQuery FindShipmentsByReference = new(
+        nameof(FindShipmentsByReference),
+        """
+        SELECT shipment_id, carrier_id, customer_id, booked_at FROM shipment_reference
+        WHERE kind = $1 AND reference = $2 ORDER BY booked_at DESC, carrier_id LIMIT $3
+        """,
+        ["smallint", "text", "integer"]);
+
+    public static readonly GridQuery FindCarrierShipmentByReference = new(
+        nameof(FindCarrierShipmentByReference),
+        """
+        SELECT shipment_id, carrier_id, customer_id, booked_at FROM shipment_reference
+        WHERE kind = $1 AND reference = $2 AND carrier_id = $3
+        """,
+        ["smallint", "text", "text"]);
+
     // API keys (migration 0013). Lists page newest first by keyset, like the read models.
     public static readonly GridQuery CreateApiKey = new(
         nameof(CreateApiKey),

@@ -94,6 +94,20 @@ public sealed class PostgresReadModels(NpgsqlDataSource dataSource, Serializer s
                         keep.Reason, keep.At, KpiBucket.DayOf(keep.At), KpiHistogram.Buckets, (short)keep.CarrierEvent.Source,
                         keep.ReasonCode == RejectionCode.None ? null : keep.ReasonCode.ToString()));
                     break;
+                case IndexShipmentReferences index:
+                    var references = InMemoryReadModels.ReferencesOf(index.Booking.References).ToList();
+                    if (references.Count > 0)
+                    {
+                        batch.BatchCommands.Add(GridSql.IndexShipmentReferences.CreateBatchCommand(
+                            references.Select(reference => (short)reference.Kind).ToArray(),
+                            references.Select(reference => reference.Reference).ToArray(),
+                            index.Booking.CarrierId,
+                            index.Booking.ShipmentId,
+                            index.Booking.CustomerId,
+                            index.BookedAt));
+                    }
+
+                    break;
                 case DiscardDeadLetter discard:
                     batch.BatchCommands.Add(GridSql.DiscardDeadLetter.CreateBatchCommand(discard.CarrierId, discard.EventId, discard.Reason, discard.At));
                     break;
@@ -231,6 +245,18 @@ public sealed class PostgresReadModels(NpgsqlDataSource dataSource, Serializer s
         await using var command = GridSql.ListDeadLetters.CreateCommand(dataSource, carrierId, after.At, after.Id, limit + 1);
         return KeysetCursor.PageOf(
             await ReadAllAsync(command, ReadDeadLetter, cancellationToken), limit, letter => new KeysetCursor(letter.DeadLetteredAt, letter.CarrierEvent.EventId));
+    }
+
+    public async Task<ImmutableArray<ShipmentMatch>> FindShipmentsAsync(
+        ShipmentReferenceKind kind, string reference, string? carrierId, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = carrierId is null
+            ? GridSql.FindShipmentsByReference.CreateCommand(dataSource, (short)kind, reference, Math.Clamp(limit, 1, PageRequest.MaxLimit))
+            : GridSql.FindCarrierShipmentByReference.CreateCommand(dataSource, (short)kind, reference, carrierId);
+        return [.. await ReadAllAsync(
+            command,
+            reader => new ShipmentMatch(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3)),
+            cancellationToken)];
     }
 
     public async Task<Page<DeadLetter>> ListDeadLettersAsync(DeadLetterQuery query, PageRequest page, CancellationToken cancellationToken)

@@ -134,6 +134,7 @@ public sealed class AccessMatrixTests(EmbeddedApiFactory factory) : IClassFixtur
             new("GET", "/api/v1/customers/{customerId}/shipments", "/api/v1/customers/C-B/shipments", null, "oooo444"),
             new("POST", "/api/v1/shipments/", "/api/v1/shipments", Json(booking), "oo333o4"),
             new("POST", "/api/v1/shipments/", "/api/v1/shipments", Json(foreignBooking), "oo33334"),
+            new("GET", "/api/v1/shipments/", "/api/v1/shipments?pro=PRO-S-A", null, "oooooo4"),
             new("GET", "/api/v1/shipments/{shipmentId}", "/api/v1/shipments/S-A", null, "oooooo4"),
             new("GET", "/api/v1/shipments/{shipmentId}", "/api/v1/shipments/S-B", null, "oooo444"),
             new("POST", "/api/v1/shipments/{shipmentId}/charges", "/api/v1/shipments/S-A/charges", charge.ToJsonString(), "o3o3o34"),

@@ -112,7 +112,7 @@ public sealed class SchemaMigratorTests(PostgresServer server)
                 "grid_custom.membership_entry",
                 "grid_custom.membership_silo", "grid_custom.membership_version", "grid_custom.orleansquery",
                 "grid_custom.queued_event_outcome", "grid_custom.reminder", "grid_custom.reminder_entry",
-                "grid_custom.schema_migration", "grid_custom.service_case", "grid_custom.service_case_entry",
+                "grid_custom.schema_migration", "grid_custom.service_case", "grid_custom.service_case_entry", "grid_custom.shipment_reference",
             ],
             tables);
         var defaultSchemaExists = await QueryAsync(settings,

@@ -442,6 +442,31 @@ public abstract class ReadModelContract : IAsyncLifetime
         Assert.Equal((DeadLetterStatus.Open, null, RejectionCode.ShipmentNotBooked), (reopened?.Status, reopened?.DiscardReason, reopened?.ReasonCode));
     }
 
+    [Fact]
+    public async Task A_reference_finds_its_latest_booking_per_carrier_and_of_one_carrier_exactly()
+    {
+        ShipmentBooking Booking(string shipmentId, string carrierId, string? pro, string? bol) => new(
+            shipmentId, "C-1", carrierId, new Location("Lyon", null, "FR", "69001"), new Location("Nice", null, "FR", "06000"),
+            new ShipmentReferences(pro, bol, null), null, null, new ServiceFlags(false));
+        await ApplyAsync(
+            new IndexShipmentReferences(Booking("S-1", "CARR-1", "PRO-7", "BOL-1"), T0),
+            new IndexShipmentReferences(Booking("S-2", "CARR-2", "PRO-7", null), T0.AddHours(1)),
+            new IndexShipmentReferences(Booking("S-3", "CARR-1", "PRO-7", " "), T0.AddDays(-1)));
+        await ApplyAsync(new IndexShipmentReferences(Booking("S-1", "CARR-1", "PRO-7", "BOL-1"), T0));
+
+        Assert.Equal(
+            [("S-2", "CARR-2"), ("S-1", "CARR-1")],
+            (await Store.FindShipmentsAsync(ShipmentReferenceKind.ProNumber, "PRO-7", null, 10, default)).Select(match => (match.ShipmentId, match.CarrierId)));
+        Assert.Equal(
+            ["S-1"],
+            (await Store.FindShipmentsAsync(ShipmentReferenceKind.ProNumber, "PRO-7", "CARR-1", 10, default)).Select(match => match.ShipmentId));
+        Assert.Equal(
+            [("S-1", "C-1", T0)],
+            (await Store.FindShipmentsAsync(ShipmentReferenceKind.BillOfLading, "BOL-1", null, 10, default)).Select(match => (match.ShipmentId, match.CustomerId, match.BookedAt)));
+        Assert.Empty(await Store.FindShipmentsAsync(ShipmentReferenceKind.BillOfLading, " ", null, 10, default));
+        Assert.Single(await Store.FindShipmentsAsync(ShipmentReferenceKind.ProNumber, "PRO-7", null, 1, default));
+    }
+
     private async Task<List<string>> LetterKeysAsync(DeadLetterQuery query, int limit)
     {
         var keys = new List<string>();
