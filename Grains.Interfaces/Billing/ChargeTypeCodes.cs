@@ -21,6 +21,10 @@ public static class ChargeTypeCodes
     /// <summary>Every accepted spelling: the canonical names first, then the standard codes.</summary>
     public static IReadOnlyList<string> Accepted { get; } = [.. Enum.GetNames<ChargeType>(), .. TypesByCode.Keys.Order(StringComparer.Ordinal)];
 
+    /// <summary>The standard code of a charge type, as partners and the ERP spell it (<c>FUEL_SURCHARGE</c>).</summary>
+    public static string CodeOf(ChargeType type) =>
+        TypesByCode.First(pair => pair.Value == type).Key;
+
     /// <summary>The charge type a name (any case) or a standard code (upper case, as partners send it) stands for.</summary>
     public static ChargeType? Parse(string? text)
     {

@@ -7,6 +7,7 @@ using Orleans.Serialization;
 using Orleans.Storage;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Hosting.Access;
+using ShipmentGrid.Hosting.Erp;
 using ShipmentGrid.Hosting.Postgres;
 using ShipmentGrid.Journal;
 using ShipmentGrid.ReadModels;
@@ -25,6 +26,7 @@ public static class GridHosting
     {
         var grid = GridOptions.FromConfiguration(configuration);
         var postgres = PostgresSettings.FromConfiguration(configuration);
+        var erp = ErpOptions.FromConfiguration(configuration);
         silo.Configure<ClusterOptions>(options =>
         {
             options.ClusterId = grid.ClusterId;
@@ -38,7 +40,7 @@ public static class GridHosting
                 .UseInMemoryReminderService();
             silo.Services.AddInMemoryJournal();
             silo.Services.AddSingleton<IQueuedEventOutcomes, InMemoryQueuedEventOutcomes>();
-            silo.Services.AddSingleton<IErpGateway, InMemoryLedgerGateway>();
+            silo.Services.AddLedgerErpGateway<InMemoryLedgerGateway>(erp);
         }
         else
         {
@@ -59,7 +61,12 @@ public static class GridHosting
             silo.Services.AddSingleton<IEventJournal>(services => services.GetRequiredService<PostgresEventJournal>());
             silo.Services.AddSingleton<IJournalFeed>(services => services.GetRequiredService<PostgresEventJournal>());
             silo.Services.AddHostedService(services => services.GetRequiredService<PostgresEventJournal>());
-            silo.Services.AddSingleton<IErpGateway, PostgresLedgerGateway>();
+            silo.Services.AddLedgerErpGateway<PostgresLedgerGateway>(erp);
+        }
+
+        if (erp.Mode == ErpMode.Http)
+        {
+            silo.Services.AddHttpErpGateway(erp, configuration);
         }
 
         silo.Services.AddSingleton(TimeProvider.System);
@@ -122,6 +129,16 @@ public static class GridHosting
                 new OrleansGrainStorageSerializer(serializer),
                 ActivatorUtilities.CreateInstance<JsonGrainStorageSerializer>(services));
         }));
+    }
+
+    /// <summary>The mode's built-in receivables ledger, unless <c>Erp:Mode</c> sends postings to a remote ERP.</summary>
+    private static void AddLedgerErpGateway<TLedger>(this IServiceCollection services, ErpOptions erp)
+        where TLedger : class, IErpGateway
+    {
+        if (erp.Mode == ErpMode.Ledger)
+        {
+            services.AddSingleton<IErpGateway, TLedger>();
+        }
     }
 
     /// <summary>
