@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Validation;
 
@@ -104,19 +105,19 @@ internal static class FreightInvoice210
         {
             if (decimal.Round(amount, minorUnits.Value) != amount)
             {
-                return Rejected($"Amount {amount} has more decimals than {currency} allows ({minorUnits}).");
+                return Rejected($"Amount {amount.ToString("F2", CultureInfo.InvariantCulture)} has more decimals than {currency} allows ({minorUnits}).");
             }
         }
 
         var sum = lines.Sum(line => line.Charge.Amount.Amount);
         if (total is not null && total.Amount != sum)
         {
-            return SetReading<EdiFreightInvoice>.Refused($"L305 total {total.Amount} does not match the sum of the L1 lines, {sum}.", warnings);
+            return SetReading<EdiFreightInvoice>.Refused($"L305 total {Show(total.Amount)} does not match the sum of the L1 lines, {Show(sum)}.", warnings);
         }
 
         if (netAmount.Value != sum)
         {
-            return SetReading<EdiFreightInvoice>.Refused($"B307 net amount {netAmount.Value} does not match the sum of the L1 lines, {sum}.", warnings);
+            return SetReading<EdiFreightInvoice>.Refused($"B307 net amount {Show(netAmount.Value)} does not match the sum of the L1 lines, {Show(sum)}.", warnings);
         }
 
         var invoice = new EdiFreightInvoice(
@@ -131,6 +132,8 @@ internal static class FreightInvoice210
         return SetReading<EdiFreightInvoice>.Accepted(invoice, warnings);
 
         SetReading<EdiFreightInvoice> Rejected(string reason) => SetReading<EdiFreightInvoice>.Rejected(reason, warnings);
+
+        string Show(decimal amount) => amount.ToString("F" + minorUnits.Value.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
     }
 
     private sealed class ChargeLoop(string number)
@@ -196,7 +199,7 @@ internal static class FreightInvoice210
         List<string> warnings)
     {
         var lineNumber = EdiText.OrNull(l1.Element(1));
-        var where = $"L1 line {lineNumber ?? position.ToString(System.Globalization.CultureInfo.InvariantCulture)} (LX {loop.Number})";
+        var where = $"L1 line {lineNumber ?? position.ToString(CultureInfo.InvariantCulture)} (LX {loop.Number})";
         var amount = EdiText.ImpliedTwoDecimals(l1.Element(4).Trim());
         if (amount is null)
         {

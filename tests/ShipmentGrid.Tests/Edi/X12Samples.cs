@@ -37,11 +37,11 @@ internal static class X12Samples
             "C3*USD",
             "LX*1",
             "L5*1*Freight all kinds",
-            "L0*1*1*FR*1200*G*****10*PLT**L",
-            "L1*1*2.50*PH*150000*******400",
+            "L0*1*1*FR*1200*G***10*PLT**L",
+            "L1*1*2.50*PH*150000****400",
             "LX*2",
             "L5*2*Fuel surcharge",
-            $"L1*2****15000*******{fuelCode}",
+            $"L1*2***15000****{fuelCode}",
             $"L3*1200*G***{total}");
 
     public static EdiInterchangeResult Read(string raw, EdiIntakeContext? context = null) => EdiIntake.Read(raw, context ?? Context());
