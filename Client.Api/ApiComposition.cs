@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scalar.AspNetCore;
 using ShipmentGrid.Api.Access;
 using ShipmentGrid.Api.Audit;
@@ -22,6 +23,7 @@ internal static class ApiComposition
         services.AddSingleton(TimeProvider.System);
         services.AddOpenApi(options => options.AddGridSecurity().AddSchemaTransformer(EnumNamesJson.DescribeAsync));
         services.AddSingleton<Partners.DeadLetterReplay>();
+        services.TryAddSingleton<Edi.IEdiInterchanges, Edi.InMemoryEdiInterchanges>();
         services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new EnumNamesJson()));
         return services;
     }
@@ -87,6 +89,7 @@ internal static class ApiComposition
         v1.MapJournal();
         v1.MapAudit();
         v1.MapDeadLetters();
+        v1.MapEdi();
         return endpoints;
     }
 }

@@ -23,4 +23,6 @@ public sealed record CarrierProfile(
     [Id(3)] ImmutableDictionary<string, MilestoneType> MilestoneCodes,
     [Id(4)] ImmutableDictionary<string, ExceptionKind> ExceptionCodes,
     [Id(5)] ImmutableDictionary<string, ChargeType> ChargeCodes,
-    [Id(6)] CarrierSla Sla);
+    [Id(6)] CarrierSla Sla,
+    [Id(7)] string? TimeZone = null,
+    [Id(8)] ImmutableArray<string>? EdiSenderIds = null);

@@ -35,6 +35,13 @@ public static class CarrierCodes
     /// Whether two profiles say the same thing: same identity, SLA and code for code the same mappings. Records
     /// compare dictionaries by reference, so a profile sent again would otherwise always look changed.
     /// </summary>
+    /// <summary>The interchange sender ids a carrier named besides its SCAC and id (none when it named none).</summary>
+    public static ImmutableArray<string> SendersOf(CarrierProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        return profile.EdiSenderIds is { IsDefault: false } senders ? senders : [];
+    }
+
     public static bool SameProfile(CarrierProfile left, CarrierProfile right)
     {
         ArgumentNullException.ThrowIfNull(left);
@@ -43,6 +50,8 @@ public static class CarrierCodes
             && left.Scac == right.Scac
             && left.Name == right.Name
             && left.Sla == right.Sla
+            && left.TimeZone == right.TimeZone
+            && SendersOf(left).SequenceEqual(SendersOf(right))
             && SameMappings(left.MilestoneCodes, right.MilestoneCodes)
             && SameMappings(left.ExceptionCodes, right.ExceptionCodes)
             && SameMappings(left.ChargeCodes, right.ChargeCodes);

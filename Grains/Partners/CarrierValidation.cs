@@ -18,6 +18,16 @@ public static class CarrierValidation
         }
 
         errors.Text("name", profile.Name, maxLength: 200, required: true);
+        if (profile.TimeZone is { } zone && !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
+        {
+            errors.Add("timeZone", "An IANA time zone id, e.g. America/Chicago: EDI times with a local time code are read in it.");
+        }
+
+        if (profile.EdiSenderIds is { IsDefault: false } senders && (senders.Length > 10 || senders.Any(id => id is not { Length: > 0 and <= 15 } || id.Any(char.IsControl))))
+        {
+            errors.Add("ediSenderIds", "At most 10 interchange sender ids (ISA06/GS02) of 1 to 15 characters.");
+        }
+
         Mappings(errors, "milestoneCodes", profile.MilestoneCodes);
         Mappings(errors, "exceptionCodes", profile.ExceptionCodes);
         Mappings(errors, "chargeCodes", profile.ChargeCodes);

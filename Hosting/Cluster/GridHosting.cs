@@ -153,5 +153,6 @@ public static class GridHosting
         services.AddSingleton<PostgresReadModels>();
         services.AddSingleton<IReadModels>(provider => provider.GetRequiredService<PostgresReadModels>());
         services.AddSingleton<IApiKeyStore, PostgresApiKeyStore>();
+        services.AddSingleton<ShipmentGrid.Edi.IEdiInterchanges, PostgresEdiInterchanges>();
     }
 }

@@ -508,6 +508,21 @@ public static class GridSql
         """,
         ["smallint", "text", "text"]);
 
+    // EDI interchanges (migration 0017).
+    public static readonly GridQuery AddEdiInterchange = new(
+        nameof(AddEdiInterchange),
+        """
+        INSERT INTO edi_interchange (carrier_id, control_number, received_at, raw, acknowledgement, summary)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (carrier_id, control_number) DO NOTHING
+        """,
+        ["text", "text", "timestamptz", "text", "text", "text"]);
+
+    public static readonly GridQuery FindEdiInterchange = new(
+        nameof(FindEdiInterchange),
+        "SELECT received_at, raw, acknowledgement, summary FROM edi_interchange WHERE carrier_id = $1 AND control_number = $2",
+        ["text", "text"]);
+
     // API keys (migration 0013). Lists page newest first by keyset, like the read models.
     public static readonly GridQuery CreateApiKey = new(
         nameof(CreateApiKey),

@@ -173,6 +173,8 @@ public sealed class AccessMatrixTests(EmbeddedApiFactory factory) : IClassFixtur
             new("GET", "/api/v1/keys/{keyId}", "/api/v1/keys/" + revocableKeyId, null, "o444444"),
             new("GET", "/api/v1/audit", "/api/v1/audit", null, "o444444"),
             new("GET", "/api/v1/dead-letters/", "/api/v1/dead-letters", null, "ooooo44"),
+            new("POST", "/api/v1/edi/", "/api/v1/edi", "ISA*not an interchange~", "o333o34"),
+            new("GET", "/api/v1/edi/{carrierId}/{controlNumber}", "/api/v1/edi/K-A/000000777", null, "ooooo44"),
             new("GET", "/api/v1/dead-letters/", "/api/v1/dead-letters?partner=K-B", null, "oooo444"),
             new("POST", "/api/v1/dead-letters/replay", "/api/v1/dead-letters/replay", """{"items":[{"carrierId":"K-A","eventId":"DL-1"}]}""", "oo33334"),
             new("POST", "/api/v1/dead-letters/discard", "/api/v1/dead-letters/discard", """{"items":[{"carrierId":"K-A","eventId":"DL-1"}],"reason":"test"}""", "oo33334"),
@@ -187,7 +189,7 @@ public sealed class AccessMatrixTests(EmbeddedApiFactory factory) : IClassFixtur
         using var request = new HttpRequestMessage(new HttpMethod(c.Method), c.Path);
         if (c.Body is not null)
         {
-            request.Content = new StringContent(c.Body, Encoding.UTF8, "application/json");
+            request.Content = new StringContent(c.Body, Encoding.UTF8, c.Route.StartsWith("/api/v1/edi", StringComparison.Ordinal) ? "application/edi-x12" : "application/json");
         }
 
         request.Headers.Authorization = key is null ? null : TestKeys.Bearer(key);
@@ -231,6 +233,17 @@ public sealed class AccessMatrixTests(EmbeddedApiFactory factory) : IClassFixtur
         Assert.Equal(HttpStatusCode.OK, exception.StatusCode);
         var view = await admin.GetFromJsonAsync<JsonObject>("/api/v1/shipments/S-A");
         var exceptionId = (string)view!["openExceptions"]!.AsArray().Single()!["exceptionId"]!;
+        {
+            using var interchange = await admin.PostAsync(
+                "/api/v1/edi?carrierId=K-A",
+                new StringContent(
+                    "ISA*00*          *00*          *02*FSTF           *ZZ*SHIPGRID       *250110*1200*U*00401*000000777*0*P*>~"
+                    + "GS*QM*FSTF*SHIPGRID*20250110*1200*1*X*004010~ST*214*0001~B10*PRO-1*S-NONE*~LX*1~AT7*AF*NS***20250109*1430*CT~SE*5*0001~GE*1*1~IEA*1*000000777~",
+                    Encoding.ASCII,
+                    "application/edi-x12"));
+            Assert.True(interchange.IsSuccessStatusCode, await interchange.Content.ReadAsStringAsync());
+        }
+
         string? caseId = null;
         await Eventually.Holds(
             async () =>

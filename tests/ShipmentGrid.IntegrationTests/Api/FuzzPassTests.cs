@@ -216,7 +216,8 @@ public sealed class FuzzPassTests(EmbeddedApiFactory factory) : IClassFixture<Em
                     endpoint.RoutePattern.RawText!,
                     endpoint.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? endpoint.DisplayName ?? endpoint.RoutePattern.RawText!,
                     [.. endpoint.RoutePattern.Parameters.Select(parameter => parameter.Name)],
-                    endpoint.Metadata.GetMetadata<IAcceptsMetadata>() is not null,
+                    endpoint.Metadata.GetMetadata<IAcceptsMetadata>()?.ContentTypes.Contains("application/json") == true,
+                    endpoint.Metadata.GetMetadata<IAcceptsMetadata>() is { } accepts && !accepts.ContentTypes.Contains("application/json"),
                     [.. endpoint.Metadata.OfType<MethodInfo>().SelectMany(handler => handler.GetParameters()).Select(parameter => parameter.Name!).Where(BadQueryValues.ContainsKey)])))
                 .OrderBy(route => route.Pattern, StringComparer.Ordinal)
                 .ThenBy(route => route.Method, StringComparer.Ordinal),
@@ -225,6 +226,18 @@ public sealed class FuzzPassTests(EmbeddedApiFactory factory) : IClassFixture<Em
 
     private static IEnumerable<FuzzRequest> Malformed(Route route)
     {
+        if (route.ReadsText)
+        {
+            // A raw interchange for the seeded carrier that no reader accepts: each is refused whole, nothing changes.
+            var edi = $"{Path(route, null, null)}?carrierId={Carrier}";
+            foreach (var body in (string[])["", "not x12", "ISA*00*", new('~', 5_000), "ISA" + new string('*', 200) + "~IEA*1*1~", "\u0000\u0001"])
+            {
+                yield return new FuzzRequest(route.Method, edi, body, "application/edi-x12");
+            }
+
+            yield return new FuzzRequest(route.Method, edi, "not x12", "text/plain");
+        }
+
         var sample = route.ReadsBody ? SampleBodies[route.Name] : null;
 
         // Path ids: every parameter in turn, the others valid; a valid body, so only the path is wrong.
@@ -394,7 +407,8 @@ public sealed class FuzzPassTests(EmbeddedApiFactory factory) : IClassFixture<Em
         return reads.ToString();
     }
 
-    private sealed record Route(string Method, string Pattern, string Name, string[] Parameters, bool ReadsBody, string[] QueryParameters);
+    /// <summary><see cref="ReadsBody"/>: a JSON body; <see cref="ReadsText"/>: a body in another format (EDI X12).</summary>
+    private sealed record Route(string Method, string Pattern, string Name, string[] Parameters, bool ReadsBody, bool ReadsText, string[] QueryParameters);
 
     private sealed record FuzzRequest(string Method, string Path, string? Body, string ContentType);
 }

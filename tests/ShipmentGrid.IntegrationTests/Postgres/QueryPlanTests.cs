@@ -85,6 +85,9 @@ public sealed partial class QueryPlanTests(PostgresServer server) : IAsyncLifeti
         INSERT INTO shipment_reference (kind, reference, carrier_id, shipment_id, customer_id, booked_at)
         SELECT i % 3, 'REF-' || i, 'CARR-' || (i % 500), 'S-' || i, 'C-' || (i % 10000), now() - i * interval '1 minute'
         FROM generate_series(1, 100000) AS i;
+        INSERT INTO edi_interchange (carrier_id, control_number, received_at, raw, acknowledgement, summary)
+        SELECT 'CARR-' || (i % 500), lpad(i::text, 9, '0'), now() - i * interval '1 minute', 'ISA', NULL, '{}'
+        FROM generate_series(1, 100000) AS i;
         INSERT INTO api_key (key_id, partner, roles, token_hash, created_at, revoked_at, description)
         SELECT lpad(to_hex(i), 16, '0'), 'PARTNER-' || (i % 500), ARRAY['carrier:CARR-' || (i % 500)], decode(md5(i::text) || md5(i::text), 'hex'),
                now() - i * interval '1 minute', CASE WHEN i % 7 = 0 THEN now() END, NULL
@@ -98,7 +101,7 @@ public sealed partial class QueryPlanTests(PostgresServer server) : IAsyncLifeti
         "membership_version", "membership_silo", "grain_state", "reminder",
         "erp_invoice", "erp_invoice_line", "erp_receivable_entry", "event_journal", "journal_dead_letter", "journal_snapshot", "queued_event_outcome",
         "exception_item", "service_case", "service_case_entry", "crm_notification", "customer_shipment", "carrier_dead_letter", "kpi_bucket",
-        "audit_entry", "api_key", "shipment_reference",
+        "audit_entry", "api_key", "shipment_reference", "edi_interchange",
     ];
 
     // The PostgreSQL type and a sample value of every parameter name the Orleans 10.4.2 ADO.NET providers bind,

@@ -105,7 +105,7 @@ public sealed class SchemaMigratorTests(PostgresServer server)
             reader => reader.GetString(0));
         Assert.Equal(
             [
-                "grid_custom.api_key", "grid_custom.audit_entry", "grid_custom.carrier_dead_letter", "grid_custom.crm_notification", "grid_custom.customer_shipment",
+                "grid_custom.api_key", "grid_custom.audit_entry", "grid_custom.carrier_dead_letter", "grid_custom.crm_notification", "grid_custom.customer_shipment", "grid_custom.edi_interchange",
                 "grid_custom.erp_invoice", "grid_custom.erp_invoice_line", "grid_custom.erp_receivable_entry",
                 "grid_custom.event_journal", "grid_custom.exception_item", "grid_custom.grain_state", "grid_custom.journal_checkpoint",
                 "grid_custom.journal_dead_letter", "grid_custom.journal_partitioning", "grid_custom.journal_snapshot", "grid_custom.kpi_bucket",

@@ -1,0 +1,169 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using ShipmentGrid.Api.Access;
+using ShipmentGrid.Billing;
+using ShipmentGrid.Edi;
+using ShipmentGrid.Partners;
+using ShipmentGrid.Shipments;
+
+namespace ShipmentGrid.Api.Endpoints;
+
+/// <summary>
+/// EDI X12 in: a carrier posts an interchange (214 statuses, 210 freight invoices) and gets a JSON summary with the 997
+/// functional acknowledgement, or the 997 itself when it asks for <c>application/edi-x12</c>. Statuses become carrier
+/// events and invoice lines become charges, through the same shipment grains as JSON; a control number seen before is
+/// answered again from the kept interchange without processing it twice. <c>validateOnly=true</c> checks a file without effect.
+/// </summary>
+internal static class EdiEndpoints
+{
+    private const string X12 = "application/edi-x12";
+
+    public static RouteGroupBuilder MapEdi(this RouteGroupBuilder api)
+    {
+        var edi = api.MapGroup("/edi").WithTags("EDI");
+        edi.MapPost("/", ReceiveAsync)
+            .WithName("ReceiveEdiInterchange")
+            .WithSummary("Receives an X12 interchange (214, 210; versions 003070, 004010, 005010) from a carrier's key; answers a summary with the 997, "
+                + "or the 997 alone with Accept: application/edi-x12. validateOnly=true checks it without effect.")
+            .Accepts<string>(X12, "text/plain")
+            .WithMetadata(BodyLimit.CarrierEventBatch)
+            .RequireAuthorization(AccessPolicies.CarrierEvents);
+        edi.MapGet("/{carrierId}/{controlNumber}", GetAsync)
+            .WithName("GetEdiInterchange")
+            .WithSummary("A received interchange by its control number: the raw X12, the 997 answered and the summary.");
+        return api;
+    }
+
+    private static async Task<IResult> ReceiveAsync(
+        HttpContext context,
+        IGrainFactory grains,
+        IEdiInterchanges interchanges,
+        TimeProvider clock,
+        RateLimits limits,
+        IOptions<JsonOptions> json,
+        CancellationToken cancellationToken,
+        bool validateOnly = false,
+        string? carrierId = null)
+    {
+        var caller = context.Caller();
+        carrierId ??= caller.CarrierIds.Length == 1 ? caller.CarrierIds[0] : null;
+        if (carrierId is null || !(caller.IsAdmin || caller.IsCarrier(carrierId)))
+        {
+            return Problems.Validation(ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add("carrierId", ["Send with the carrier's own key (or name carrierId as an admin)."]));
+        }
+
+        using var reader = new StreamReader(context.Request.Body, Encoding.Latin1);
+        var raw = await reader.ReadToEndAsync(cancellationToken);
+        if (await grains.GetGrain<ICarrierGrain>(carrierId).GetProfile() is not { } carrier)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status422UnprocessableEntity,
+                title: $"Register carrier {carrierId} and its code mappings (PUT /api/v1/carriers/{carrierId}) before it sends EDI.",
+                type: "https://shipment-grid.dev/problems/carrier-not-registered");
+        }
+
+        var now = clock.GetUtcNow();
+        var profile = carrier.Profile;
+        var senders = CarrierCodes.SendersOf(profile).Add(profile.Scac).Add(profile.CarrierId);
+        var result = EdiIntake.Read(raw, new EdiIntakeContext(profile, senders, profile.TimeZone, now));
+        if (!result.Accepted)
+        {
+            return Problems.Validation(ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add("interchange", [result.Rejection!]));
+        }
+
+        var options = json.Value.SerializerOptions;
+        if (!validateOnly && await interchanges.FindAsync(carrierId, result.ControlNumber!, cancellationToken) is { } seen)
+        {
+            context.Response.Headers["X-Interchange-Replayed"] = "true";
+            return Answer(context, seen.Acknowledgement, JsonSerializer.Deserialize<JsonElement>(seen.Summary));
+        }
+
+        var acknowledgement = FunctionalAcknowledgement.Write(result, ControlNumbersFor(carrierId, result.ControlNumber!), now);
+        var events = ImmutableArray<CarrierEventResult>.Empty;
+        var charges = ImmutableArray<EdiChargeResult>.Empty;
+        if (!validateOnly)
+        {
+            var carrierEvents = result.CarrierEvents().ToList();
+            if (limits.TryTakeEvents(context, carrierEvents.Count + result.Charges().Count()) is { } retryAfter)
+            {
+                return RateLimits.TooMany(context, retryAfter);
+            }
+
+            events = await RecordEventsAsync(grains, carrierEvents);
+            charges = await RecordChargesAsync(grains, result.Charges().ToList());
+        }
+
+        var summary = JsonSerializer.SerializeToElement(
+            new EdiReceipt(result.ControlNumber!, result.SenderId, validateOnly, result.Groups, events, charges, result.Warnings, acknowledgement), options);
+        if (!validateOnly)
+        {
+            await interchanges.TryAddAsync(new StoredInterchange(carrierId, result.ControlNumber!, now, raw, acknowledgement, summary.GetRawText()), cancellationToken);
+        }
+
+        return Answer(context, acknowledgement, summary);
+    }
+
+    private static async Task<Results<Ok<EdiInterchangeView>, ProblemHttpResult>> GetAsync(
+        string carrierId, string controlNumber, IEdiInterchanges interchanges, CancellationToken cancellationToken) =>
+        await interchanges.FindAsync(carrierId, controlNumber, cancellationToken) is { } stored
+            ? TypedResults.Ok(new EdiInterchangeView(
+                stored.CarrierId, stored.ControlNumber, stored.ReceivedAt, stored.Raw, stored.Acknowledgement, JsonSerializer.Deserialize<JsonElement>(stored.Summary)))
+            : Problems.NotFound("edi-interchange", $"{carrierId}/{controlNumber}");
+
+    private static IResult Answer(HttpContext context, string? acknowledgement, JsonElement summary) =>
+        acknowledgement is not null && context.Request.Headers.Accept.Any(accept => accept?.Contains(X12, StringComparison.OrdinalIgnoreCase) == true)
+            ? Results.Text(acknowledgement, X12, Encoding.Latin1)
+            : Results.Json(summary);
+
+    private static async Task<ImmutableArray<CarrierEventResult>> RecordEventsAsync(IGrainFactory grains, List<CarrierEvent> carrierEvents)
+    {
+        var results = await Task.WhenAll(carrierEvents.GroupBy(carrierEvent => carrierEvent.ShipmentId, StringComparer.Ordinal).Select(async group =>
+        {
+            var batch = group.ToImmutableArray();
+            var outcomes = await grains.GetGrain<IShipmentGrain>(group.Key).RecordCarrierEvents(batch);
+            return batch.Select((carrierEvent, i) => CarrierEventResult.From(carrierEvent, outcomes[i]));
+        }));
+        return [.. results.SelectMany(group => group)];
+    }
+
+    private static async Task<ImmutableArray<EdiChargeResult>> RecordChargesAsync(IGrainFactory grains, List<(string ShipmentId, Charge Charge)> charges)
+    {
+        var results = new List<EdiChargeResult>();
+        foreach (var (shipmentId, charge) in charges)
+        {
+            var outcome = await grains.GetGrain<IShipmentGrain>(shipmentId).RecordCharge(charge);
+            results.Add(new EdiChargeResult(shipmentId, charge.ChargeId, outcome.Outcome, outcome.Outcome == CommandOutcome.Rejected ? outcome.Reason : null));
+        }
+
+        return [.. results];
+    }
+
+    /// <summary>The 997's own control numbers, the same for the same interchange, so a resent file is acknowledged identically.</summary>
+    private static AckControlNumbers ControlNumbersFor(string carrierId, string controlNumber)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(carrierId + "\n" + controlNumber));
+        var number = (int)(BitConverter.ToUInt32(hash, 0) % 999_999_999) + 1;
+        return new AckControlNumbers(number, number, 1);
+    }
+}
+
+/// <summary>What one interchange did: its groups and sets with their outcomes, each event and charge answered, and the 997.</summary>
+internal sealed record EdiReceipt(
+    string ControlNumber,
+    string? SenderId,
+    bool ValidateOnly,
+    ImmutableArray<EdiGroupResult> Groups,
+    ImmutableArray<CarrierEventResult> Events,
+    ImmutableArray<EdiChargeResult> Charges,
+    ImmutableArray<string> Warnings,
+    string? Acknowledgement);
+
+internal sealed record EdiChargeResult(string ShipmentId, string ChargeId, CommandOutcome Outcome, string? Reason);
+
+internal sealed record EdiInterchangeView(
+    string CarrierId, string ControlNumber, DateTimeOffset ReceivedAt, string Raw, string? Acknowledgement, JsonElement Summary);
