@@ -3,16 +3,32 @@ using ShipmentGrid.IntegrationTests.Infrastructure;
 
 namespace ShipmentGrid.IntegrationTests.Api;
 
-/// <summary>The README's worked example, run exactly as written against a fresh API process in its embedded default.</summary>
+/// <summary>The README's walked sections, each run exactly as written against a fresh API process in its embedded default.</summary>
 public sealed class WorkedExampleTests
 {
-    private const string Start = "<!-- walkthrough:start -->";
-    private const string End = "<!-- walkthrough:end -->";
-
     [Fact]
     public async Task The_readme_walk_from_booking_to_posted_and_released_invoices_and_a_service_case_runs_as_written()
     {
-        var script = ReadWalkthrough();
+        var stdout = await RunAsync("walkthrough");
+        Assert.Contains("\"invoiceNumber\":\"INV-SHP-1001\"", stdout, StringComparison.Ordinal);
+        Assert.Contains("\"status\":\"OnHold\"", stdout, StringComparison.Ordinal);
+        Assert.Contains("\"reason\":\"DeliveryException\"", stdout, StringComparison.Ordinal);
+        Assert.Contains("\"rejection\":\"forbidden\"", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_readme_partner_onboarding_registers_a_carrier_issues_its_key_and_sends_a_214_and_a_210_as_written()
+    {
+        var stdout = await RunAsync("onboarding");
+        Assert.Contains("\"outcome\":\"Accepted\"", stdout, StringComparison.Ordinal);
+        Assert.Contains("\"outcome\":\"Applied\"", stdout, StringComparison.Ordinal);
+        Assert.Contains("AK1*QM", stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs the README block between the named markers with bash against a fresh API process; fails if any step does.</summary>
+    private static async Task<string> RunAsync(string block)
+    {
+        var script = ReadBlock(block);
         var environment = new Dictionary<string, string>
         {
             ["Orleans__SiloPort"] = LoopbackPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -42,23 +58,20 @@ public sealed class WorkedExampleTests
 
         var transcript = $"{await output}\n--- stderr ---\n{await errors}\n--- api ---\n{api.Output}";
         Assert.True(bash.ExitCode == 0, transcript);
-        var stdout = await output;
-        Assert.Contains("\"invoiceNumber\":\"INV-SHP-1001\"", stdout, StringComparison.Ordinal);
-        Assert.Contains("\"status\":\"OnHold\"", stdout, StringComparison.Ordinal);
-        Assert.Contains("\"reason\":\"DeliveryException\"", stdout, StringComparison.Ordinal);
-        Assert.Contains("\"rejection\":\"forbidden\"", stdout, StringComparison.Ordinal);
+        return await output;
     }
 
-    private static string ReadWalkthrough()
+    private static string ReadBlock(string block)
     {
         var readme = File.ReadAllText(Path.Combine(RepositoryLayout.Root, "README.md"));
-        var from = readme.IndexOf(Start, StringComparison.Ordinal);
-        var to = readme.IndexOf(End, StringComparison.Ordinal);
-        Assert.True(from >= 0 && to > from, "README.md has no walkthrough block");
-        var block = readme[(from + Start.Length)..to];
-        var fence = block.IndexOf("```bash", StringComparison.Ordinal);
-        var close = block.LastIndexOf("```", StringComparison.Ordinal);
-        Assert.True(fence >= 0 && close > fence, "the walkthrough block holds no bash code");
-        return block[(fence + "```bash".Length)..close];
+        var (start, end) = ($"<!-- {block}:start -->", $"<!-- {block}:end -->");
+        var from = readme.IndexOf(start, StringComparison.Ordinal);
+        var to = readme.IndexOf(end, StringComparison.Ordinal);
+        Assert.True(from >= 0 && to > from, $"README.md has no {block} block");
+        var text = readme[(from + start.Length)..to];
+        var fence = text.IndexOf("```bash", StringComparison.Ordinal);
+        var close = text.LastIndexOf("```", StringComparison.Ordinal);
+        Assert.True(fence >= 0 && close > fence, $"the {block} block holds no bash code");
+        return text[(fence + "```bash".Length)..close];
     }
 }
