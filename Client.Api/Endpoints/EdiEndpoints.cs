@@ -9,6 +9,7 @@ using ShipmentGrid.Api.Access;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Edi;
 using ShipmentGrid.Partners;
+using ShipmentGrid.ReadModels;
 using ShipmentGrid.Shipments;
 
 namespace ShipmentGrid.Api.Endpoints;
@@ -43,6 +44,7 @@ internal static class EdiEndpoints
         HttpContext context,
         IGrainFactory grains,
         IEdiInterchanges interchanges,
+        IReadModels readModels,
         TimeProvider clock,
         RateLimits limits,
         IOptions<JsonOptions> json,
@@ -88,13 +90,13 @@ internal static class EdiEndpoints
         var charges = ImmutableArray<EdiChargeResult>.Empty;
         if (!validateOnly)
         {
-            var carrierEvents = result.CarrierEvents().ToList();
+            var (carrierEvents, unresolved) = await ResolveShipmentsAsync(readModels, carrierId, result.Statuses, cancellationToken);
             if (limits.TryTakeEvents(context, carrierEvents.Count + result.Charges().Count()) is { } retryAfter)
             {
                 return RateLimits.TooMany(context, retryAfter);
             }
 
-            events = await RecordEventsAsync(grains, carrierEvents);
+            events = unresolved.AddRange(await RecordEventsAsync(grains, carrierEvents));
             charges = await RecordChargesAsync(grains, result.Charges().ToList());
         }
 
@@ -119,6 +121,44 @@ internal static class EdiEndpoints
         acknowledgement is not null && context.Request.Headers.Accept.Any(accept => accept?.Contains(X12, StringComparison.OrdinalIgnoreCase) == true)
             ? Results.Text(acknowledgement, X12, Encoding.Latin1)
             : Results.Json(summary);
+
+    /// <summary>
+    /// The events to record, each with its shipment: B1002 when the set names it, otherwise the shipment the carrier's
+    /// PRO or bill of lading is indexed under (written by the booking, so a status right after a booking finds it).
+    /// A status naming no booked shipment is answered as one for an unknown shipment.
+    /// </summary>
+    private static async Task<(List<CarrierEvent> Events, ImmutableArray<CarrierEventResult> Unresolved)> ResolveShipmentsAsync(
+        IReadModels readModels, string carrierId, ImmutableArray<EdiShipmentStatus> statuses, CancellationToken cancellationToken)
+    {
+        var events = new List<CarrierEvent>();
+        var unresolved = ImmutableArray.CreateBuilder<CarrierEventResult>();
+        foreach (var status in statuses.Where(status => status.Event is not null))
+        {
+            if (status.ShipmentId.Length > 0)
+            {
+                events.Add(status.Event!);
+                continue;
+            }
+
+            var found = (status.ProNumber is { } pro ? await readModels.FindShipmentsAsync(ShipmentReferenceKind.ProNumber, pro, carrierId, 1, cancellationToken) : [])
+                is [var byPro, ..] ? byPro
+                : (status.BillOfLading is { } bol ? await readModels.FindShipmentsAsync(ShipmentReferenceKind.BillOfLading, bol, carrierId, 1, cancellationToken) : [])
+                    is [var byBol, ..] ? byBol : null;
+            if (found is not null)
+            {
+                events.Add(status.Event! with { ShipmentId = found.ShipmentId });
+            }
+            else
+            {
+                unresolved.Add(new CarrierEventResult(
+                    status.Event!.EventId, null, CarrierEventOutcome.Rejected,
+                    $"No booked shipment of carrier {carrierId} has PRO '{status.ProNumber}' or bill of lading '{status.BillOfLading}'.",
+                    null, Problems.Slug(RejectionCode.ShipmentNotBooked)));
+            }
+        }
+
+        return (events, unresolved.ToImmutable());
+    }
 
     private static async Task<ImmutableArray<CarrierEventResult>> RecordEventsAsync(IGrainFactory grains, List<CarrierEvent> carrierEvents)
     {

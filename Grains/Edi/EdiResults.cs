@@ -54,6 +54,8 @@ public sealed record EdiGroupResult(
 /// <summary>
 /// One AT7 status as the carrier sent it (raw date, time and time code kept) beside what the grid makes of
 /// it: <see cref="Event"/> is null when the status code has no meaning for this carrier (a warning says so).
+/// <see cref="ShipmentId"/> is B1002, empty when the set names the shipment only by its PRO or bill of lading: then the
+/// caller finds it by those (and <see cref="Event"/> carries an empty shipment id until then).
 /// </summary>
 public sealed record EdiShipmentStatus(
     string ControlNumber,

@@ -22,11 +22,6 @@ internal static class ShipmentStatus214
         var proNumber = EdiText.OrNull(b10.Element(1));
         var shipmentId = b10.Element(2).Trim();
         var scac = b10.Element(3).Trim();
-        if (shipmentId.Length == 0)
-        {
-            return Rejected("B1002 shipment id missing.");
-        }
-
         if (scac.Length > 0 && !string.Equals(scac, context.Carrier.Scac, StringComparison.OrdinalIgnoreCase))
         {
             return SetReading<ImmutableArray<EdiShipmentStatus>>.Refused(
@@ -47,6 +42,12 @@ internal static class ShipmentStatus214
                     purchaseOrders.Add(value);
                     break;
             }
+        }
+
+        // Without B1002 the shipment is found by its PRO or bill of lading (the caller resolves them: ShipmentId is empty).
+        if (shipmentId.Length == 0 && proNumber is null && billOfLading is null)
+        {
+            return Rejected("B1002 shipment id missing, and no PRO (B1001) or bill of lading (L11 BM) to find the shipment by.");
         }
 
         var references = new References(shipmentId, proNumber, billOfLading, purchaseOrders.ToImmutable());

@@ -48,6 +48,22 @@ public sealed class EdiApiTests(EmbeddedApiFactory factory) : IClassFixture<Embe
     }
 
     [Fact]
+    public async Task A_214_naming_only_the_pro_finds_the_shipment_booked_a_moment_before()
+    {
+        var carrier = await OnboardAsync("K-EDP", "KEDP", "S-EDP-1");
+        var receipt = await SendAsync(carrier, Interchange("KEDP", "000000401", Set("214", "0001",
+            "B10*PRO-S-EDP-1**", "LX*1", $"AT7*AF*NS***{Yesterday}*1430*CT", "LX*2", $"AT7*X6*NS***{Yesterday}*1630*CT")));
+        var unknown = await SendAsync(carrier, Interchange("KEDP", "000000402", Set("214", "0001", "B10*PRO-NOWHERE**", "LX*1", $"AT7*AF*NS***{Yesterday}*1430*CT")));
+
+        Assert.Equal(
+            [("Accepted", "S-EDP-1"), ("Accepted", "S-EDP-1")],
+            receipt["events"]!.AsArray().Select(e => ((string?)e!["outcome"], (string?)e["shipmentId"])));
+        Assert.Equal("shipment-not-booked", (string?)unknown["events"]![0]!["rejection"]);
+        var shipment = await admin.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/shipments/S-EDP-1", UriKind.Relative));
+        Assert.Equal("InTransit", (string?)shipment!["status"]);
+    }
+
+    [Fact]
     public async Task Validate_only_changes_nothing_and_the_997_comes_alone_when_asked_for()
     {
         var carrier = await OnboardAsync("K-EDV", "KEDV", "S-EDV-1");

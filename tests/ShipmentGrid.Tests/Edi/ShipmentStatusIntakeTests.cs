@@ -115,7 +115,7 @@ public sealed class ShipmentStatusIntakeTests
     }
 
     [Theory]
-    [InlineData("B10*PRO1**ACME|LX*1|AT7*D1*NS***20250109*1430*CT", "B1002 shipment id missing.")]
+    [InlineData("B10***ACME|LX*1|AT7*D1*NS***20250109*1430*CT", "B1002 shipment id missing, and no PRO (B1001) or bill of lading (L11 BM) to find the shipment by.")]
     [InlineData("B10*PRO1*SHP-1*ACME|L11*X*BM", "AT7 missing: the set reports no status.")]
     [InlineData("B10*PRO1*SHP-1*ACME|LX*1|MS1*Chicago*IL", "LX 1 has no AT7 status.")]
     [InlineData("B10*PRO1*SHP-1*ACME|LX*1|AT7**NS***20250109*1430*CT", "AT701 status code missing in LX 1.")]
