@@ -55,7 +55,16 @@ public static class ErpResilience
             })
             .AddStandardResilienceHandler()
             .Configure(ApplyDefaults)
-            .Configure(configuration.GetSection(Section));
+            .Configure(options =>
+            {
+                // Overrides only when configured: binding a missing section is refused by the resilience builder, and
+                // the defaults above are the ones a newcomer runs with.
+                var overrides = configuration.GetSection(Section);
+                if (overrides.Exists())
+                {
+                    overrides.Bind(options);
+                }
+            });
         services.AddSingleton<HttpErpGateway>();
         services.AddSingleton<IErpGateway>(provider => provider.GetRequiredService<HttpErpGateway>());
         return services;

@@ -25,8 +25,21 @@ public sealed class WorkedExampleTests
         Assert.Contains("AK1*QM", stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_readme_remote_erp_walk_posts_an_invoice_to_the_erp_once_with_its_document_on_the_invoice()
+    {
+        await using var erp = await Erp.FakeErp.StartAsync();
+        var stdout = await RunAsync(
+            "erp",
+            new Dictionary<string, string> { ["Erp__Mode"] = "Http", ["Erp__BaseUrl"] = erp.BaseUrl.ToString(), ["Erp__ApiKey"] = Erp.FakeErp.ApiKey },
+            new Dictionary<string, string> { ["ERP_URL"] = erp.BaseUrl.ToString().TrimEnd('/'), ["ERP_KEY"] = Erp.FakeErp.ApiKey });
+
+        Assert.Equal(1, erp.Created);
+        Assert.Contains($"\"documentNumber\":\"{erp.DocumentOf("INV-SHP-ERP-1")}\"", stdout, StringComparison.Ordinal);
+    }
+
     /// <summary>Runs the README block between the named markers with bash against a fresh API process; fails if any step does.</summary>
-    private static async Task<string> RunAsync(string block)
+    private static async Task<string> RunAsync(string block, IReadOnlyDictionary<string, string>? settings = null, IReadOnlyDictionary<string, string>? shell = null)
     {
         var script = ReadBlock(block);
         var environment = new Dictionary<string, string>
@@ -34,6 +47,11 @@ public sealed class WorkedExampleTests
             ["Orleans__SiloPort"] = LoopbackPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Orleans__GatewayPort"] = LoopbackPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
         await using var api = GridProcess.Start("api", "Client.Api", "ShipmentGrid.Api.dll", environment);
         await api.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
 
@@ -48,6 +66,11 @@ public sealed class WorkedExampleTests
         start.ArgumentList.Add("pipefail");
         start.Environment["GRID"] = api.BaseAddress.ToString().TrimEnd('/');
         start.Environment["GRID_KEY"] = TestKeys.Admin;
+        foreach (var (key, value) in shell ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
         using var bash = Process.Start(start) ?? throw new InvalidOperationException("bash did not start");
         await bash.StandardInput.WriteAsync(script);
         bash.StandardInput.Close();
