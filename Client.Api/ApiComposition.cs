@@ -3,6 +3,7 @@ using Scalar.AspNetCore;
 using ShipmentGrid.Api.Access;
 using ShipmentGrid.Api.Audit;
 using ShipmentGrid.Api.Endpoints;
+using ShipmentGrid.Hosting.Webhooks;
 using ShipmentGrid.Journal;
 
 namespace ShipmentGrid.Api;
@@ -24,6 +25,7 @@ internal static class ApiComposition
         services.AddOpenApi(options => options.AddGridSecurity().AddSchemaTransformer(EnumNamesJson.DescribeAsync));
         services.AddSingleton<Partners.DeadLetterReplay>();
         services.TryAddSingleton<Edi.IEdiInterchanges, Edi.InMemoryEdiInterchanges>();
+        services.AddGridWebhooks(configuration);
         services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new EnumNamesJson()));
         return services;
     }
@@ -90,6 +92,7 @@ internal static class ApiComposition
         v1.MapAudit();
         v1.MapDeadLetters();
         v1.MapEdi();
+        v1.MapWebhooks();
         return endpoints;
     }
 }

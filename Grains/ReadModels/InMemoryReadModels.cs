@@ -22,6 +22,7 @@ public sealed class InMemoryReadModels : IReadModels
     private readonly Dictionary<string, SortedSet<KeysetCursor>> openCaseOrder = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CrmNotification> notifications = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SortedSet<KeysetCursor>> notificationOrder = new(StringComparer.Ordinal);
+    private readonly Queue<CrmNotification> undeliveredNotifications = new();
     private readonly Dictionary<string, CustomerShipment> shipments = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SortedSet<KeysetCursor>> shipmentOrder = new(StringComparer.Ordinal);
     private readonly Dictionary<(string CarrierId, string EventId), DeadLetter> deadLetters = [];
@@ -106,6 +107,29 @@ public sealed class InMemoryReadModels : IReadModels
                 descending: false,
                 key => notifications[key.Id],
                 notification => new KeysetCursor(notification.OccurredAt, notification.NotificationId)));
+        }
+    }
+
+    /// <summary>The webhook outbox's side: notifications in the order they were queued, each handed out once.</summary>
+    public ImmutableArray<CrmNotification> TakeUndeliveredNotifications(int limit)
+    {
+        lock (gate)
+        {
+            var taken = ImmutableArray.CreateBuilder<CrmNotification>();
+            while (taken.Count < limit && undeliveredNotifications.TryDequeue(out var notification))
+            {
+                taken.Add(notification);
+            }
+
+            return taken.ToImmutable();
+        }
+    }
+
+    public CrmNotification? FindNotification(string notificationId)
+    {
+        lock (gate)
+        {
+            return notifications.GetValueOrDefault(notificationId);
         }
     }
 
@@ -277,6 +301,7 @@ public sealed class InMemoryReadModels : IReadModels
             case QueueNotification queue:
                 if (notifications.TryAdd(queue.Notification.NotificationId, queue.Notification))
                 {
+                    undeliveredNotifications.Enqueue(queue.Notification);
                     OrderOf(notificationOrder, queue.Notification.CustomerId)
                         .Add(new KeysetCursor(queue.Notification.OccurredAt, queue.Notification.NotificationId));
                 }

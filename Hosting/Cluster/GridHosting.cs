@@ -154,5 +154,8 @@ public static class GridHosting
         services.AddSingleton<IReadModels>(provider => provider.GetRequiredService<PostgresReadModels>());
         services.AddSingleton<IApiKeyStore, PostgresApiKeyStore>();
         services.AddSingleton<ShipmentGrid.Edi.IEdiInterchanges, PostgresEdiInterchanges>();
+        services.AddSingleton<Webhooks.IWebhookSubscriptions, PostgresWebhookSubscriptions>();
+        services.AddSingleton<Webhooks.IWebhookDeliveries, PostgresWebhookDeliveries>();
+        services.AddSingleton<Microsoft.AspNetCore.DataProtection.Repositories.IXmlRepository, PostgresKeyRing>();
     }
 }

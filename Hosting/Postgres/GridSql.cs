@@ -599,6 +599,178 @@ public static class GridSql
 
     public static readonly GridQuery PurgeAuditEntries = Purge(nameof(PurgeAuditEntries), "audit_entry", "at < $1", "at", "timestamptz");
 
+    // Webhook subscriptions and the Data Protection key ring (migration 0018).
+    private const string WebhookSubscriptionColumns =
+        "subscription_id, url, event_types, customer_id, description, enabled, consecutive_failures, disabled_reason, created_at, "
+        + "secret_rotated_at, previous_secret_expires_at, secret, previous_secret";
+
+    public static readonly GridQuery CreateWebhookSubscription = new(
+        nameof(CreateWebhookSubscription),
+        """
+        INSERT INTO webhook_subscription (subscription_id, url, event_types, customer_id, description, enabled, created_at, secret)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        """,
+        ["text", "text", "smallint[]", "text", "text", "boolean", "timestamptz", "text"]);
+
+    public static readonly GridQuery FindWebhookSubscription = new(
+        nameof(FindWebhookSubscription),
+        $"SELECT {WebhookSubscriptionColumns} FROM webhook_subscription WHERE subscription_id = $1",
+        ["text"]);
+
+    /// <summary>Newest first, after ($1, $2), at most $3.</summary>
+    public static readonly GridQuery ListWebhookSubscriptions = new(
+        nameof(ListWebhookSubscriptions),
+        $"""
+        SELECT {WebhookSubscriptionColumns} FROM webhook_subscription
+        WHERE (created_at, subscription_id) < ($1, $2)
+        ORDER BY created_at DESC, subscription_id DESC
+        LIMIT $3
+        """,
+        ["timestamptz", "text", "integer"]);
+
+    /// <summary>Enabling clears the failure streak and the reason; disabling keeps the streak and records $3.</summary>
+    public static readonly GridQuery SetWebhookSubscriptionEnabled = new(
+        nameof(SetWebhookSubscriptionEnabled),
+        $"""
+        UPDATE webhook_subscription
+        SET enabled = $2,
+            consecutive_failures = CASE WHEN $2 THEN 0 ELSE consecutive_failures END,
+            disabled_reason = CASE WHEN $2 THEN NULL ELSE $3 END
+        WHERE subscription_id = $1
+        RETURNING {WebhookSubscriptionColumns}
+        """,
+        ["text", "boolean", "text"]);
+
+    /// <summary>The current secret becomes the previous one, which signs alongside until $4.</summary>
+    public static readonly GridQuery RotateWebhookSecret = new(
+        nameof(RotateWebhookSecret),
+        $"""
+        UPDATE webhook_subscription
+        SET previous_secret = secret, secret = $2, secret_rotated_at = $3, previous_secret_expires_at = $4
+        WHERE subscription_id = $1
+        RETURNING {WebhookSubscriptionColumns}
+        """,
+        ["text", "text", "timestamptz", "timestamptz"]);
+
+    public static readonly GridQuery DeleteWebhookSubscription = new(
+        nameof(DeleteWebhookSubscription),
+        "DELETE FROM webhook_subscription WHERE subscription_id = $1",
+        ["text"]);
+
+    /// <summary>
+    /// Hands out at most $1 notifications not handed out yet, at $2: each becomes a delivery for every enabled
+    /// subscription that wants it. Several dispatchers skip each other's rows. Returns how many were taken.
+    /// </summary>
+    public static readonly GridQuery FanOutWebhookNotifications = new(
+        nameof(FanOutWebhookNotifications),
+        """
+        WITH taken AS (
+            SELECT position FROM crm_notification WHERE delivered_at IS NULL ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED
+        ), marked AS (
+            UPDATE crm_notification n SET delivered_at = $2 FROM taken WHERE n.position = taken.position
+            RETURNING n.notification_id, n.customer_id, n.kind
+        ), queued AS (
+            INSERT INTO webhook_delivery (subscription_id, notification_id, next_attempt_at)
+            SELECT s.subscription_id, m.notification_id, $2
+            FROM marked m
+            JOIN webhook_subscription s ON s.enabled AND m.kind = ANY (s.event_types) AND (s.customer_id IS NULL OR s.customer_id = m.customer_id)
+            ON CONFLICT (subscription_id, notification_id) DO NOTHING
+        )
+        SELECT count(*)::integer FROM marked
+        """,
+        ["integer", "timestamptz"]);
+
+    /// <summary>
+    /// Claims at most $2 pending deliveries due at $1 to enabled subscriptions, leased until $3 (when they come due again
+    /// if never settled), with their notifications.
+    /// </summary>
+    public static readonly GridQuery ClaimWebhookDeliveries = new(
+        nameof(ClaimWebhookDeliveries),
+        """
+        UPDATE webhook_delivery d
+        SET attempts = d.attempts + 1, next_attempt_at = $3
+        FROM (
+            SELECT d2.subscription_id, d2.notification_id, n.customer_id, n.kind, n.subject, n.text, n.occurred_at
+            FROM webhook_delivery d2
+            JOIN webhook_subscription s ON s.subscription_id = d2.subscription_id AND s.enabled
+            JOIN crm_notification n ON n.notification_id = d2.notification_id
+            WHERE d2.status = 0 AND d2.next_attempt_at <= $1
+            ORDER BY d2.next_attempt_at
+            LIMIT $2
+            FOR UPDATE OF d2 SKIP LOCKED
+        ) due
+        WHERE d.subscription_id = due.subscription_id AND d.notification_id = due.notification_id
+        RETURNING d.subscription_id, d.attempts, d.notification_id, due.customer_id, due.kind, due.subject, due.text, due.occurred_at
+        """,
+        ["timestamptz", "integer", "timestamptz"]);
+
+    public static readonly GridQuery LogWebhookAttempt = new(
+        nameof(LogWebhookAttempt),
+        """
+        INSERT INTO webhook_delivery_attempt
+            (attempt_id, subscription_id, notification_id, attempt, attempted_at, status_code, error, succeeded, next_attempt_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        """,
+        ["text", "text", "text", "integer", "timestamptz", "integer", "text", "boolean", "timestamptz"]);
+
+    /// <summary>Delivered ($3), due again at $4, or given up (neither); settled at $5.</summary>
+    public static readonly GridQuery SettleWebhookDelivery = new(
+        nameof(SettleWebhookDelivery),
+        """
+        UPDATE webhook_delivery
+        SET status = CASE WHEN $3 THEN 1 WHEN $4::timestamptz IS NULL THEN 2 ELSE 0 END,
+            next_attempt_at = coalesce($4, next_attempt_at),
+            settled_at = CASE WHEN $3 OR $4::timestamptz IS NULL THEN $5 END
+        WHERE subscription_id = $1 AND notification_id = $2
+        """,
+        ["text", "text", "boolean", "timestamptz", "timestamptz"]);
+
+    /// <summary>A success ($2) clears the failure streak; a failure lengthens it and disables at $3 in a row.</summary>
+    public static readonly GridQuery CountWebhookOutcome = new(
+        nameof(CountWebhookOutcome),
+        """
+        UPDATE webhook_subscription
+        SET consecutive_failures = CASE WHEN $2 THEN 0 ELSE consecutive_failures + 1 END,
+            enabled = enabled AND ($2 OR consecutive_failures + 1 < $3),
+            disabled_reason = CASE WHEN enabled AND NOT $2 AND consecutive_failures + 1 >= $3
+                THEN 'Disabled after ' || (consecutive_failures + 1) || ' failed deliveries in a row.' ELSE disabled_reason END
+        WHERE subscription_id = $1
+        """,
+        ["text", "boolean", "integer"]);
+
+    /// <summary>$1 subscription, newest first after ($2, $3), at most $4.</summary>
+    public static readonly GridQuery ListWebhookAttempts = new(
+        nameof(ListWebhookAttempts),
+        """
+        SELECT attempt_id, subscription_id, notification_id, attempt, attempted_at, status_code, error, succeeded, next_attempt_at
+        FROM webhook_delivery_attempt
+        WHERE subscription_id = $1 AND (attempted_at, attempt_id) < ($2, $3)
+        ORDER BY attempted_at DESC, attempt_id DESC
+        LIMIT $4
+        """,
+        ["text", "timestamptz", "text", "integer"]);
+
+    /// <summary>Queues notification $2 again for subscription $1, due at $3, as a fresh delivery; nothing when it is not kept.</summary>
+    public static readonly GridQuery RedeliverWebhookNotification = new(
+        nameof(RedeliverWebhookNotification),
+        """
+        INSERT INTO webhook_delivery (subscription_id, notification_id, next_attempt_at)
+        SELECT $1, notification_id, $3 FROM crm_notification WHERE notification_id = $2
+        ON CONFLICT (subscription_id, notification_id) DO UPDATE SET status = 0, attempts = 0, next_attempt_at = $3, settled_at = NULL
+        """,
+        ["text", "text", "timestamptz"]);
+
+    /// <summary>The whole key ring: a handful of rows, never a large table.</summary>
+    public static readonly GridQuery ReadDataProtectionKeys = new(
+        nameof(ReadDataProtectionKeys),
+        "SELECT xml FROM data_protection_key ORDER BY stored_at, friendly_name",
+        []);
+
+    public static readonly GridQuery StoreDataProtectionKey = new(
+        nameof(StoreDataProtectionKey),
+        "INSERT INTO data_protection_key (friendly_name, xml) VALUES ($1, $2) ON CONFLICT (friendly_name) DO NOTHING",
+        ["text", "text"]);
+
     /// <summary>
     /// Every statement of the catalog, found by reflection so that none can be left out (computed on each call,
     /// so a field declared below this one is not missed by static initialisation order).

@@ -178,6 +178,14 @@ public sealed class AccessMatrixTests(EmbeddedApiFactory factory) : IClassFixtur
             new("GET", "/api/v1/dead-letters/", "/api/v1/dead-letters?partner=K-B", null, "oooo444"),
             new("POST", "/api/v1/dead-letters/replay", "/api/v1/dead-letters/replay", """{"items":[{"carrierId":"K-A","eventId":"DL-1"}]}""", "oo33334"),
             new("POST", "/api/v1/dead-letters/discard", "/api/v1/dead-letters/discard", """{"items":[{"carrierId":"K-A","eventId":"DL-1"}],"reason":"test"}""", "oo33334"),
+            new("POST", "/api/v1/webhooks/", "/api/v1/webhooks", """{"url":"https://93.184.215.14/hooks","eventTypes":["ExceptionOpened"]}""", "o333334"),
+            new("GET", "/api/v1/webhooks/", "/api/v1/webhooks", null, "o444444"),
+            new("GET", "/api/v1/webhooks/{subscriptionId}", "/api/v1/webhooks/" + seeded.WebhookId, null, "o444444"),
+            new("PATCH", "/api/v1/webhooks/{subscriptionId}", "/api/v1/webhooks/" + seeded.WebhookId, """{"enabled":true}""", "o333334"),
+            new("POST", "/api/v1/webhooks/{subscriptionId}/rotate-secret", $"/api/v1/webhooks/{seeded.WebhookId}/rotate-secret", null, "o333334"),
+            new("GET", "/api/v1/webhooks/{subscriptionId}/deliveries", $"/api/v1/webhooks/{seeded.WebhookId}/deliveries", null, "o444444"),
+            new("POST", "/api/v1/webhooks/{subscriptionId}/redeliver", $"/api/v1/webhooks/{seeded.WebhookId}/redeliver", """{"notificationId":""}""", "o333334"),
+            new("DELETE", "/api/v1/webhooks/{subscriptionId}", "/api/v1/webhooks/" + seeded.WebhookId, null, "o333334"),
             new("DELETE", "/api/v1/keys/{keyId}", "/api/v1/keys/" + revocableKeyId, null, "o333334"),
         ];
     }
@@ -254,10 +262,12 @@ public sealed class AccessMatrixTests(EmbeddedApiFactory factory) : IClassFixtur
             },
             TimeSpan.FromSeconds(20),
             "the delivery exception's service case");
-        return new Seeded(exceptionId, caseId!);
+        using var webhook = await admin.PostAsJsonAsync("/api/v1/webhooks", new { url = "https://93.184.215.14/hooks", eventTypes = new JsonArray("ExceptionOpened") });
+        var webhookId = (string)(await webhook.Content.ReadFromJsonAsync<JsonObject>())!["subscription"]!["subscriptionId"]!;
+        return new Seeded(exceptionId, caseId!, webhookId);
     }
 
-    private sealed record Seeded(string ExceptionId, string CaseId);
+    private sealed record Seeded(string ExceptionId, string CaseId, string WebhookId);
 
     private static JsonObject CarrierProfile(string carrierId) => new()
     {

@@ -34,6 +34,7 @@ public sealed class FuzzPassTests(EmbeddedApiFactory factory) : IClassFixture<Em
         ["invoiceNumber"] = "INV-" + Shipment,
         ["caseId"] = "FZ-CASE",
         ["exceptionId"] = "FZ-EX",
+        ["subscriptionId"] = "wh_0000000000000000",
     };
 
     /// <summary>
@@ -86,6 +87,9 @@ public sealed class FuzzPassTests(EmbeddedApiFactory factory) : IClassFixture<Em
         ["DiscardDeadLetters"] = """{"items":[{"carrierId":"FZ-CARR","eventId":"FZ-E-2"}],"reason":"Fuzz discard"}""",
         ["RecordCarrierEvents"] = CarrierEvents,
         ["StreamCarrierEvents"] = CarrierEvents,
+        ["CreateWebhookSubscription"] = """{"url":"https://93.184.215.14/hooks","eventTypes":["ExceptionOpened"],"description":"Fuzz hook"}""",
+        ["RedeliverWebhookNotification"] = """{"notificationId":"FZ-NOTIFICATION"}""",
+        ["SetWebhookSubscriptionEnabled"] = """{"enabled":false,"reason":"Fuzz pause"}""",
     };
 
     private const string CarrierEvents = """
@@ -121,6 +125,7 @@ public sealed class FuzzPassTests(EmbeddedApiFactory factory) : IClassFixture<Em
         "/api/v1/exceptions?status=all",
         "/api/v1/keys",
         "/api/v1/dead-letters?status=all",
+        "/api/v1/webhooks",
     ];
 
     [Fact]

@@ -88,6 +88,17 @@ public sealed partial class QueryPlanTests(PostgresServer server) : IAsyncLifeti
         INSERT INTO edi_interchange (carrier_id, control_number, received_at, raw, acknowledgement, summary)
         SELECT 'CARR-' || (i % 500), lpad(i::text, 9, '0'), now() - i * interval '1 minute', 'ISA', NULL, '{}'
         FROM generate_series(1, 100000) AS i;
+        INSERT INTO webhook_subscription (subscription_id, url, event_types, customer_id, description, enabled, created_at, secret)
+        SELECT 'wh_' || lpad(to_hex(i), 16, '0'), 'https://crm-' || i || '.example.com/hooks', ARRAY[i % 5]::smallint[],
+               CASE WHEN i % 2 = 0 THEN 'C-' || (i % 10000) END, NULL, i % 10 <> 0, now() - i * interval '1 minute', 'protected'
+        FROM generate_series(1, 100000) AS i;
+        INSERT INTO webhook_delivery (subscription_id, notification_id, status, attempts, next_attempt_at, settled_at)
+        SELECT 'wh_' || lpad(to_hex(i % 1000 + 1), 16, '0'), 'N-' || i, CASE WHEN i % 20 = 0 THEN 0 ELSE 1 END, 1,
+               now() + (i % 100) * interval '1 minute', CASE WHEN i % 20 <> 0 THEN now() END
+        FROM generate_series(1, 100000) AS i;
+        INSERT INTO webhook_delivery_attempt (attempt_id, subscription_id, notification_id, attempt, attempted_at, status_code, error, succeeded, next_attempt_at)
+        SELECT lpad(to_hex(i), 16, '0'), 'wh_' || lpad(to_hex(i % 1000 + 1), 16, '0'), 'N-' || i, 1, now() - i * interval '1 second', 200, NULL, true, NULL
+        FROM generate_series(1, 100000) AS i;
         INSERT INTO api_key (key_id, partner, roles, token_hash, created_at, revoked_at, description)
         SELECT lpad(to_hex(i), 16, '0'), 'PARTNER-' || (i % 500), ARRAY['carrier:CARR-' || (i % 500)], decode(md5(i::text) || md5(i::text), 'hex'),
                now() - i * interval '1 minute', CASE WHEN i % 7 = 0 THEN now() END, NULL
@@ -101,7 +112,8 @@ public sealed partial class QueryPlanTests(PostgresServer server) : IAsyncLifeti
         "membership_version", "membership_silo", "grain_state", "reminder",
         "erp_invoice", "erp_invoice_line", "erp_receivable_entry", "event_journal", "journal_dead_letter", "journal_snapshot", "queued_event_outcome",
         "exception_item", "service_case", "service_case_entry", "crm_notification", "customer_shipment", "carrier_dead_letter", "kpi_bucket",
-        "audit_entry", "api_key", "shipment_reference", "edi_interchange",
+        "audit_entry", "api_key", "shipment_reference", "edi_interchange", "webhook_subscription",
+        "webhook_delivery", "webhook_delivery_attempt",
     ];
 
     // The PostgreSQL type and a sample value of every parameter name the Orleans 10.4.2 ADO.NET providers bind,
@@ -141,6 +153,7 @@ public sealed partial class QueryPlanTests(PostgresServer server) : IAsyncLifeti
     private static readonly Dictionary<string, string> WholeTableStatements = new(StringComparer.Ordinal)
     {
         ["DeleteReminderRowsKey"] = "removes every reminder of the service (the provider's wipe of a retired or test service)",
+        ["FanOutWebhookNotifications"] = "matches each new notification against every enabled subscription (a few dozen CRM systems, not 100k)",
     };
 
     private PostgresSettings _settings = null!;

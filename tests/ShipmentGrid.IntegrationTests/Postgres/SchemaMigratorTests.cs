@@ -105,7 +105,8 @@ public sealed class SchemaMigratorTests(PostgresServer server)
             reader => reader.GetString(0));
         Assert.Equal(
             [
-                "grid_custom.api_key", "grid_custom.audit_entry", "grid_custom.carrier_dead_letter", "grid_custom.crm_notification", "grid_custom.customer_shipment", "grid_custom.edi_interchange",
+                "grid_custom.api_key", "grid_custom.audit_entry", "grid_custom.carrier_dead_letter", "grid_custom.crm_notification", "grid_custom.customer_shipment", "grid_custom.data_protection_key",
+                "grid_custom.edi_interchange",
                 "grid_custom.erp_invoice", "grid_custom.erp_invoice_line", "grid_custom.erp_receivable_entry",
                 "grid_custom.event_journal", "grid_custom.exception_item", "grid_custom.grain_state", "grid_custom.journal_checkpoint",
                 "grid_custom.journal_dead_letter", "grid_custom.journal_partitioning", "grid_custom.journal_snapshot", "grid_custom.kpi_bucket",
@@ -113,6 +114,7 @@ public sealed class SchemaMigratorTests(PostgresServer server)
                 "grid_custom.membership_silo", "grid_custom.membership_version", "grid_custom.orleansquery",
                 "grid_custom.queued_event_outcome", "grid_custom.reminder", "grid_custom.reminder_entry",
                 "grid_custom.schema_migration", "grid_custom.service_case", "grid_custom.service_case_entry", "grid_custom.shipment_reference",
+                "grid_custom.webhook_delivery", "grid_custom.webhook_delivery_attempt", "grid_custom.webhook_subscription",
             ],
             tables);
         var defaultSchemaExists = await QueryAsync(settings,

@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace ShipmentGrid.Hosting.Webhooks;
+
+public static class WebhookComposition
+{
+    /// <summary>The application name every process shares, so one key ring decrypts what any of them encrypted.</summary>
+    public const string DataProtectionApplication = "shipment-grid";
+
+    /// <summary>
+    /// Webhook subscriptions, their outbox's dispatcher, and Data Protection on the key ring of the mode: PostgreSQL when the PostgreSQL services
+    /// registered theirs first (<see cref="IXmlRepository"/>, <see cref="IWebhookSubscriptions"/>, <see cref="IWebhookDeliveries"/>), memory otherwise.
+    /// </summary>
+    public static IServiceCollection AddGridWebhooks(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section));
+        services.TryAddSingleton<IWebhookSubscriptions, InMemoryWebhookSubscriptions>();
+        services.TryAddSingleton<IXmlRepository, InMemoryKeyRing>();
+        services.AddDataProtection().SetApplicationName(DataProtectionApplication);
+        services.AddOptions<KeyManagementOptions>().Configure<IXmlRepository>((options, keyRing) => options.XmlRepository = keyRing);
+        services.TryAddSingleton<WebhookSecrets>();
+        services.TryAddSingleton<WebhookTargets>();
+        services.TryAddSingleton<IWebhookDeliveries, InMemoryWebhookDeliveries>();
+        services.AddWebhookHttpClient();
+        services.AddHostedService<WebhookDispatcher>();
+        return services;
+    }
+}
