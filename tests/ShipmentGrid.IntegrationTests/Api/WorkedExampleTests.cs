@@ -38,6 +38,21 @@ public sealed class WorkedExampleTests
         Assert.Contains($"\"documentNumber\":\"{erp.DocumentOf("INV-SHP-ERP-1")}\"", stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_readme_webhook_walk_subscribes_a_crm_that_receives_the_notification_once_with_a_valid_signature()
+    {
+        await using var receiver = await Webhooks.WebhookReceiver.StartAsync();
+        var stdout = await RunAsync(
+            "webhook",
+            new Dictionary<string, string> { ["Webhooks__AllowedHosts__0"] = "127.0.0.1", ["Webhooks__PollInterval"] = "00:00:00.100" },
+            new Dictionary<string, string> { ["WEBHOOK_URL"] = receiver.UrlOf("crm") });
+
+        var secret = stdout.Split('\n').Single(line => line.StartsWith("secret: ", StringComparison.Ordinal))["secret: ".Length..];
+        var delivered = Assert.Single(receiver.To("crm"));
+        Assert.True(Webhooks.SignatureVerifier.Verifies(secret, delivered.Id, delivered.Timestamp, delivered.Signature, delivered.Body, DateTimeOffset.UtcNow));
+        Assert.Contains("ExceptionOpened", System.Text.Encoding.UTF8.GetString(delivered.Body), StringComparison.Ordinal);
+    }
+
     /// <summary>Runs the README block between the named markers with bash against a fresh API process; fails if any step does.</summary>
     private static async Task<string> RunAsync(string block, IReadOnlyDictionary<string, string>? settings = null, IReadOnlyDictionary<string, string>? shell = null)
     {
