@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -52,46 +51,16 @@ public sealed class ReadModelRetentionOptions
 /// Removes what the read models no longer keep, once at start and then every <see cref="ReadModelRetentionOptions.RetentionInterval"/>.
 /// Every silo runs it: purges delete in bounded batches and concurrent ones only find less to delete.
 /// </summary>
-public sealed partial class ReadModelRetention(
-    IReadModels readModels, IOptions<ReadModelRetentionOptions> options, TimeProvider clock, ILogger<ReadModelRetention> logger) : BackgroundService
+public sealed class ReadModelRetention(
+    IReadModels readModels, IOptions<ReadModelRetentionOptions> options, TimeProvider clock, ILogger<ReadModelRetention> logger)
+    : PeriodicPurge(clock, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var settings = options.Value;
-        using var timer = new PeriodicTimer(settings.RetentionInterval, clock);
-        do
-        {
-            try
-            {
-                var removed = await readModels.PurgeAsync(settings.CutoffsAt(clock.GetUtcNow()), stoppingToken);
-                LogPurged(logger, removed);
-            }
-            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-            {
-                // The next run tries again; nothing is lost by keeping rows a little longer.
-                LogPurgeFailed(logger, exception);
-            }
-        }
-        while (await WaitAsync(timer, stoppingToken));
-    }
+    protected override string What => "Read-model";
 
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    protected override TimeSpan Interval => options.Value.RetentionInterval;
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Read-model retention removed {Removed} rows")]
-    private static partial void LogPurged(ILogger logger, long removed);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Read-model retention failed; it runs again at its next interval")]
-    private static partial void LogPurgeFailed(ILogger logger, Exception exception);
+    protected override Task<long> PurgeAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        readModels.PurgeAsync(options.Value.CutoffsAt(now), cancellationToken);
 }
 
 public static class ReadModelServiceCollectionExtensions
