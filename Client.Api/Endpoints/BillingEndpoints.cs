@@ -18,6 +18,9 @@ internal static class BillingEndpoints
         invoices.MapGet("/shipments/{shipmentId}/invoice", GetShipmentInvoiceAsync)
             .WithName("GetShipmentInvoice")
             .WithSummary("Reads the one invoice of a shipment.");
+        invoices.MapGet("/shipments/{shipmentId}/invoices", GetShipmentInvoicesAsync)
+            .WithName("GetShipmentInvoices")
+            .WithSummary("Reads every invoice document of a shipment: its invoice, then its supplementary invoices and credit notes in order.");
 
         var credit = api.MapGroup("/customers/{customerId}").WithTags("Credit");
         credit.MapPost("/credit-hold", PlaceHoldAsync)
@@ -37,8 +40,8 @@ internal static class BillingEndpoints
 
     private static async Task<Results<Ok<InvoiceView>, ProblemHttpResult>> GetInvoiceAsync(string invoiceNumber, IGrainFactory grains)
     {
-        var view = InvoiceNumbering.ShipmentIdOf(invoiceNumber) is { } shipmentId
-            ? await grains.GetGrain<IInvoiceGrain>(shipmentId).GetView()
+        var view = InvoiceNumbering.GrainKeyOf(invoiceNumber) is { } key
+            ? await grains.GetGrain<IInvoiceGrain>(key).GetView()
             : null;
         return view is null ? Problems.NotFound("invoice", invoiceNumber) : TypedResults.Ok(view);
     }
@@ -47,6 +50,21 @@ internal static class BillingEndpoints
     {
         var view = await grains.GetGrain<IInvoiceGrain>(shipmentId).GetView();
         return view is null ? Problems.NotFound("invoice", InvoiceNumbering.For(shipmentId)) : TypedResults.Ok(view);
+    }
+
+    private static async Task<Results<Ok<ShipmentInvoices>, ProblemHttpResult>> GetShipmentInvoicesAsync(string shipmentId, IGrainFactory grains)
+    {
+        var original = await grains.GetGrain<IInvoiceGrain>(shipmentId).GetView();
+        var shipment = original is null ? null : await grains.GetGrain<IShipmentGrain>(shipmentId).GetView();
+        if (original is null || shipment is null)
+        {
+            return Problems.NotFound("invoice", InvoiceNumbering.For(shipmentId));
+        }
+
+        // An adjustment raised but not yet opened by the shipment's reader is left out until it is.
+        var adjustments = await Task.WhenAll(shipment.AdjustmentNumbers
+            .Select(number => grains.GetGrain<IInvoiceGrain>(InvoiceNumbering.GrainKeyOf(number)!).GetView()));
+        return TypedResults.Ok(new ShipmentInvoices(shipmentId, [original, .. adjustments.OfType<InvoiceView>()]));
     }
 
     private static Task<Results<Ok<CustomerProfile>, ProblemHttpResult, ValidationProblem>> PlaceHoldAsync(
@@ -102,3 +120,6 @@ internal sealed record CreditHoldRequest(string? Reason);
 internal sealed record CreditLimitRequest(decimal? Amount);
 
 internal sealed record PaymentRequest(string? PaymentId, decimal? Amount);
+
+/// <summary>A shipment's invoice documents: the invoice first, then its adjustments in the order they were raised.</summary>
+internal sealed record ShipmentInvoices(string ShipmentId, ImmutableArray<InvoiceView> Invoices);

@@ -131,8 +131,8 @@ internal static class OperationsEndpoints
             case (ExceptionQueue.DeadLetter, ["carrier", var carrierId, "event", var eventId]):
                 await replay.ReplayAsync(carrierId, eventId, cancellationToken);
                 break;
-            case (ExceptionQueue.ErpFailure, ["invoice", var invoiceNumber]) when InvoiceNumbering.ShipmentIdOf(invoiceNumber) is { } shipmentId:
-                await grains.GetGrain<IInvoiceGrain>(shipmentId).RetryPosting();
+            case (ExceptionQueue.ErpFailure, ["invoice", var invoiceNumber]) when InvoiceNumbering.GrainKeyOf(invoiceNumber) is { } key:
+                await grains.GetGrain<IInvoiceGrain>(key).RetryPosting();
                 break;
             default:
                 return TypedResults.Problem(

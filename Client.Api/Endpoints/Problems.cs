@@ -23,7 +23,7 @@ internal static class Problems
     {
         var status = result.Rejection switch
         {
-            RejectionCode.ShipmentNotBooked or RejectionCode.ExceptionNotFound or RejectionCode.NotFound => StatusCodes.Status404NotFound,
+            RejectionCode.ShipmentNotBooked or RejectionCode.ExceptionNotFound or RejectionCode.ChargeNotFound or RejectionCode.NotFound => StatusCodes.Status404NotFound,
             RejectionCode.Forbidden => StatusCodes.Status403Forbidden,
             RejectionCode.ValidationFailed => StatusCodes.Status400BadRequest,
             RejectionCode.CustomerNotFound => StatusCodes.Status422UnprocessableEntity,

@@ -29,6 +29,11 @@ internal static class ShipmentEndpoints
         shipments.MapPost("/{shipmentId}/charges", RecordChargeAsync)
             .WithName("RecordCharge")
             .WithSummary("Adds a charge (linehaul, fuel surcharge, accessorial); the charge id makes it idempotent.");
+        shipments.MapPost("/{shipmentId}/charges/{chargeId}/void", VoidChargeAsync)
+            .WithName("VoidCharge")
+            .WithSummary("Voids a charge recorded in error, optionally replacing it with a corrected one (a new charge id). Before the invoice, "
+                + "readiness is judged again without it; after it, a credit note (a reduction) or supplementary invoice (an increase) bills the difference.")
+            .RequireAuthorization(AccessPolicies.Finance);
         shipments.MapGet("/{shipmentId}/history", GetHistoryAsync)
             .WithName("GetShipmentHistory")
             .WithSummary("Every event the shipment recorded, oldest first: the source of truth behind its state.");
@@ -87,6 +92,31 @@ internal static class ShipmentEndpoints
         return result.Outcome == CommandOutcome.Applied
             ? TypedResults.Created($"/api/v1/shipments/{Uri.EscapeDataString(shipmentId)}", view)
             : TypedResults.Ok(view);
+    }
+
+    private static async Task<Results<Ok<ShipmentView>, ProblemHttpResult, ValidationProblem>> VoidChargeAsync(
+        string shipmentId, string chargeId, VoidChargeRequest request, IGrainFactory grains)
+    {
+        var errors = ShipmentValidation.ValidateVoid(request.Reason);
+        if (request.Replacement is { } replacement)
+        {
+            errors = errors.AddRange(ChargeValidation.Validate(replacement).Select(pair => KeyValuePair.Create("replacement." + pair.Key, pair.Value)));
+        }
+
+        if (!errors.IsEmpty)
+        {
+            return Problems.Validation(errors);
+        }
+
+        var shipment = grains.GetGrain<IShipmentGrain>(shipmentId);
+        var result = await shipment.VoidCharge(chargeId, request.Reason!, request.Replacement);
+        if (result.Outcome == CommandOutcome.Rejected)
+        {
+            return result.Rejection == RejectionCode.ChargeNotFound ? Problems.NotFound("charge", chargeId) : Problems.Rejected(result);
+        }
+
+        var view = await shipment.GetView() ?? throw new InvalidOperationException($"Shipment {shipmentId} vanished after a void.");
+        return TypedResults.Ok(view);
     }
 
     private static async Task<Results<Created<ShipmentView>, Ok<ShipmentView>, ProblemHttpResult, ValidationProblem>> BookAsync(
@@ -160,3 +190,6 @@ internal sealed record ShipmentMatches(ImmutableArray<ShipmentMatch> Items);
 
 /// <summary>One recorded event as the history endpoint shows it; <see cref="Event"/> is serialized with its own type's members.</summary>
 internal sealed record RecordedEvent(int Version, string Type, string EventId, DateTimeOffset OccurredAt, object Event);
+
+/// <summary>Why a charge is voided, and optionally the corrected charge that takes its place.</summary>
+internal sealed record VoidChargeRequest(string? Reason, Charge? Replacement);

@@ -5,9 +5,10 @@ using ShipmentGrid.Shipments;
 namespace ShipmentGrid.Billing;
 
 /// <summary>
-/// The one invoice of a shipment, keyed by the shipment id (its number is <c>INV-</c> + shipment id). Moves
+/// One invoice document: the shipment's invoice, keyed by the shipment id (its number is <c>INV-</c> + shipment id), or
+/// one of its adjustments, keyed by its number without the prefix (<c>{shipment}~A{n}</c>). Moves
 /// Draft → (credit check) → OnHold | Posting → Posted | Failed, and survives retries, duplicates and restarts
-/// without a second invoice or a second ERP posting.
+/// without a second invoice or a second ERP posting. An adjustment stays Draft until the original is posted.
 /// </summary>
 [Alias("sg.IInvoiceGrain")]
 public interface IInvoiceGrain : IGrainWithStringKey
@@ -18,6 +19,20 @@ public interface IInvoiceGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Open")]
     Task<InvoiceView> Open(BillingReady ready);
+
+    /// <summary>
+    /// Opens a supplementary invoice or credit note and takes it as far as it can go, like <see cref="Open"/>; it waits
+    /// as a draft until the original invoice is posted, so the ERP never sees an adjustment before what it adjusts.
+    /// </summary>
+    [Alias("OpenAdjustment")]
+    Task<InvoiceView> OpenAdjustment(AdjustmentRaised adjustment);
+
+    /// <summary>
+    /// Asked by an adjustment of this invoice: true when this invoice is posted; otherwise it remembers the
+    /// adjustment (its grain key) and resumes it with <see cref="Release"/> once posted.
+    /// </summary>
+    [Alias("AwaitPosting")]
+    Task<bool> AwaitPosting(string adjustmentKey);
 
     /// <summary>The invoice, or null when the shipment was never billed.</summary>
     [Alias("GetView")]

@@ -13,6 +13,19 @@ public enum InvoiceStatus
     Voided = 5,
 }
 
+/// <summary>What an invoice document is: the shipment's one invoice, or an adjustment of it.</summary>
+[GenerateSerializer, Alias("sg.invoice-kind.v1")]
+public enum InvoiceKind
+{
+    Invoice = 0,
+
+    /// <summary>Bills charges that arrived after the invoice: a positive total.</summary>
+    SupplementaryInvoice = 1,
+
+    /// <summary>Credits voided or reduced charges: a negative total.</summary>
+    CreditNote = 2,
+}
+
 /// <summary>An invoice line, traced back to the charge (and that charge's source document) it bills.</summary>
 [GenerateSerializer, Immutable, Alias("sg.invoice-line.v1")]
 public sealed record InvoiceLine(
@@ -24,8 +37,8 @@ public sealed record InvoiceLine(
     [Id(5)] string? SourceReference);
 
 /// <summary>
-/// The one invoice of a shipment. <see cref="InvoiceNumber"/> is derived from the shipment id and is the
-/// ERP idempotency key.
+/// An invoice document of a shipment: its one invoice, or an adjustment of it (<see cref="Kind"/>, with the original's
+/// number). <see cref="InvoiceNumber"/> is derived from the shipment id and is the ERP idempotency key.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("sg.invoice-view.v1")]
 public sealed record InvoiceView(
@@ -38,7 +51,10 @@ public sealed record InvoiceView(
     [Id(6)] DateTimeOffset CreatedAt,
     [Id(7)] string? HoldReason,
     [Id(8)] string? ErpDocumentNumber,
-    [Id(9)] DateTimeOffset? PostedAt);
+    [Id(9)] DateTimeOffset? PostedAt,
+    [Id(10)] InvoiceKind Kind = InvoiceKind.Invoice,
+    [Id(11)] string? OriginalInvoiceNumber = null,
+    [Id(12)] string? Reason = null);
 
 /// <summary>An invoice waiting on the customer's credit; released oldest first.</summary>
 [GenerateSerializer, Immutable, Alias("sg.held-invoice.v1")]

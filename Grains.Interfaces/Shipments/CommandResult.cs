@@ -24,7 +24,6 @@ public enum RejectionCode
     CarrierMismatch = 4,
     ExceptionAfterDelivery = 5,
     ChargeConflict = 6,
-    ChargesClosed = 7,
     ExceptionNotFound = 8,
     BillingNotReady = 9,
     InvoiceNumberMismatch = 10,
@@ -39,6 +38,15 @@ public enum RejectionCode
 
     /// <summary>No such resource, or none the caller may see (the two are answered alike).</summary>
     NotFound = 16,
+
+    /// <summary>The shipment has no (live) charge of that id.</summary>
+    ChargeNotFound = 17,
+
+    /// <summary>A charge after the invoice is in another currency than the customer is billed in.</summary>
+    ChargeCurrencyMismatch = 18,
+
+    /// <summary>The shipment has as many adjustments as one shipment may have; finance corrects it in the ERP.</summary>
+    AdjustmentLimitReached = 19,
 }
 
 /// <summary>What a shipment command did, with field errors (field name → messages) when validation failed.</summary>

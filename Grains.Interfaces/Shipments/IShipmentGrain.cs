@@ -21,6 +21,10 @@ public interface IShipmentGrain : IGrainWithStringKey
     [Alias("RecordCharge")]
     Task<CommandResult> RecordCharge(Charge charge);
 
+    /// <summary>Voids a charge recorded in error, optionally replacing it; after the invoice this raises the adjustment.</summary>
+    [Alias("VoidCharge")]
+    Task<CommandResult> VoidCharge(string chargeId, string reason, Charge? replacement);
+
     /// <summary>Resolves an open delivery exception of the shipment (its queue item and service case follow).</summary>
     [Alias("ResolveException")]
     Task<CommandResult> ResolveException(string exceptionId, string resolution);

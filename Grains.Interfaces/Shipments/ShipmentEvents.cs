@@ -80,6 +80,38 @@ public sealed record ChargeRecorded(
     [Id(3)] Charge Charge) : IShipmentEvent;
 
 /// <summary>
+/// A charge recorded in error is taken off the shipment (never edited in place); its id stays used. Before the invoice
+/// decision it simply stops counting for readiness; after it, an <see cref="AdjustmentRaised"/> credits it.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("sg.charge-voided.v1")]
+public sealed record ChargeVoided(
+    [Id(0)] string EventId,
+    [Id(1)] string ShipmentId,
+    [Id(2)] DateTimeOffset OccurredAt,
+    [Id(3)] string ChargeId,
+    [Id(4)] string Reason) : IShipmentEvent;
+
+/// <summary>
+/// Charges changed after the shipment's invoice decision: the supplementary invoice (a positive total) or credit note
+/// (a negative one) for the difference, numbered from the original (<c>INV-{shipment}~A{sequence}</c>). Its lines
+/// bill a late charge (positive) or credit a voided one (negative). Raised once per change; the invoice grain of the
+/// number takes it through the credit check and the ERP like any invoice.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("sg.adjustment-raised.v1")]
+public sealed record AdjustmentRaised(
+    [Id(0)] string EventId,
+    [Id(1)] string ShipmentId,
+    [Id(2)] DateTimeOffset OccurredAt,
+    [Id(3)] string CustomerId,
+    [Id(4)] string InvoiceNumber,
+    [Id(5)] string OriginalInvoiceNumber,
+    [Id(6)] int Sequence,
+    [Id(7)] InvoiceKind Kind,
+    [Id(8)] ImmutableArray<InvoiceLine> Lines,
+    [Id(9)] Money Total,
+    [Id(10)] string Reason) : IShipmentEvent;
+
+/// <summary>
 /// Proof of delivery is in but charges are missing or wrong: billing queues an exception for operations
 /// and finance. Raised when proof of delivery arrives to an incomplete shipment.
 /// </summary>

@@ -20,7 +20,17 @@ public sealed record DeliveryExceptionEntry(
     public bool IsOpen => Resolution is null;
 }
 
-/// <summary>Read model of a shipment. The timeline is sorted by occurred-at, then carrier and event id.</summary>
+/// <summary>A charge taken off the shipment, with why and when.</summary>
+[GenerateSerializer, Immutable, Alias("sg.voided-charge.v1")]
+public sealed record VoidedCharge(
+    [Id(0)] Charge Charge,
+    [Id(1)] string Reason,
+    [Id(2)] DateTimeOffset VoidedAt);
+
+/// <summary>
+/// Read model of a shipment. The timeline is sorted by occurred-at, then carrier and event id. <see cref="Charges"/> are
+/// the live ones; <see cref="AdjustmentNumbers"/> the supplementary invoices and credit notes after the invoice, in order.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("sg.shipment-view.v1")]
 public sealed record ShipmentView(
     [Id(0)] ShipmentBooking Booking,
@@ -32,4 +42,6 @@ public sealed record ShipmentView(
     [Id(6)] ImmutableArray<DeliveryExceptionEntry> OpenExceptions,
     [Id(7)] string? InvoiceNumber,
     [Id(8)] DateTimeOffset? DeliveredAt,
-    [Id(9)] int Version);
+    [Id(9)] int Version,
+    [Id(10)] ImmutableArray<VoidedCharge> VoidedCharges,
+    [Id(11)] ImmutableArray<string> AdjustmentNumbers);

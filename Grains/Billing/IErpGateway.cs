@@ -17,19 +17,25 @@ public interface IErpGateway
     Task RecordPaymentAsync(ErpPayment payment, CancellationToken cancellationToken);
 }
 
-/// <summary>An invoice as the ERP receives it; <see cref="InvoiceNumber"/> is the idempotency key.</summary>
+/// <summary>
+/// An invoice as the ERP receives it; <see cref="InvoiceNumber"/> is the idempotency key. A supplementary invoice or
+/// credit note names the invoice it adjusts; a credit note's total and lines are negative.
+/// </summary>
 public sealed record ErpInvoice(
     string InvoiceNumber,
     string CustomerId,
     string ShipmentId,
     Money Total,
     ImmutableArray<InvoiceLine> Lines,
-    DateTimeOffset IssuedAt)
+    DateTimeOffset IssuedAt,
+    InvoiceKind Kind = InvoiceKind.Invoice,
+    string? AdjustsInvoiceNumber = null)
 {
     public static ErpInvoice From(InvoiceView invoice)
     {
         ArgumentNullException.ThrowIfNull(invoice);
-        return new(invoice.InvoiceNumber, invoice.CustomerId, invoice.ShipmentId, invoice.Total, invoice.Lines, invoice.CreatedAt);
+        return new(
+            invoice.InvoiceNumber, invoice.CustomerId, invoice.ShipmentId, invoice.Total, invoice.Lines, invoice.CreatedAt, invoice.Kind, invoice.OriginalInvoiceNumber);
     }
 }
 

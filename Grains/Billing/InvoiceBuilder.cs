@@ -39,4 +39,24 @@ public static class InvoiceBuilder
             ErpDocumentNumber: null,
             PostedAt: null);
     }
+
+    /// <summary>The draft of a supplementary invoice or credit note: its lines and total as the shipment decided them.</summary>
+    public static InvoiceView Build(AdjustmentRaised adjustment)
+    {
+        ArgumentNullException.ThrowIfNull(adjustment);
+        return new InvoiceView(
+            adjustment.InvoiceNumber,
+            adjustment.ShipmentId,
+            adjustment.CustomerId,
+            adjustment.Lines,
+            adjustment.Total,
+            InvoiceStatus.Draft,
+            adjustment.OccurredAt,
+            HoldReason: null,
+            ErpDocumentNumber: null,
+            PostedAt: null,
+            adjustment.Kind,
+            adjustment.OriginalInvoiceNumber,
+            adjustment.Reason);
+    }
 }

@@ -72,6 +72,41 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
         return await AdvanceAsync();
     }
 
+    public async Task<InvoiceView> OpenAdjustment(AdjustmentRaised adjustment)
+    {
+        ArgumentNullException.ThrowIfNull(adjustment);
+        if (!string.Equals(InvoiceNumbering.GrainKeyOf(adjustment.InvoiceNumber), this.GetPrimaryKeyString(), StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Adjustment {adjustment.InvoiceNumber} sent to the invoice grain {this.GetPrimaryKeyString()}.", nameof(adjustment));
+        }
+
+        if (State.Invoice is null)
+        {
+            await this.RegisterOrUpdateReminder(PostingReminder, ReminderPeriod, ReminderPeriod);
+            State.Invoice = InvoiceBuilder.Build(adjustment);
+            await stored.CommitAsync();
+        }
+
+        return await AdvanceAsync();
+    }
+
+    public async Task<bool> AwaitPosting(string adjustmentKey)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(adjustmentKey);
+        if (State.Invoice is { Status: InvoiceStatus.Posted })
+        {
+            return true;
+        }
+
+        if (!State.AwaitingAdjustments.Contains(adjustmentKey))
+        {
+            State.AwaitingAdjustments.Add(adjustmentKey);
+            await stored.CommitAsync();
+        }
+
+        return false;
+    }
+
     public Task<InvoiceView?> GetView() => Task.FromResult(CallerMayRead ? State.Invoice : null);
 
     public Task<InvoicePosting?> GetPosting() => Task.FromResult(
@@ -126,7 +161,7 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
     /// <summary>Takes the invoice as far as it can go now; stops the reminder once nothing is left to resume.</summary>
     private async Task<InvoiceView> AdvanceAsync()
     {
-        if (State.Invoice is { Status: InvoiceStatus.Draft })
+        if (State.Invoice is { Status: InvoiceStatus.Draft } draft && await OriginalPostedAsync(draft))
         {
             await CheckCreditAsync();
         }
@@ -141,6 +176,11 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
             await RecordReceivableAsync();
         }
 
+        if (State.Invoice is { Status: InvoiceStatus.Posted })
+        {
+            await ResumeAdjustmentsAsync();
+        }
+
         var current = State.Invoice ?? throw new InvalidOperationException($"Shipment {this.GetPrimaryKeyString()} has no invoice.");
         if (current.Status is InvoiceStatus.OnHold or InvoiceStatus.Voided || (current.Status == InvoiceStatus.Posted && State.ReceivableRecorded))
         {
@@ -148,6 +188,29 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
         }
 
         return current;
+    }
+
+    /// <summary>An adjustment goes to the credit check and the ERP only after the invoice it adjusts is posted.</summary>
+    private Task<bool> OriginalPostedAsync(InvoiceView draft) =>
+        draft.OriginalInvoiceNumber is { } original && InvoiceNumbering.GrainKeyOf(original) is { } originalKey
+            ? GrainFactory.GetGrain<IInvoiceGrain>(originalKey).AwaitPosting(this.GetPrimaryKeyString())
+            : Task.FromResult(true);
+
+    /// <summary>Resumes the adjustments that waited for this invoice's posting (one-way: none of them is awaited here).</summary>
+    private async Task ResumeAdjustmentsAsync()
+    {
+        if (State.AwaitingAdjustments.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var key in State.AwaitingAdjustments)
+        {
+            await GrainFactory.GetGrain<IInvoiceGrain>(key).Release();
+        }
+
+        State.AwaitingAdjustments.Clear();
+        await stored.CommitAsync();
     }
 
     private async Task CheckCreditAsync()
@@ -278,4 +341,8 @@ public sealed class InvoiceState
 
     [Id(7)]
     public DateTimeOffset? ProofOfDeliveryAt { get; set; }
+
+    /// <summary>Grain keys of this invoice's adjustments waiting for it to post; emptied once it has.</summary>
+    [Id(8)]
+    public List<string> AwaitingAdjustments { get; set; } = [];
 }

@@ -6,11 +6,19 @@ namespace ShipmentGrid.Customers;
 /// <summary>DOMAIN step 5: the customer's credit decides whether an invoice posts now or waits on hold.</summary>
 public static class CreditCheck
 {
-    /// <summary>Hold when the customer is on manual hold, or posting would take receivables over the limit.</summary>
+    /// <summary>
+    /// Hold when the customer is on manual hold, or posting would take receivables over the limit. A credit note (a
+    /// total that is not positive) only lowers what the customer owes, so nothing holds it but a foreign currency.
+    /// </summary>
     public static CreditDecision Evaluate(CustomerProfile customer, Money invoiceTotal)
     {
         ArgumentNullException.ThrowIfNull(customer);
         ArgumentNullException.ThrowIfNull(invoiceTotal);
+        if (!invoiceTotal.IsPositive && InCustomerCurrency(customer, invoiceTotal))
+        {
+            return CreditDecision.Approved;
+        }
+
         if (customer.CreditHold)
         {
             return new CreditDecision(CreditHoldCause.ManualHold, $"Customer {customer.CustomerId} is on credit hold: {customer.CreditHoldReason ?? "no reason given"}.");

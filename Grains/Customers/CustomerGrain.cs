@@ -266,7 +266,7 @@ public sealed class CustomerGrain : Grain, ICustomerGrain, IRemindable
         }
 
         var decision = CreditCheck.Evaluate(Exposure(profile), invoice.Total);
-        if (decision.IsApproved && OldestFirst(State.Held.Values.Select(held => held.Invoice)).FirstOrDefault() is { } older)
+        if (decision.IsApproved && invoice.Total.IsPositive && OldestFirst(State.Held.Values.Select(held => held.Invoice)).FirstOrDefault() is { } older)
         {
             // Fitting the limit is not enough while older invoices wait: they post first (DOMAIN step 5).
             decision = new CreditDecision(State.Held[older.InvoiceNumber].Decision.Cause, $"Waiting behind the older held invoice {older.InvoiceNumber}.");
@@ -370,7 +370,7 @@ public sealed class CustomerGrain : Grain, ICustomerGrain, IRemindable
     {
         if (State.Releasing.Count > 0 && State.Reserved.TryGetValue(State.Releasing[0], out var invoice))
         {
-            await GrainFactory.GetGrain<IInvoiceGrain>(invoice.ShipmentId).Release();
+            await GrainFactory.GetGrain<IInvoiceGrain>(InvoiceNumbering.GrainKeyOf(invoice.InvoiceNumber) ?? invoice.ShipmentId).Release();
         }
     }
 

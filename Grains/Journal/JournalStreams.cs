@@ -43,8 +43,8 @@ public sealed class JournalStreams(IGrainFactory grains, IQueuedEventOutcomes ou
         var kind = JournalPartitioning.KindOf(streamId);
         return kind switch
         {
-            // Only billing-ready needs a grain (the invoice); everything else a shipment event means is a read-model write.
-            ShipmentKind when records.Any(record => record.Event is BillingReady) =>
+            // Only billing-ready and adjustments need a grain (an invoice); everything else a shipment event means is a read-model write.
+            ShipmentKind when records.Any(record => record.Event is BillingReady or AdjustmentRaised) =>
                 grains.GetGrain<IShipmentFollowUpGrain>(streamId[(ShipmentKind.Length + 1)..])
                     .Follow([.. records.Select(record => (IShipmentEvent)record.Event)]),
             IntakeKind => ApplyIntakeAsync(streamId, records),

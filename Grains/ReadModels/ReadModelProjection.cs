@@ -168,11 +168,19 @@ public static class ReadModelProjection
                     ServiceCaseReason.CreditHold,
                     new ServiceCaseEntry(at, $"Invoice {held.InvoiceNumber} held: {held.Reason}", held.EventId));
                 yield return new QueueNotification(new CrmNotification(held.EventId, held.CustomerId, CrmNotificationKind.InvoiceHeld, subject, held.Reason, at));
-                yield return new AdvanceCustomerShipment(held.ShipmentId, null, null, held.InvoiceNumber, InvoiceStatus.OnHold, at);
+                if (!InvoiceNumbering.IsAdjustment(held.InvoiceNumber))
+                {
+                    yield return new AdvanceCustomerShipment(held.ShipmentId, null, null, held.InvoiceNumber, InvoiceStatus.OnHold, at);
+                }
+
                 break;
             case InvoiceReleased released:
                 yield return new ResolveExceptionItem(creditHoldId, "Released: the customer's credit allows it.", at);
-                yield return new AdvanceCustomerShipment(released.ShipmentId, null, null, released.InvoiceNumber, InvoiceStatus.Posting, at);
+                if (!InvoiceNumbering.IsAdjustment(released.InvoiceNumber))
+                {
+                    yield return new AdvanceCustomerShipment(released.ShipmentId, null, null, released.InvoiceNumber, InvoiceStatus.Posting, at);
+                }
+
                 break;
             case InvoicePostingFailed failed:
                 if (failed.ErpFailure is { } item)
@@ -180,7 +188,11 @@ public static class ReadModelProjection
                     yield return new OpenExceptionItem(item with { CustomerId = failed.CustomerId });
                 }
 
-                yield return new AdvanceCustomerShipment(failed.ShipmentId, null, null, failed.InvoiceNumber, InvoiceStatus.Failed, at);
+                if (!InvoiceNumbering.IsAdjustment(failed.InvoiceNumber))
+                {
+                    yield return new AdvanceCustomerShipment(failed.ShipmentId, null, null, failed.InvoiceNumber, InvoiceStatus.Failed, at);
+                }
+
                 break;
             case InvoicePosted posted:
                 foreach (var change in Posted(posted, creditHoldId))
@@ -205,6 +217,12 @@ public static class ReadModelProjection
         yield return new ResolveServiceCase(CreditCaseId(posted.InvoiceNumber), new ServiceCaseEntry(at, text, posted.EventId));
         yield return new QueueNotification(new CrmNotification(
             posted.EventId, posted.CustomerId, CrmNotificationKind.InvoicePosted, InvoiceSubject(posted.InvoiceNumber), text, at));
+        if (InvoiceNumbering.IsAdjustment(posted.InvoiceNumber))
+        {
+            // The customer's shipment list and the cash KPIs follow the shipment's one invoice, not its adjustments.
+            yield break;
+        }
+
         yield return new AdvanceCustomerShipment(posted.ShipmentId, null, null, posted.InvoiceNumber, InvoiceStatus.Posted, at);
         var customer = KpiSubject.Customer(posted.CustomerId);
         yield return new CountKpi(customer, KpiMetrics.InvoicesPosted, at, 1);

@@ -11,6 +11,9 @@ namespace ShipmentGrid.Shipments;
 /// </summary>
 public static class ShipmentDecisions
 {
+    /// <summary>How many supplementary invoices and credit notes one shipment may have, so its documents stay a short list.</summary>
+    public const int MaxAdjustments = 99;
+
     public static ShipmentDecision Book(ShipmentState state, ShipmentBooking booking, string billingCurrency, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -83,15 +86,86 @@ public static class ShipmentDecisions
                 : ShipmentDecision.Rejected(RejectionCode.ChargeConflict, $"Charge {charge.ChargeId} is already recorded with other content.");
         }
 
-        if (state.BillingReadyRaised)
+        if (state.VoidedCharges.ContainsKey(charge.ChargeId))
         {
-            // The invoice decision is made once; changing what it billed takes an adjustment, not a new charge.
-            return ShipmentDecision.Rejected(
-                RejectionCode.ChargesClosed, $"Shipment {booking.ShipmentId} is already billed; charge {charge.ChargeId} needs an adjustment.");
+            return ShipmentDecision.Rejected(RejectionCode.ChargeConflict, $"Charge {charge.ChargeId} was voided; a correction takes a new charge id.");
         }
 
         var recordedCharge = new ChargeRecorded(EventId(booking.ShipmentId, $"charge/{charge.ChargeId}"), booking.ShipmentId, now, charge);
-        return WithBillingDecision(state, [recordedCharge], now);
+        if (!state.BillingReadyRaised)
+        {
+            return WithBillingDecision(state, [recordedCharge], now);
+        }
+
+        // The invoice decision is made once: a charge after it is billed by a supplementary invoice for it alone.
+        return ChargeCurrencyMismatch(state, charge) ?? AdjustmentLimit(state) ?? ShipmentDecision.Applied(
+                [recordedCharge, .. Adjustment(state, booking, now, [(charge, 1)], $"Charge {charge.ChargeId} arrived after the invoice.")]);
+    }
+
+    /// <summary>
+    /// Takes a charge recorded in error off the shipment, optionally putting a corrected one (a new charge id) in its
+    /// place. Before the invoice decision the shipment's readiness is judged again without it, so one bad charge never
+    /// blocks billing for good; after it, the difference is billed by a credit note (a reduction) or a supplementary
+    /// invoice (an increase). Voiding a voided charge again is a duplicate.
+    /// </summary>
+    public static ShipmentDecision VoidCharge(ShipmentState state, string chargeId, string reason, Charge? replacement, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var errors = ShipmentValidation.ValidateVoid(reason);
+        if (replacement is not null)
+        {
+            errors = errors.AddRange(ChargeValidation.Validate(replacement).Select(pair => KeyValuePair.Create("replacement." + pair.Key, pair.Value)));
+        }
+
+        if (!errors.IsEmpty)
+        {
+            return ShipmentDecision.Invalid(errors);
+        }
+
+        if (state.Booking is not { } booking)
+        {
+            return ShipmentDecision.Rejected(RejectionCode.ShipmentNotBooked, "The shipment is not booked.");
+        }
+
+        if (state.VoidedCharges.ContainsKey(chargeId))
+        {
+            return ShipmentDecision.Duplicate($"Charge {chargeId} is already voided.");
+        }
+
+        if (!state.Charges.TryGetValue(chargeId, out var voided))
+        {
+            return ShipmentDecision.Rejected(RejectionCode.ChargeNotFound, $"Shipment {booking.ShipmentId} has no charge {chargeId}.");
+        }
+
+        if (replacement is not null && state.HasChargeId(replacement.ChargeId))
+        {
+            return ShipmentDecision.Rejected(
+                RejectionCode.ChargeConflict, $"Charge id {replacement.ChargeId} is already taken; a replacement needs a new charge id.");
+        }
+
+        ImmutableArray<IShipmentEvent> events =
+        [
+            new ChargeVoided(EventId(booking.ShipmentId, $"charge/{chargeId}/voided"), booking.ShipmentId, now, chargeId, reason),
+            .. replacement is null ? [] : new IShipmentEvent[] { new ChargeRecorded(EventId(booking.ShipmentId, $"charge/{replacement.ChargeId}"), booking.ShipmentId, now, replacement) },
+        ];
+        if (!state.BillingReadyRaised)
+        {
+            return WithBillingDecision(state, events, now);
+        }
+
+        if (((replacement is null ? null : ChargeCurrencyMismatch(state, replacement)) ?? AdjustmentLimit(state)) is { } refused)
+        {
+            return refused;
+        }
+
+        var why = replacement is null ? $"Charge {chargeId} voided: {reason}" : $"Charge {chargeId} replaced by {replacement.ChargeId}: {reason}";
+        List<(Charge Charge, int Sign)> lines = [(voided, -1)];
+        if (replacement is not null)
+        {
+            lines.Add((replacement, 1));
+        }
+
+        return ShipmentDecision.Applied([.. events, .. Adjustment(state, booking, now, lines, why)]);
     }
 
     public static ShipmentDecision ResolveException(ShipmentState state, string exceptionId, string resolution, DateTimeOffset now)
@@ -223,6 +297,61 @@ public static class ShipmentDecisions
             : ShipmentDecision.Applied(events.Add(new BillingIncomplete(
                 EventId(booking.ShipmentId, "billing-incomplete"), booking.ShipmentId, now, booking.CustomerId, readiness.Problems)));
     }
+
+    /// <summary>
+    /// The adjustment document for charges that changed after the invoice decision: one line per charge, credited
+    /// (sign -1) or billed (sign +1); none when the lines cancel out, since a zero document moves no money.
+    /// </summary>
+    private static ImmutableArray<IShipmentEvent> Adjustment(
+        ShipmentState state, ShipmentBooking booking, DateTimeOffset now, IReadOnlyList<(Charge Charge, int Sign)> changes, string reason)
+    {
+        var currency = state.BillingCurrency ?? throw new InvalidOperationException("Billing is adjusted for booked shipments only.");
+        var lines = changes
+            .Select((change, index) => new InvoiceLine(
+                index + 1,
+                change.Charge.ChargeId,
+                change.Charge.Type,
+                change.Charge.Amount with { Amount = change.Sign * change.Charge.Amount.Amount },
+                change.Charge.Source,
+                change.Charge.SourceReference))
+            .ToImmutableArray();
+        var total = lines.Aggregate(Money.Zero(currency), (sum, line) => sum + line.Amount);
+        if (total.Amount == 0m)
+        {
+            return [];
+        }
+
+        var sequence = state.AdjustmentNumbers.Length + 1;
+        return
+        [
+            new AdjustmentRaised(
+                EventId(booking.ShipmentId, $"adjustment/{sequence}"),
+                booking.ShipmentId,
+                now,
+                booking.CustomerId,
+                InvoiceNumbering.Adjustment(booking.ShipmentId, sequence),
+                InvoiceNumbering.For(booking.ShipmentId),
+                sequence,
+                total.Amount > 0m ? InvoiceKind.SupplementaryInvoice : InvoiceKind.CreditNote,
+                lines,
+                total,
+                reason),
+        ];
+    }
+
+    /// <summary>After the invoice decision, a charge in another currency than the customer's cannot be billed at all.</summary>
+    private static ShipmentDecision? ChargeCurrencyMismatch(ShipmentState state, Charge charge) =>
+        string.Equals(charge.Amount.Currency, state.BillingCurrency, StringComparison.Ordinal)
+            ? null
+            : ShipmentDecision.Rejected(
+                RejectionCode.ChargeCurrencyMismatch,
+                $"Charge {charge.ChargeId} is in {charge.Amount.Currency}; the shipment is billed in {state.BillingCurrency}.");
+
+    private static ShipmentDecision? AdjustmentLimit(ShipmentState state) =>
+        state.AdjustmentNumbers.Length < MaxAdjustments
+            ? null
+            : ShipmentDecision.Rejected(
+                RejectionCode.AdjustmentLimitReached, $"The shipment already has {MaxAdjustments} adjustments; correct it in the ERP.");
 
     /// <summary>When the timeline (in occurred-at order) first reached <paramref name="milestone"/>, whatever order the reports came in.</summary>
     private static DateTimeOffset? FirstReached(ShipmentState state, MilestoneType milestone) =>

@@ -114,6 +114,11 @@ public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels rea
             ? Task.FromResult(Refused(caller, "Only finance or the shipment's carrier records its charges."))
             : CommitAsync(ShipmentDecisions.RecordCharge(state, charge, clock.GetUtcNow()));
 
+    public Task<CommandResult> VoidCharge(string chargeId, string reason, Charge? replacement) =>
+        Caller.Current is { } caller && !caller.Has(GridRoles.Finance)
+            ? Task.FromResult(Refused(caller, "Only finance voids charges."))
+            : CommitAsync(ShipmentDecisions.VoidCharge(state, chargeId, reason, replacement, clock.GetUtcNow()));
+
     public Task<CommandResult> ResolveException(string exceptionId, string resolution) =>
         Caller.Current is { } caller && !caller.Has(GridRoles.Operations)
             ? Task.FromResult(Refused(caller, "Only operations resolves delivery exceptions."))

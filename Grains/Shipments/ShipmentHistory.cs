@@ -25,6 +25,8 @@ public static class ShipmentHistory
             ShipmentExceptionOpened opened => OpenException(state, opened),
             ShipmentExceptionResolved resolved => ResolveException(state, resolved),
             ChargeRecorded charge => state with { Charges = state.Charges.SetItem(charge.Charge.ChargeId, charge.Charge) },
+            ChargeVoided voided => VoidCharge(state, voided),
+            AdjustmentRaised adjustment => state with { AdjustmentNumbers = state.AdjustmentNumbers.Add(adjustment.InvoiceNumber) },
             BillingReady => state with { BillingReadyRaised = true },
             ShipmentInvoiced invoiced => state with { InvoiceNumber = invoiced.InvoiceNumber },
 
@@ -50,7 +52,9 @@ public static class ShipmentHistory
             [.. state.Exceptions.Values.Where(entry => entry.IsOpen)],
             state.InvoiceNumber,
             state.DeliveredAt,
-            state.Version);
+            state.Version,
+            [.. state.VoidedCharges.Values],
+            state.AdjustmentNumbers);
     }
 
     /// <summary>The shipment-scoped id of an exception reported by a carrier event.</summary>
@@ -65,6 +69,15 @@ public static class ShipmentHistory
         var reached = (ShipmentStatus)carrierEvent.Milestone.GetValueOrDefault();
         return AddToTimeline(state, carrierEvent) with { Status = reached > state.Status ? reached : state.Status };
     }
+
+    private static ShipmentState VoidCharge(ShipmentState state, ChargeVoided voided) =>
+        state.Charges.TryGetValue(voided.ChargeId, out var charge)
+            ? state with
+            {
+                Charges = state.Charges.Remove(voided.ChargeId),
+                VoidedCharges = state.VoidedCharges.SetItem(voided.ChargeId, new VoidedCharge(charge, voided.Reason, voided.OccurredAt)),
+            }
+            : state;
 
     private static ShipmentState OpenException(ShipmentState state, ShipmentExceptionOpened opened)
     {

@@ -7,6 +7,7 @@ namespace ShipmentGrid.Shipments;
 /// A shipment as the fold of its history (<see cref="ShipmentHistory.Apply"/>). Every member is
 /// order-independent (maximum status, sorted timeline, charges and exceptions keyed by id), so the same
 /// set of facts gives the same state however they arrived; only <see cref="Version"/> counts the history.
+/// <see cref="Charges"/> are the live charges; a voided one moves to <see cref="VoidedCharges"/>, its id still taken.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("sg.shipment-state.v1")]
 public sealed record ShipmentState(
@@ -18,7 +19,9 @@ public sealed record ShipmentState(
     [Id(5)] ImmutableSortedDictionary<string, DeliveryExceptionEntry> Exceptions,
     [Id(6)] bool BillingReadyRaised,
     [Id(7)] string? InvoiceNumber,
-    [Id(8)] int Version)
+    [Id(8)] int Version,
+    [Id(9)] ImmutableSortedDictionary<string, VoidedCharge> VoidedCharges,
+    [Id(10)] ImmutableArray<string> AdjustmentNumbers)
 {
     public static ShipmentState Empty { get; } = new(
         Booking: null,
@@ -29,7 +32,9 @@ public sealed record ShipmentState(
         Exceptions: ImmutableSortedDictionary.Create<string, DeliveryExceptionEntry>(StringComparer.Ordinal),
         BillingReadyRaised: false,
         InvoiceNumber: null,
-        Version: 0);
+        Version: 0,
+        VoidedCharges: ImmutableSortedDictionary.Create<string, VoidedCharge>(StringComparer.Ordinal),
+        AdjustmentNumbers: []);
 
     public bool IsBooked => Booking is not null;
 
@@ -44,6 +49,9 @@ public sealed record ShipmentState(
         Timeline.Where(entry => entry.Milestone >= MilestoneType.Delivered)
             .Select(entry => (DateTimeOffset?)entry.OccurredAt)
             .FirstOrDefault();
+
+    /// <summary>The charge id is taken, by a live or a voided charge.</summary>
+    public bool HasChargeId(string chargeId) => Charges.ContainsKey(chargeId) || VoidedCharges.ContainsKey(chargeId);
 
     public bool HasRecorded(string carrierId, string eventId) =>
         Timeline.Any(entry => entry.CarrierId == carrierId && entry.EventId == eventId);

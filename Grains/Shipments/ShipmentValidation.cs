@@ -136,6 +136,14 @@ public static class ShipmentValidation
         return errors.ToImmutable();
     }
 
+    /// <summary>Why a charge is voided: required, bounded like a resolution.</summary>
+    public static ImmutableDictionary<string, ImmutableArray<string>> ValidateVoid(string? reason)
+    {
+        var errors = new FieldErrors();
+        errors.Text("reason", reason, MaxResolutionLength, required: true);
+        return errors.ToImmutable();
+    }
+
     public static ImmutableDictionary<string, ImmutableArray<string>> Validate(CarrierEvent carrierEvent)
     {
         ArgumentNullException.ThrowIfNull(carrierEvent);

@@ -133,6 +133,20 @@ public sealed class FieldErrors
     public ImmutableDictionary<string, ImmutableArray<string>> ToImmutable() =>
         _errors.ToImmutableDictionary(pair => pair.Key, pair => pair.Value.ToImmutableArray(), StringComparer.Ordinal);
 
+    /// <summary>Whether every character is one an identifier may hold (letters, digits, '.', '_', '-').</summary>
+    public static bool IsIdentifier(ReadOnlySpan<char> value)
+    {
+        foreach (var c in value)
+        {
+            if (!IsIdentifierChar(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private static bool IsIdentifierChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-';
 
     private static bool IsUpperCaseCode(string? value, int length) =>

@@ -15,9 +15,21 @@ public static class ErpContract
     public static string InvoicePath(string invoiceNumber) => "invoices/" + Uri.EscapeDataString(invoiceNumber);
 
     public static string PaymentPath(string paymentId) => "payments/" + Uri.EscapeDataString(paymentId);
+
+    /// <summary>The contract's spelling of an invoice kind.</summary>
+    public static string KindCode(InvoiceKind kind) => kind switch
+    {
+        InvoiceKind.SupplementaryInvoice => "supplementary-invoice",
+        InvoiceKind.CreditNote => "credit-note",
+        _ => "invoice",
+    };
 }
 
-/// <summary>The body of <c>PUT /invoices/{invoiceNumber}</c>.</summary>
+/// <summary>
+/// The body of <c>PUT /invoices/{invoiceNumber}</c>. <c>kind</c> is <c>invoice</c>, <c>supplementary-invoice</c> or
+/// <c>credit-note</c>; an adjustment names the invoice it adjusts in <c>adjustsInvoiceNumber</c>, and a credit note's
+/// total and line amounts are negative.
+/// </summary>
 public sealed record ErpInvoiceDocument(
     string InvoiceNumber,
     string CustomerId,
@@ -25,7 +37,9 @@ public sealed record ErpInvoiceDocument(
     DateTimeOffset IssuedAt,
     string Currency,
     decimal Total,
-    IReadOnlyList<ErpInvoiceLineDocument> Lines)
+    IReadOnlyList<ErpInvoiceLineDocument> Lines,
+    string Kind,
+    string? AdjustsInvoiceNumber)
 {
     public static ErpInvoiceDocument From(ErpInvoice invoice)
     {
@@ -38,7 +52,9 @@ public sealed record ErpInvoiceDocument(
             invoice.Total.Currency,
             invoice.Total.Amount,
             [.. invoice.Lines.Select(line => new ErpInvoiceLineDocument(
-                line.LineNumber, line.ChargeId, ChargeTypeCodes.CodeOf(line.Type), line.Amount.Amount, line.Source.ToString(), line.SourceReference))]);
+                line.LineNumber, line.ChargeId, ChargeTypeCodes.CodeOf(line.Type), line.Amount.Amount, line.Source.ToString(), line.SourceReference))],
+            ErpContract.KindCode(invoice.Kind),
+            invoice.AdjustsInvoiceNumber);
     }
 }
 

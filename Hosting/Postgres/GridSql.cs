@@ -13,12 +13,12 @@ public static class GridSql
     public static readonly GridQuery PostInvoiceHeader = new(
         nameof(PostInvoiceHeader),
         """
-        INSERT INTO erp_invoice (invoice_number, document_number, customer_id, shipment_id, currency, total, issued_at)
-        VALUES ($1, 'ERP-' || lpad(nextval('erp_document_number')::text, 10, '0'), $2, $3, $4, $5, $6)
+        INSERT INTO erp_invoice (invoice_number, document_number, customer_id, shipment_id, currency, total, issued_at, kind, adjusts_invoice_number)
+        VALUES ($1, 'ERP-' || lpad(nextval('erp_document_number')::text, 10, '0'), $2, $3, $4, $5, $6, $7, $8)
         ON CONFLICT (invoice_number) DO NOTHING
         RETURNING document_number, posted_at
         """,
-        ["text", "text", "text", "text", "numeric", "timestamptz"]);
+        ["text", "text", "text", "text", "numeric", "timestamptz", "text", "text"]);
 
     public static readonly GridQuery ReadPostedInvoice = new(
         nameof(ReadPostedInvoice),

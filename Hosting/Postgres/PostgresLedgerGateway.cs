@@ -1,5 +1,6 @@
 using Npgsql;
 using ShipmentGrid.Billing;
+using ShipmentGrid.Hosting.Erp;
 
 namespace ShipmentGrid.Hosting.Postgres;
 
@@ -59,7 +60,14 @@ public sealed class PostgresLedgerGateway(NpgsqlDataSource dataSource) : IErpGat
     {
         await using var command = GridSql.PostInvoiceHeader.CreateCommand(
             connection, transaction,
-            invoice.InvoiceNumber, invoice.CustomerId, invoice.ShipmentId, invoice.Total.Currency, invoice.Total.Amount, invoice.IssuedAt.ToUniversalTime());
+            invoice.InvoiceNumber,
+            invoice.CustomerId,
+            invoice.ShipmentId,
+            invoice.Total.Currency,
+            invoice.Total.Amount,
+            invoice.IssuedAt.ToUniversalTime(),
+            ErpContract.KindCode(invoice.Kind),
+            invoice.AdjustsInvoiceNumber);
         return await ReadResultAsync(command, cancellationToken);
     }
 

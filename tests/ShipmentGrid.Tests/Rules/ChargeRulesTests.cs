@@ -61,20 +61,4 @@ public sealed class ChargeRulesTests
 
         Assert.Equal(RejectionCode.ShipmentNotBooked, decision.Rejection);
     }
-
-    [Fact]
-    public void A_new_charge_after_the_invoice_decision_is_rejected_but_a_repeat_stays_a_duplicate()
-    {
-        var scenario = new ShipmentScenario().Book();
-        var linehaul = Charge("c1", ChargeType.Linehaul, 1200m);
-        scenario.Record(linehaul);
-        scenario.Record(Charge("c2", ChargeType.FuelSurcharge, 90m));
-        scenario.Record(Milestone("e6", MilestoneType.ProofOfDelivery, Start.AddHours(30)));
-
-        var late = scenario.Record(Charge("c3", ChargeType.OtherAccessorial, 40m));
-        var repeat = scenario.Record(linehaul);
-
-        Assert.Equal(RejectionCode.ChargesClosed, late.Rejection);
-        Assert.Equal(CommandOutcome.Duplicate, repeat.Outcome);
-    }
 }
