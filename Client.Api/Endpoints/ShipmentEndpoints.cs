@@ -97,7 +97,9 @@ internal static class ShipmentEndpoints
     private static async Task<Results<Ok<ShipmentView>, ProblemHttpResult, ValidationProblem>> VoidChargeAsync(
         string shipmentId, string chargeId, VoidChargeRequest request, IGrainFactory grains)
     {
-        var errors = ShipmentValidation.ValidateVoid(request.Reason);
+        var keyErrors = new FieldErrors();
+        keyErrors.Key("chargeId", chargeId, 128);
+        var errors = ShipmentValidation.ValidateVoid(request.Reason).AddRange(keyErrors.ToImmutable());
         if (request.Replacement is { } replacement)
         {
             errors = errors.AddRange(ChargeValidation.Validate(replacement).Select(pair => KeyValuePair.Create("replacement." + pair.Key, pair.Value)));

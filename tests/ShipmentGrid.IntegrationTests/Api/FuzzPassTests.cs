@@ -32,6 +32,7 @@ public sealed class FuzzPassTests(EmbeddedApiFactory factory) : IClassFixture<Em
         ["carrierId"] = Carrier,
         ["eventId"] = "FZ-E-1",
         ["invoiceNumber"] = "INV-" + Shipment,
+        ["chargeId"] = "FZ-LH",
         ["caseId"] = "FZ-CASE",
         ["exceptionId"] = "FZ-EX",
         ["subscriptionId"] = "wh_0000000000000000",
@@ -72,6 +73,7 @@ public sealed class FuzzPassTests(EmbeddedApiFactory factory) : IClassFixture<Em
              "serviceFlags":{"specialHandling":true}}
             """,
         ["RecordCharge"] = """{"chargeId":"FZ-NEW-CHG","type":"Detention","amount":{"amount":75.50,"currency":"USD"},"source":"Manual","sourceReference":"FZ-REF"}""",
+        ["VoidCharge"] = """{"reason":"Fuzz void","replacement":{"chargeId":"FZ-LH-2","type":"LINEHAUL","amount":{"amount":800,"currency":"USD"},"source":"Manual"}}""",
         ["PlaceCreditHold"] = """{"reason":"Fuzz hold"}""",
         ["SetCreditLimit"] = """{"amount":1234.56}""",
         ["RecordPayment"] = """{"paymentId":"FZ-PAY","amount":10.25}""",
