@@ -597,6 +597,13 @@ public static class GridSql
 
     public static readonly GridQuery ListAuditEntriesByOutcome = AuditList(nameof(ListAuditEntriesByOutcome), "status / 100 = $7");
 
+    // Webhook retention (migration 0020): settled deliveries and logged attempts past the retention.
+    public static readonly GridQuery PurgeSettledWebhookDeliveries =
+        Purge(nameof(PurgeSettledWebhookDeliveries), "webhook_delivery", "status <> 0 AND settled_at < $1", "settled_at", "timestamptz");
+
+    public static readonly GridQuery PurgeWebhookDeliveryAttempts =
+        Purge(nameof(PurgeWebhookDeliveryAttempts), "webhook_delivery_attempt", "attempted_at < $1", "attempted_at", "timestamptz");
+
     public static readonly GridQuery PurgeAuditEntries = Purge(nameof(PurgeAuditEntries), "audit_entry", "at < $1", "at", "timestamptz");
 
     // Webhook subscriptions and the Data Protection key ring (migration 0018).

@@ -12,7 +12,28 @@ namespace ShipmentGrid.Hosting.Postgres;
 /// </summary>
 public sealed class PostgresWebhookDeliveries(NpgsqlDataSource dataSource) : IWebhookDeliveries
 {
+    private const int PurgeBatchSize = 1_000;
+
     private static readonly KeysetCursor Latest = new(DateTimeOffset.MaxValue, "");
+
+    /// <summary>Batch after batch of each table, each its own short statement, until one comes back short.</summary>
+    public async Task<long> PurgeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        long removed = 0;
+        foreach (var purge in new[] { GridSql.PurgeSettledWebhookDeliveries, GridSql.PurgeWebhookDeliveryAttempts })
+        {
+            int batch;
+            do
+            {
+                await using var command = purge.CreateCommand(dataSource, cutoff, PurgeBatchSize);
+                batch = await command.ExecuteNonQueryAsync(cancellationToken);
+                removed += batch;
+            }
+            while (batch == PurgeBatchSize);
+        }
+
+        return removed;
+    }
 
     public async Task<int> FanOutAsync(int limit, DateTimeOffset now, CancellationToken cancellationToken)
     {

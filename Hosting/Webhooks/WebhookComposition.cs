@@ -13,12 +13,15 @@ public static class WebhookComposition
     public const string DataProtectionApplication = "shipment-grid";
 
     /// <summary>
-    /// Webhook subscriptions, their outbox's dispatcher, and Data Protection on the key ring of the mode: PostgreSQL when the PostgreSQL services
+    /// Webhook subscriptions, their outbox's dispatcher and retention, and Data Protection on the key ring of the mode: PostgreSQL when the PostgreSQL services
     /// registered theirs first (<see cref="IXmlRepository"/>, <see cref="IWebhookSubscriptions"/>, <see cref="IWebhookDeliveries"/>), memory otherwise.
     /// </summary>
     public static IServiceCollection AddGridWebhooks(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section));
+        services.AddOptions<WebhookOptions>()
+            .Bind(configuration.GetSection(WebhookOptions.Section))
+            .Validate(options => options.RetentionDays > 0 && options.RetentionInterval > TimeSpan.Zero, "Webhooks:RetentionDays and Webhooks:RetentionInterval must be positive.")
+            .ValidateOnStart();
         services.TryAddSingleton<IWebhookSubscriptions, InMemoryWebhookSubscriptions>();
         services.TryAddSingleton<IXmlRepository, InMemoryKeyRing>();
         services.AddDataProtection().SetApplicationName(DataProtectionApplication);
@@ -28,6 +31,7 @@ public static class WebhookComposition
         services.TryAddSingleton<IWebhookDeliveries, InMemoryWebhookDeliveries>();
         services.AddWebhookHttpClient();
         services.AddHostedService<WebhookDispatcher>();
+        services.AddHostedService<WebhookRetention>();
         return services;
     }
 }

@@ -48,6 +48,12 @@ public interface IWebhookDeliveries
 
     /// <summary>Queues a past notification again for the subscription, due now; false when the notification is not kept.</summary>
     Task<bool> RedeliverAsync(string subscriptionId, string notificationId, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes deliveries settled (delivered or given up) before <paramref name="cutoff"/> and attempts logged before it;
+    /// pending deliveries stay whatever their age. The number of rows removed.
+    /// </summary>
+    Task<long> PurgeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken);
 }
 
 /// <summary>The embedded grid's outbox, fed from the in-memory read models, as long as the process lives.</summary>
@@ -159,6 +165,15 @@ public sealed class InMemoryWebhookDeliveries(InMemoryReadModels readModels, IWe
         }
 
         return Task.FromResult(true);
+    }
+
+    /// <summary>Settled deliveries leave the pending set when they settle, so only the log has anything to remove.</summary>
+    public Task<long> PurgeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            return Task.FromResult((long)attempts.RemoveAll(attempt => attempt.AttemptedAt < cutoff));
+        }
     }
 
     private async Task<List<WebhookSubscription>> EnabledAsync(CancellationToken cancellationToken)

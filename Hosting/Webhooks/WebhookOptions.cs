@@ -31,6 +31,12 @@ public sealed class WebhookOptions
     /// <summary>How often the dispatcher looks for new notifications and due retries when it found none.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long settled deliveries and the delivery log are kept (redelivery needs only the notification).</summary>
+    public int RetentionDays { get; set; } = 30;
+
+    /// <summary>How often the retention runs.</summary>
+    public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Deliveries claimed and sent concurrently per round.</summary>
     public int BatchSize { get; set; } = 32;
 }

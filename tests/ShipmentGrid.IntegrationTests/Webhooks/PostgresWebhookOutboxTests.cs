@@ -73,6 +73,38 @@ public sealed class PostgresWebhookOutboxTests(PostgresServer server) : IAsyncLi
             (await outbox.ClaimAsync(10, T0.AddHours(1), TimeSpan.FromSeconds(30), default)).Select(d => (d.SubscriptionId, d.Notification.NotificationId, d.Attempt)).Order());
     }
 
+    [Fact]
+    public async Task Retention_removes_old_settled_deliveries_and_log_entries_but_never_a_pending_delivery()
+    {
+        var subscriptions = new PostgresWebhookSubscriptions(dataSource);
+        var outbox = new PostgresWebhookDeliveries(dataSource);
+        await subscriptions.CreateAsync(Subscription("wh_r", null, CrmNotificationKind.DeliveryConfirmed), default);
+        await Sql.ExecuteAsync(
+            settings.ProviderConnectionString,
+            """
+            INSERT INTO crm_notification (notification_id, customer_id, kind, subject, text, occurred_at) VALUES
+                ('R-OLD', 'C-1', 0, 'shipment/S-1', 'delivered', '2026-10-01T08:00:00Z'),
+                ('R-PENDING', 'C-1', 0, 'shipment/S-2', 'delivered', '2026-10-01T08:01:00Z'),
+                ('R-NEW', 'C-1', 0, 'shipment/S-3', 'delivered', '2026-11-30T08:00:00Z')
+            """);
+        var old = T0.AddDays(-60);
+        Assert.Equal(3, await outbox.FanOutAsync(10, old, default));
+        Assert.Equal(3, (await outbox.ClaimAsync(10, old, TimeSpan.FromSeconds(30), default)).Length);
+        await outbox.RecordAsync(Attempt("r1", "wh_r", "R-OLD", 1, old, succeeded: true, next: null), 100, default);
+        await outbox.RecordAsync(Attempt("r2", "wh_r", "R-PENDING", 1, old, succeeded: false, next: T0.AddDays(1)), 100, default);
+        await outbox.RecordAsync(Attempt("r3", "wh_r", "R-NEW", 1, T0, succeeded: true, next: null), 100, default);
+
+        var removed = await outbox.PurgeAsync(T0.AddDays(-30), default);
+
+        // The old delivered one and both old log entries go; the pending delivery stays, as does everything recent.
+        Assert.Equal(3, removed);
+        Assert.Equal(["r3"], (await outbox.ListAttemptsAsync("wh_r", new PageRequest(10, null), default)).Items.Select(a => a.AttemptId));
+        var deliveries = await Sql.QueryAsync(
+            settings.ProviderConnectionString, "SELECT notification_id FROM webhook_delivery ORDER BY notification_id", reader => reader.GetString(0));
+        Assert.Equal(["R-NEW", "R-PENDING"], deliveries);
+        Assert.Equal(0, await outbox.PurgeAsync(T0.AddDays(-30), default));
+    }
+
     private static StoredWebhookSubscription Subscription(string id, string? customerId, params CrmNotificationKind[] kinds) =>
         new(new WebhookSubscription(id, "https://crm.example.com/hooks", [.. kinds], customerId, null, true, 0, null, T0, null, null), "protected", null);
 
