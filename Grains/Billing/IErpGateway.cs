@@ -46,7 +46,7 @@ public sealed record ErpPostingResult(string DocumentNumber, DateTimeOffset Post
 public sealed record ErpPayment(string CustomerId, string PaymentId, Money Amount, DateTimeOffset ReceivedAt);
 
 /// <summary>The ERP could not be reached or did not answer: the outcome is unknown, so the call is retried as is.</summary>
-public sealed class ErpUnavailableException : Exception
+public class ErpUnavailableException : Exception
 {
     public ErpUnavailableException()
     {
@@ -58,6 +58,27 @@ public sealed class ErpUnavailableException : Exception
     }
 
     public ErpUnavailableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
+/// The grid's own throttle had no ERP call slot for the posting (a peak, not an outage): nothing reached the ERP, so the
+/// posting simply waits for the invoice's next reminder tick, counting as no failed attempt.
+/// </summary>
+public sealed class ErpBusyException : ErpUnavailableException
+{
+    public ErpBusyException()
+    {
+    }
+
+    public ErpBusyException(string message)
+        : base(message)
+    {
+    }
+
+    public ErpBusyException(string message, Exception innerException)
         : base(message, innerException)
     {
     }

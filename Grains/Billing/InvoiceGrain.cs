@@ -239,6 +239,12 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
         {
             posted = await erp.PostAsync(ErpInvoice.From(invoice), CancellationToken.None);
         }
+        catch (ErpBusyException exception)
+        {
+            // The posting is queued durably by the invoice's reminder, which stands until it posts: nothing to store.
+            LogPostingQueued(logger, exception, invoice.InvoiceNumber);
+            return;
+        }
         catch (ErpUnavailableException exception)
         {
             var now = clock.GetUtcNow();
@@ -304,6 +310,9 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
     private static string EventIdOf(InvoiceView invoice, string transition) => $"{invoice.InvoiceNumber}/{transition}";
 
     private ICustomerGrain Customer(InvoiceView invoice) => GrainFactory.GetGrain<ICustomerGrain>(invoice.CustomerId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "ERP posting of {InvoiceNumber} waits for a throttle slot; the reminder tries again")]
+    private static partial void LogPostingQueued(ILogger logger, Exception exception, string invoiceNumber);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "ERP posting of {InvoiceNumber} failed (attempt {FailedAttempts}); next attempt at {NextAttemptAt}")]
     private static partial void LogPostingFailed(ILogger logger, Exception exception, string invoiceNumber, int failedAttempts, DateTimeOffset nextAttemptAt);

@@ -12,8 +12,9 @@ namespace ShipmentGrid.Hosting.Erp;
 /// </summary>
 /// <remarks>
 /// Calls wait for a slot (in order) rather than fail. A call that finds the wait queue full, or waits longer than
-/// <see cref="ErpThrottleOptions.MaxQueueWait"/>, fails as <see cref="ErpUnavailableException"/>: its invoice is
-/// already stored as Posting and retries on its backoff, so a peak delays postings and loses none.
+/// <see cref="ErpThrottleOptions.MaxQueueWait"/>, fails as <see cref="ErpBusyException"/>: its invoice is already
+/// stored as Posting and tries again on its next reminder tick without counting a failure (no erp-failure item for a
+/// peak), so a peak delays postings and loses none.
 /// </remarks>
 public sealed class ErpThrottle : IDisposable
 {
@@ -63,7 +64,7 @@ public sealed class ErpThrottle : IDisposable
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new ErpUnavailableException($"No ERP call slot within {options.MaxQueueWait}; the posting retries later.");
+                throw new ErpBusyException($"No ERP call slot within {options.MaxQueueWait}; the posting retries later.");
             }
             catch (ObjectDisposedException) when (!ReferenceEquals(current, budget))
             {
@@ -73,7 +74,7 @@ public sealed class ErpThrottle : IDisposable
             // A budget replaced while this call waited turns its waiters away: they queue again under the new share.
             if (ReferenceEquals(current, budget))
             {
-                throw new ErpUnavailableException("The ERP call queue is full; the posting retries later.");
+                throw new ErpBusyException("The ERP call queue is full; the posting retries later.");
             }
         }
     }

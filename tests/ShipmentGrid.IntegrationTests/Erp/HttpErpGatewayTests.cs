@@ -136,7 +136,7 @@ public sealed class HttpErpGatewayTests : IAsyncLifetime
         var gateway = Gateway(services);
 
         var calls = Enumerable.Range(1, 3).Select(n => gateway.PostAsync(Invoice($"INV-S-Q{n}"), CancellationToken.None)).ToArray();
-        await Assert.ThrowsAsync<ErpUnavailableException>(() => calls[2]);
+        await Assert.ThrowsAsync<ErpBusyException>(() => calls[2]);
         await Task.WhenAll(calls[0], calls[1]);
 
         Assert.Equal((2, 2), (erp.Writes, erp.Created));

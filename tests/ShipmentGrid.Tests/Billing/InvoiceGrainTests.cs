@@ -280,6 +280,68 @@ public sealed class InvoiceGrainTests(BillingCluster silo) : IClassFixture<Billi
     }
 
     [Fact]
+    public async Task A_posting_the_throttle_has_no_slot_for_waits_for_the_next_tick_without_counting_a_failure()
+    {
+        await RegisterAsync("C-THROTTLED", limit: 10_000m);
+        Erp.BusyNext("INV-S-THROTTLED", ErpRetry.FailuresBeforeException + 1);
+        var invoice = grains.GetGrain<IInvoiceGrain>("S-THROTTLED");
+
+        Assert.Equal(InvoiceStatus.Posting, (await invoice.Open(Ready("S-THROTTLED", "C-THROTTLED", 800m))).Status);
+        for (var tick = 0; tick < ErpRetry.FailuresBeforeException; tick++)
+        {
+            await TickAsync(invoice);
+        }
+
+        var waiting = await invoice.GetPosting();
+        Assert.Equal((InvoiceStatus.Posting, 0, null), (waiting?.Status, waiting?.FailedAttempts, waiting?.ErpFailure));
+        Assert.Equal([InvoiceGrain.PostingReminder], await silo.RemindersOf(invoice));
+        Assert.Empty(LedgerEntries("C-THROTTLED"));
+
+        await TickAsync(invoice);
+
+        Assert.Equal(InvoiceStatus.Posted, (await invoice.GetPosting())?.Status);
+        Assert.Equal(ErpRetry.FailuresBeforeException + 2, Erp.CallsFor("INV-S-THROTTLED"));
+        Assert.Single(LedgerEntries("C-THROTTLED"));
+    }
+
+    [Fact]
+    public async Task On_credit_hold_a_credit_note_still_posts_and_lowers_receivables_while_a_supplementary_invoice_is_held()
+    {
+        await RegisterAsync("C-ADJ", limit: 10_000m);
+        Assert.Equal(InvoiceStatus.Posted, (await grains.GetGrain<IInvoiceGrain>("S-ADJ").Open(Ready("S-ADJ", "C-ADJ", 1_000m))).Status);
+        Assert.Equal(CommandOutcome.Applied, (await grains.GetGrain<ICustomerGrain>("C-ADJ").PlaceHold("Disputed")).Outcome);
+
+        var credit = await grains.GetGrain<IInvoiceGrain>("S-ADJ~A1").OpenAdjustment(Adjustment("S-ADJ", "C-ADJ", 1, -90m));
+        var supplementary = await grains.GetGrain<IInvoiceGrain>("S-ADJ~A2").OpenAdjustment(Adjustment("S-ADJ", "C-ADJ", 2, 40m));
+
+        Assert.Equal((InvoiceKind.CreditNote, InvoiceStatus.Posted, "INV-S-ADJ"), (credit.Kind, credit.Status, credit.OriginalInvoiceNumber));
+        Assert.Equal((InvoiceKind.SupplementaryInvoice, InvoiceStatus.OnHold), (supplementary.Kind, supplementary.Status));
+        Assert.Equal(1_000m, (await CreditAsync("C-ADJ")).Profile.OpenReceivables.Amount);
+        Assert.Equal([1_090m, -90m], LedgerEntries("C-ADJ").Select(entry => entry.Amount.Amount));
+    }
+
+    [Fact]
+    public async Task An_adjustment_waits_as_a_draft_until_its_original_posts_and_then_posts_once()
+    {
+        var customer = await OnHoldWithInvoicesAsync("C-ADJ-WAIT", "S-ADJ-WAIT");
+        var adjustment = grains.GetGrain<IInvoiceGrain>("S-ADJ-WAIT~A1");
+
+        Assert.Equal(InvoiceStatus.Draft, (await adjustment.OpenAdjustment(Adjustment("S-ADJ-WAIT", "C-ADJ-WAIT", 1, 25m))).Status);
+        await TickAsync(adjustment);
+        Assert.Equal(0, Erp.CallsFor("INV-S-ADJ-WAIT~A1"));
+        Assert.Equal([InvoiceGrain.PostingReminder], await silo.RemindersOf(adjustment));
+
+        Assert.Equal(CommandOutcome.Applied, (await customer.ReleaseHold()).Outcome);
+
+        // The original resumes the adjustment once it posts: no reminder tick needed.
+        await PostedAsync("S-ADJ-WAIT");
+        await PostedAsync("S-ADJ-WAIT~A1");
+        Assert.Equal(1, Erp.CallsFor("INV-S-ADJ-WAIT~A1"));
+        Assert.Equal(215m, (await CreditAsync("C-ADJ-WAIT")).Profile.OpenReceivables.Amount);
+        await Eventually.Holds(async () => (await silo.RemindersOf(adjustment)).Length == 0, Deadline, "the adjustment's reminder to stop");
+    }
+
+    [Fact]
     public async Task A_lost_erp_answer_is_retried_under_the_same_key_and_posts_once()
     {
         await RegisterAsync("C-LOST", limit: 10_000m);
@@ -461,6 +523,19 @@ public sealed class InvoiceGrainTests(BillingCluster silo) : IClassFixture<Billi
 
         return customer;
     }
+
+    private static AdjustmentRaised Adjustment(string shipmentId, string customerId, int sequence, decimal amount) => new(
+        $"{shipmentId}/adjustment/{sequence}",
+        shipmentId,
+        BillingCluster.Clock.GetUtcNow(),
+        customerId,
+        $"INV-{shipmentId}~A{sequence}",
+        $"INV-{shipmentId}",
+        sequence,
+        amount > 0 ? InvoiceKind.SupplementaryInvoice : InvoiceKind.CreditNote,
+        [new InvoiceLine(1, $"{shipmentId}-ADJ-{sequence}", ChargeType.OtherAccessorial, new Money(amount, "USD"), ChargeSource.Manual, null)],
+        new Money(amount, "USD"),
+        "Test adjustment");
 
     private async Task RegisterAsync(string customerId, decimal limit)
     {

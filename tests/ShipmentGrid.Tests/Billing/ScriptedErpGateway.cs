@@ -10,6 +10,7 @@ namespace ShipmentGrid.Tests.Billing;
 internal sealed class ScriptedErpGateway(InMemoryLedgerGateway ledger) : IErpGateway
 {
     private readonly ConcurrentDictionary<string, int> failures = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> busy = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> lostAnswers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> crashes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> calls = new(StringComparer.Ordinal);
@@ -19,6 +20,9 @@ internal sealed class ScriptedErpGateway(InMemoryLedgerGateway ledger) : IErpGat
 
     /// <summary>The ERP is down for the next <paramref name="times"/> calls for this invoice number or payment id.</summary>
     public void FailNext(string reference, int times) => failures[reference] = times;
+
+    /// <summary>The grid's throttle has no slot for the next <paramref name="times"/> calls for this reference (a peak, not an outage).</summary>
+    public void BusyNext(string reference, int times) => busy[reference] = times;
 
     /// <summary>The next posting of this invoice waits in the ERP until the returned source is completed.</summary>
     public TaskCompletionSource HoldNext(string invoiceNumber)
@@ -48,6 +52,11 @@ internal sealed class ScriptedErpGateway(InMemoryLedgerGateway ledger) : IErpGat
         if (TakeOne(failures, invoice.InvoiceNumber))
         {
             throw new ErpUnavailableException("ERP timed out.");
+        }
+
+        if (TakeOne(busy, invoice.InvoiceNumber))
+        {
+            throw new ErpBusyException("No ERP call slot.");
         }
 
         if (waits.TryRemove(invoice.InvoiceNumber, out var release))
