@@ -8,15 +8,14 @@ public static class ErpRetry
     /// <summary>Failed attempts after which people are told; a few short ERP outages should not page finance.</summary>
     public const int FailuresBeforeException = 5;
 
-    private static readonly TimeSpan FirstDelay = TimeSpan.FromMinutes(1);
-    private static readonly TimeSpan LongestDelay = TimeSpan.FromHours(1);
-
-    /// <summary>Doubling delay after each failure (1, 2, 4 ... minutes), capped so a recovered ERP is not left idle for long.</summary>
-    public static TimeSpan DelayAfter(int failedAttempts)
+    /// <summary>
+    /// Doubling delay after each failure (by default 1, 2, 4 ... minutes), capped so a recovered ERP is not left idle for long.
+    /// </summary>
+    public static TimeSpan DelayAfter(int failedAttempts, TimeSpan firstDelay, TimeSpan longestDelay)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(failedAttempts, 1);
-        var delay = FirstDelay * Math.Pow(2, Math.Min(failedAttempts - 1, 16));
-        return delay < LongestDelay ? delay : LongestDelay;
+        var delay = firstDelay * Math.Pow(2, Math.Min(failedAttempts - 1, 16));
+        return delay < longestDelay ? delay : longestDelay;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ShipmentGrid.Access;
 using ShipmentGrid.Customers;
 using ShipmentGrid.Journal;
@@ -25,13 +26,11 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
     /// <summary>Resumes an unsettled invoice: a credit check cut short, a posting interrupted or failed.</summary>
     public const string PostingReminder = "invoice-posting";
 
-    // Orleans' shortest reminder period; retries inside it follow ErpRetry's backoff, checked on each tick.
-    private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
-
     private readonly JournaledState<InvoiceState, IInvoiceEvent> stored;
     private readonly IErpGateway erp;
     private readonly TimeProvider clock;
     private readonly ILogger<InvoiceGrain> logger;
+    private readonly BillingOptions options;
 
     // legacy: where earlier builds kept the state, read only to move it into the journal (see JournaledState).
     public InvoiceGrain(
@@ -39,13 +38,18 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
         IEventJournal journal,
         IErpGateway erp,
         TimeProvider clock,
+        IOptions<BillingOptions> options,
         ILogger<InvoiceGrain> logger)
     {
         stored = new(journal, legacy, GrainContext, JournalStreams.Invoice(this.GetPrimaryKeyString()));
         this.erp = erp;
         this.clock = clock;
         this.logger = logger;
+        this.options = options.Value;
     }
+
+    // Retries inside a reminder period follow the backoff, checked on each tick.
+    private TimeSpan ReminderPeriod => options.ReminderPeriod;
 
     private InvoiceState State => stored.State;
 
@@ -250,7 +254,7 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
             var now = clock.GetUtcNow();
             State.FailedAttempts++;
             State.LastFailure = ErpRetry.PostingFailed;
-            State.NextAttemptAt = now + ErpRetry.DelayAfter(State.FailedAttempts);
+            State.NextAttemptAt = now + options.RetryDelayAfter(State.FailedAttempts);
             var opened = ErpRetry.ExceptionFor(invoice.InvoiceNumber, State.FailedAttempts, State.ErpFailure, now);
             State.ErpFailure = opened ?? State.ErpFailure;
             State.Invoice = invoice with { Status = InvoiceStatus.Failed };

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.Options;
 using ShipmentGrid.Access;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Journal;
@@ -29,10 +30,9 @@ public sealed class CustomerGrain : Grain, ICustomerGrain, IRemindable
     /// <summary>Payments sent to the ledger again per reminder tick, oldest first: a long ERP outage is caught up in bounded steps.</summary>
     public const int LedgerResendBatch = 16;
 
-    private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
-
     private readonly JournaledState<CustomerState, ICustomerEvent> account;
     private readonly TimeProvider clock;
+    private readonly TimeSpan reminderPeriod;
 
     // Whether this activation registered the reminder or received its tick, so a busy customer touches the reminder table once.
     private bool reminderStanding;
@@ -41,10 +41,12 @@ public sealed class CustomerGrain : Grain, ICustomerGrain, IRemindable
     public CustomerGrain(
         [PersistentState("customer", GridProviders.Storage)] IPersistentState<CustomerState> legacy,
         IEventJournal journal,
-        TimeProvider clock)
+        TimeProvider clock,
+        IOptions<BillingOptions> options)
     {
         account = new(journal, legacy, GrainContext, JournalStreams.Customer(this.GetPrimaryKeyString()));
         this.clock = clock;
+        reminderPeriod = options.Value.ReminderPeriod;
     }
 
     private CustomerState State => account.State;
@@ -378,7 +380,7 @@ public sealed class CustomerGrain : Grain, ICustomerGrain, IRemindable
     {
         if (HasPendingWork && !reminderStanding)
         {
-            await this.RegisterOrUpdateReminder(PendingReminder, ReminderPeriod, ReminderPeriod);
+            await this.RegisterOrUpdateReminder(PendingReminder, reminderPeriod, reminderPeriod);
             reminderStanding = true;
         }
     }

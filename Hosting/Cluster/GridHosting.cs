@@ -72,6 +72,15 @@ public static class GridHosting
         silo.Services.AddSingleton(TimeProvider.System);
         silo.Services.AddJournalOptions(configuration).AddJournalReaders();
         silo.Services.AddReadModelRetention(configuration);
+        var billing = configuration.GetSection(BillingOptions.Section).Get<BillingOptions>() ?? new BillingOptions();
+        if (billing.Problem() is { } problem)
+        {
+            throw new InvalidOperationException(problem);
+        }
+
+        silo.Services.AddOptions<BillingOptions>().Bind(configuration.GetSection(BillingOptions.Section));
+        silo.Configure<ReminderOptions>(options =>
+            options.MinimumReminderPeriod = billing.ReminderPeriod < options.MinimumReminderPeriod ? billing.ReminderPeriod : options.MinimumReminderPeriod);
 
         silo.Services.AddOptions<ClusterMembershipOptions>()
             .Configure(ClusterFailureDetection.Apply)

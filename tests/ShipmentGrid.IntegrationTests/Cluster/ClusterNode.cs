@@ -37,10 +37,17 @@ internal sealed class ClusterNode
         ["Orleans__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    public async Task<GridProcess> StartSiloAsync(string name, string? workingDirectory = null)
+    /// <summary>A silo process, with <paramref name="settings"/> (environment variable names) on top of the cluster's.</summary>
+    public async Task<GridProcess> StartSiloAsync(string name, string? workingDirectory = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         var siloPort = LoopbackPorts.Next();
-        return await ReadyAsync(GridProcess.Start(name, "Silo", "ShipmentGrid.Silo.dll", Environment(siloPort, LoopbackPorts.Next()), siloPort, workingDirectory));
+        var environment = Environment(siloPort, LoopbackPorts.Next());
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        return await ReadyAsync(GridProcess.Start(name, "Silo", "ShipmentGrid.Silo.dll", environment, siloPort, workingDirectory));
     }
 
     /// <summary>The HTTP API as its own process, an Orleans client of this cluster.</summary>

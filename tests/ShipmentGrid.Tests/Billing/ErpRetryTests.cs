@@ -5,6 +5,8 @@ namespace ShipmentGrid.Tests.Billing;
 
 public sealed class ErpRetryTests
 {
+    private static readonly BillingOptions Defaults = new();
+
     private static readonly DateTimeOffset Now = new(2026, 3, 4, 9, 0, 0, TimeSpan.Zero);
 
     [Fact]
@@ -12,8 +14,19 @@ public sealed class ErpRetryTests
     {
         Assert.Equal(
             [1, 2, 4, 8, 16, 32, 60, 60],
-            Enumerable.Range(1, 8).Select(failed => (int)ErpRetry.DelayAfter(failed).TotalMinutes));
-        Assert.Equal(TimeSpan.FromHours(1), ErpRetry.DelayAfter(int.MaxValue));
+            Enumerable.Range(1, 8).Select(failed => (int)Defaults.RetryDelayAfter(failed).TotalMinutes));
+        Assert.Equal(TimeSpan.FromHours(1), Defaults.RetryDelayAfter(int.MaxValue));
+    }
+
+    [Fact]
+    public void Configured_delays_double_from_the_first_up_to_the_longest()
+    {
+        var hurried = new BillingOptions { RetryFirstDelay = TimeSpan.FromSeconds(2), RetryLongestDelay = TimeSpan.FromSeconds(10) };
+
+        Assert.Equal([2, 4, 8, 10, 10], Enumerable.Range(1, 5).Select(failed => (int)hurried.RetryDelayAfter(failed).TotalSeconds));
+        Assert.Null(hurried.Problem());
+        Assert.NotNull(new BillingOptions { ReminderPeriod = TimeSpan.FromMilliseconds(10) }.Problem());
+        Assert.NotNull(new BillingOptions { RetryFirstDelay = TimeSpan.FromHours(2) }.Problem());
     }
 
     [Fact]

@@ -10,6 +10,8 @@ namespace ShipmentGrid.Tests.Billing;
 
 public sealed class InvoiceGrainTests(BillingCluster silo) : IClassFixture<BillingCluster>
 {
+    private static readonly BillingOptions Defaults = new();
+
     private readonly IGrainFactory grains = silo.Grains;
 
     private static readonly string[] HoldInvoices = ["INV-S-HOLD-A", "INV-S-HOLD-B", "INV-S-HOLD-C"];
@@ -253,8 +255,8 @@ public sealed class InvoiceGrainTests(BillingCluster silo) : IClassFixture<Billi
         {
             var posting = await invoice.GetPosting();
             Assert.Null(posting?.ErpFailure);
-            Assert.Equal(BillingCluster.Clock.GetUtcNow() + ErpRetry.DelayAfter(failed), posting?.NextAttemptAt);
-            BillingCluster.Clock.Advance(ErpRetry.DelayAfter(failed));
+            Assert.Equal(BillingCluster.Clock.GetUtcNow() + Defaults.RetryDelayAfter(failed), posting?.NextAttemptAt);
+            BillingCluster.Clock.Advance(Defaults.RetryDelayAfter(failed));
             await TickAsync(invoice);
         }
 
@@ -267,7 +269,7 @@ public sealed class InvoiceGrainTests(BillingCluster silo) : IClassFixture<Billi
         Assert.Equal(ErpRetry.PostingFailed, failing?.LastFailure);
         Assert.DoesNotContain("timed out", failing?.ErpFailure?.Reason, StringComparison.Ordinal);
 
-        BillingCluster.Clock.Advance(ErpRetry.DelayAfter(ErpRetry.FailuresBeforeException));
+        BillingCluster.Clock.Advance(Defaults.RetryDelayAfter(ErpRetry.FailuresBeforeException));
         await TickAsync(invoice);
 
         var recovered = await invoice.GetPosting();
@@ -349,7 +351,7 @@ public sealed class InvoiceGrainTests(BillingCluster silo) : IClassFixture<Billi
         var invoice = grains.GetGrain<IInvoiceGrain>("S-LOST");
 
         Assert.Equal(InvoiceStatus.Failed, (await invoice.Open(Ready("S-LOST", "C-LOST", 100m))).Status);
-        BillingCluster.Clock.Advance(ErpRetry.DelayAfter(1));
+        BillingCluster.Clock.Advance(Defaults.RetryDelayAfter(1));
         await TickAsync(invoice);
 
         var view = await invoice.GetView();
@@ -448,7 +450,7 @@ public sealed class InvoiceGrainTests(BillingCluster silo) : IClassFixture<Billi
         {
             // A tick before the backoff has passed attempts nothing and journals nothing.
             await TickAsync(invoice);
-            BillingCluster.Clock.Advance(ErpRetry.DelayAfter(failed));
+            BillingCluster.Clock.Advance(Defaults.RetryDelayAfter(failed));
             await TickAsync(invoice);
         }
 
