@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
@@ -24,7 +25,12 @@ public static class WebhookComposition
             .ValidateOnStart();
         services.TryAddSingleton<IWebhookSubscriptions, InMemoryWebhookSubscriptions>();
         services.TryAddSingleton<IXmlRepository, InMemoryKeyRing>();
-        services.AddDataProtection().SetApplicationName(DataProtectionApplication);
+        var dataProtection = services.AddDataProtection().SetApplicationName(DataProtectionApplication);
+        if (KeyRingCertificate(configuration) is { } certificate)
+        {
+            dataProtection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
+        }
+
         services.AddOptions<KeyManagementOptions>().Configure<IXmlRepository>((options, keyRing) => options.XmlRepository = keyRing);
         services.TryAddSingleton<WebhookSecrets>();
         services.TryAddSingleton<WebhookTargets>();
@@ -33,5 +39,21 @@ public static class WebhookComposition
         services.AddHostedService<WebhookDispatcher>();
         services.AddHostedService<WebhookRetention>();
         return services;
+    }
+
+    /// <summary>The certificate that encrypts the key ring at rest, or null when none is configured.</summary>
+    private static X509Certificate2? KeyRingCertificate(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(WebhookOptions.Section);
+        var path = section[nameof(WebhookOptions.KeyRingCertificatePath)];
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return null;
+        }
+
+        var certificate = X509CertificateLoader.LoadPkcs12FromFile(path, section[nameof(WebhookOptions.KeyRingCertificatePassword)]);
+        return certificate.HasPrivateKey
+            ? certificate
+            : throw new InvalidOperationException($"{WebhookOptions.Section}:{nameof(WebhookOptions.KeyRingCertificatePath)} must hold the certificate's private key.");
     }
 }

@@ -11,6 +11,16 @@ public sealed class WebhookOptions
     /// </summary>
     public List<string> AllowedHosts { get; } = [];
 
+    /// <summary>
+    /// A PKCS#12 file (.pfx) whose certificate encrypts the Data Protection keys at rest in the key ring (PostgreSQL's
+    /// <c>data_protection_key</c>); every process needs the same file. Unset, the keys are stored as ASP.NET Core writes
+    /// them without an encryptor (readable by whoever reads that table) and the grid warns at start.
+    /// </summary>
+    public string? KeyRingCertificatePath { get; set; }
+
+    /// <summary>The password of <see cref="KeyRingCertificatePath"/>, if it has one.</summary>
+    public string? KeyRingCertificatePassword { get; set; }
+
     /// <summary>How long a rotated-out secret keeps signing alongside the new one.</summary>
     public TimeSpan SecretOverlap { get; set; } = TimeSpan.FromHours(24);
 
