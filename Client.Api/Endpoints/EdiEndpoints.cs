@@ -81,8 +81,7 @@ internal static class EdiEndpoints
         var options = json.Value.SerializerOptions;
         if (!validateOnly && await interchanges.FindAsync(carrierId, result.ControlNumber!, cancellationToken) is { } seen)
         {
-            context.Response.Headers["X-Interchange-Replayed"] = "true";
-            return Answer(context, seen.Acknowledgement, JsonSerializer.Deserialize<JsonElement>(seen.Summary));
+            return Replayed(context, seen);
         }
 
         var acknowledgement = FunctionalAcknowledgement.Write(result, ControlNumbersFor(carrierId, result.ControlNumber!), now);
@@ -102,12 +101,23 @@ internal static class EdiEndpoints
 
         var summary = JsonSerializer.SerializeToElement(
             new EdiReceipt(result.ControlNumber!, result.SenderId, validateOnly, result.Groups, events, charges, result.Warnings, acknowledgement), options);
-        if (!validateOnly)
+        // A copy sent at the same time (a partner's retry while this one was under way) may have been kept first: then this
+        // copy is answered as that one was, so the partner holds the very 997 and summary the grid keeps for the control number.
+        if (!validateOnly
+            && !await interchanges.TryAddAsync(new StoredInterchange(carrierId, result.ControlNumber!, now, raw, acknowledgement, summary.GetRawText()), cancellationToken)
+            && await interchanges.FindAsync(carrierId, result.ControlNumber!, cancellationToken) is { } kept)
         {
-            await interchanges.TryAddAsync(new StoredInterchange(carrierId, result.ControlNumber!, now, raw, acknowledgement, summary.GetRawText()), cancellationToken);
+            return Replayed(context, kept);
         }
 
         return Answer(context, acknowledgement, summary);
+    }
+
+    /// <summary>The answer an interchange got when it was kept, for a copy of it sent again.</summary>
+    private static IResult Replayed(HttpContext context, StoredInterchange kept)
+    {
+        context.Response.Headers["X-Interchange-Replayed"] = "true";
+        return Answer(context, kept.Acknowledgement, JsonSerializer.Deserialize<JsonElement>(kept.Summary));
     }
 
     private static async Task<Results<Ok<EdiInterchangeView>, ProblemHttpResult>> GetAsync(

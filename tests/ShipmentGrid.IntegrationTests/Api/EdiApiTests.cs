@@ -48,6 +48,25 @@ public sealed class EdiApiTests(EmbeddedApiFactory factory) : IClassFixture<Embe
     }
 
     [Fact]
+    public async Task Copies_of_one_interchange_sent_at_once_are_all_answered_as_the_kept_interchange_and_land_once()
+    {
+        var carrier = await OnboardAsync("K-EDC", "KEDC", "S-EDC-1");
+        var raw = Interchange("KEDC", "000000501", Status214("0001", "S-EDC-1", "AF"));
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            using var response = await PostAsync(carrier, raw);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        }));
+
+        var kept = (await carrier.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/edi/K-EDC/000000501", UriKind.Relative)))!;
+        Assert.All(answers, answer => Assert.True(JsonNode.DeepEquals(kept["summary"], answer), $"answered {answer.ToJsonString()}, kept {kept["summary"]!.ToJsonString()}"));
+        var history = await admin.GetFromJsonAsync<JsonArray>(new Uri("/api/v1/shipments/S-EDC-1/history", UriKind.Relative));
+        Assert.Equal(1 + 1, history!.Count);
+    }
+
+    [Fact]
     public async Task A_214_naming_only_the_pro_finds_the_shipment_booked_a_moment_before()
     {
         var carrier = await OnboardAsync("K-EDP", "KEDP", "S-EDP-1");

@@ -23,6 +23,7 @@ internal sealed class FaultCluster : IAsyncDisposable
 
     private readonly ClusterNode node;
     private readonly int siloCount;
+    private readonly IReadOnlyDictionary<string, string>? apiSettings;
     private readonly List<GridProcess> everyProcess = [];
     private readonly ConcurrentQueue<string> serverErrors = new();
     private List<GridProcess> silos = [];
@@ -30,10 +31,11 @@ internal sealed class FaultCluster : IAsyncDisposable
     private HttpClient? http;
     private int generation;
 
-    private FaultCluster(ClusterNode node, int siloCount)
+    private FaultCluster(ClusterNode node, int siloCount, IReadOnlyDictionary<string, string>? apiSettings)
     {
         this.node = node;
         this.siloCount = siloCount;
+        this.apiSettings = apiSettings;
     }
 
     /// <summary>The ERP ledger and every other table, on the schema the providers use.</summary>
@@ -47,16 +49,33 @@ internal sealed class FaultCluster : IAsyncDisposable
 
     private HttpClient Http => http ?? throw new InvalidOperationException("The cluster is not running.");
 
-    /// <summary>Creates a database, migrates it and starts <paramref name="silos"/> silos and the API.</summary>
-    public static async Task<FaultCluster> StartAsync(PostgresServer postgres, string database, int silos)
+    /// <summary>
+    /// Creates a database, migrates it and starts <paramref name="silos"/> silos and the API; every API process of the
+    /// cluster gets <paramref name="apiSettings"/> (environment variables, e.g. a webhook allow-list) on top of the defaults.
+    /// </summary>
+    public static async Task<FaultCluster> StartAsync(
+        PostgresServer postgres, string database, int silos, IReadOnlyDictionary<string, string>? apiSettings = null)
     {
-        var cluster = new FaultCluster(await ClusterNode.MigrateAsync(await postgres.CreateDatabaseAsync(database)), silos);
+        var cluster = new FaultCluster(await ClusterNode.MigrateAsync(await postgres.CreateDatabaseAsync(database)), silos, apiSettings);
         await cluster.StartProcessesAsync();
         return cluster;
     }
 
     /// <summary>SIGKILL of one silo: no graceful shutdown, no deregistration; the survivors must take over.</summary>
     public Task KillSiloAsync(int index) => silos[index].KillAsync();
+
+    /// <summary>SIGKILL of one silo once <paramref name="after"/> completes, e.g. half-way through what a test sends.</summary>
+    public async Task KillSiloAsync(int index, Task after)
+    {
+        ArgumentNullException.ThrowIfNull(after);
+        await after;
+        await KillSiloAsync(index);
+    }
+
+    /// <summary>What went wrong in the grid itself, for a test's list of failures: each server error and each exited silo.</summary>
+    public IEnumerable<string> Faults() =>
+        serverErrors.Select(error => $"server error: {error}")
+            .Concat(silos.Where(silo => silo.HasExited).Select(silo => $"{silo.Name} exited (cluster generation {generation})"));
 
     /// <summary>
     /// A clean restart of the whole cluster: SIGTERM to the API and then to every silo, each must exit within the stop
@@ -112,7 +131,39 @@ internal sealed class FaultCluster : IAsyncDisposable
             deadline,
             $"POST {path} acknowledged");
 
-    /// <summary>A DELETE that must be acknowledged, retried like <see cref="SendUntilAcknowledgedAsync"/>.</summary>
+    /// <summary>
+    /// A partner's sender of a body as it is (EDI X12, or JSON whose per-item outcomes the test judges itself): sends until
+    /// the grid acknowledges (2xx), riding out failovers and restarts, and gives up waiting for an answer after
+    /// <paramref name="attemptTimeout"/> (the request timeout when null) to send again, as a partner's client does. A
+    /// refusal (4xx) fails the test at once; a 5xx other than 503 (a failover answers 503, never 500) is also recorded in
+    /// <see cref="ServerErrors"/>. Returns the answer.
+    /// </summary>
+    public Task<string> SendUntilAcknowledgedAsync(
+        HttpMethod method, string path, string body, string mediaType, TimeSpan deadline, TimeSpan? attemptTimeout = null) =>
+        Eventually.Succeeds(
+            async () =>
+            {
+                using var attempt = new CancellationTokenSource(attemptTimeout ?? RequestTimeout);
+                using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative)) { Content = new StringContent(body, Encoding.UTF8, mediaType) };
+                using var response = await Http.SendAsync(request, attempt.Token);
+                var text = await response.Content.ReadAsStringAsync(attempt.Token);
+                var status = (int)response.StatusCode;
+                if (status is >= 400 and < 500)
+                {
+                    throw new Xunit.Sdk.XunitException($"{method} {path} refused with {status}: {text}\nbody: {body}");
+                }
+
+                if (status is >= 500 and not 503)
+                {
+                    serverErrors.Enqueue($"{method} {path} (cluster generation {generation}): {status} {text}\n{ApiLogOf(text)}");
+                }
+
+                return response.IsSuccessStatusCode ? text : throw new InvalidOperationException($"{method} {path}: {status} {text}");
+            },
+            deadline,
+            $"{method} {path} acknowledged");
+
+    /// <summary>A DELETE that must be acknowledged, retried like <see cref="SendUntilAcknowledgedAsync(string, JsonNode, TimeSpan)"/>.</summary>
     public Task DeleteUntilAcknowledgedAsync(string path, TimeSpan deadline) =>
         Eventually.Holds(
             async () =>
@@ -179,7 +230,18 @@ internal sealed class FaultCluster : IAsyncDisposable
     /// <summary>The API's log lines of the request behind a problem answer (found by its trace id), with the exception.</summary>
     private string ApiLogOf(string problem)
     {
-        var traceId = (string?)JsonNode.Parse(problem)?["traceId"] is { Length: > 35 } traceparent ? traceparent[3..35] : null;
+        JsonNode? details;
+        try
+        {
+            details = JsonNode.Parse(problem);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // A server error without problem details (a process shutting down) is recorded all the same.
+            return "(no problem details)";
+        }
+
+        var traceId = (string?)details?["traceId"] is { Length: > 35 } traceparent ? traceparent[3..35] : null;
         if (traceId is null || api is null)
         {
             return string.Empty;
@@ -213,7 +275,7 @@ internal sealed class FaultCluster : IAsyncDisposable
             everyProcess.AddRange(starting.Where(start => start.IsCompletedSuccessfully).Select(start => start.Result));
         }
 
-        api = await node.StartApiAsync(name: $"api.{generation}");
+        api = await node.StartApiAsync(name: $"api.{generation}", settings: apiSettings);
         everyProcess.Add(api);
         http = TestKeys.AdminClient(api.BaseAddress, RequestTimeout);
     }

@@ -70,11 +70,7 @@ public sealed class SystemProcessTests(PostgresServer postgres, ITestOutputHelpe
         // Second half, with a silo killed once half of its batches are acknowledged: the rest of the milestones,
         // resent for some and also over the other route for some, then the fuel surcharges still missing.
         var halfway = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var kill = Task.Run(async () =>
-        {
-            await halfway.Task;
-            await cluster.KillSiloAsync(0);
-        });
+        var kill = cluster.KillSiloAsync(0, after: halfway.Task);
         await SendEventsAsync(cluster, plan, shipment => shipment.SecondEvents(), crossRoute: false, halfway);
         await kill;
         await SendEventsAsync(cluster, plan, shipment => shipment.Resent ? shipment.SecondEvents() : [], crossRoute: false);
@@ -115,14 +111,9 @@ public sealed class SystemProcessTests(PostgresServer postgres, ITestOutputHelpe
             failures.Enqueue($"journal lag after settling: {lagNow.ToJsonString()}");
         }
 
-        foreach (var error in cluster.ServerErrors)
+        foreach (var fault in cluster.Faults())
         {
-            failures.Enqueue($"server error: {error}");
-        }
-
-        foreach (var silo in cluster.Silos.Where(silo => silo.HasExited))
-        {
-            failures.Enqueue($"{silo.Name} exited after the restart");
+            failures.Enqueue(fault);
         }
 
         Phase("every read checked");
