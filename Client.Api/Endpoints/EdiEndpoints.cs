@@ -95,7 +95,14 @@ internal static class EdiEndpoints
                 return RateLimits.TooMany(context, retryAfter);
             }
 
-            events = unresolved.AddRange(await RecordEventsAsync(grains, carrierEvents));
+            if (unresolved.Count > 0)
+            {
+                await readModels.ApplyAsync(
+                    [.. unresolved.SelectMany(letter => DeadLetters.Keep(letter.Event, letter.Reason, now, RejectionCode.ShipmentNotBooked, letter.Reference))],
+                    cancellationToken);
+            }
+
+            events = [.. unresolved.Select(letter => letter.Result), .. await RecordEventsAsync(grains, carrierEvents)];
             charges = await RecordChargesAsync(grains, result.Charges().ToList());
         }
 
@@ -135,13 +142,14 @@ internal static class EdiEndpoints
     /// <summary>
     /// The events to record, each with its shipment: B1002 when the set names it, otherwise the shipment the carrier's
     /// PRO or bill of lading is indexed under (written by the booking, so a status right after a booking finds it).
-    /// A status naming no booked shipment is answered as one for an unknown shipment.
+    /// A status naming no booked shipment is answered as one for an unknown shipment, and dead-lettered (by the caller,
+    /// once the events are admitted) with the reference it named, so a replay after the booking finds the shipment.
     /// </summary>
-    private static async Task<(List<CarrierEvent> Events, ImmutableArray<CarrierEventResult> Unresolved)> ResolveShipmentsAsync(
+    private static async Task<(List<CarrierEvent> Events, List<Unresolved> Unresolved)> ResolveShipmentsAsync(
         IReadModels readModels, string carrierId, ImmutableArray<EdiShipmentStatus> statuses, CancellationToken cancellationToken)
     {
         var events = new List<CarrierEvent>();
-        var unresolved = ImmutableArray.CreateBuilder<CarrierEventResult>();
+        var unresolved = new List<Unresolved>();
         foreach (var status in statuses.Where(status => status.Event is not null))
         {
             if (status.ShipmentId.Length > 0)
@@ -160,14 +168,21 @@ internal static class EdiEndpoints
             }
             else
             {
-                unresolved.Add(new CarrierEventResult(
-                    status.Event!.EventId, null, CarrierEventOutcome.Rejected,
-                    $"No booked shipment of carrier {carrierId} has PRO '{status.ProNumber}' or bill of lading '{status.BillOfLading}'.",
-                    null, Problems.Slug(RejectionCode.ShipmentNotBooked)));
+                var reference = status.ProNumber is { } number
+                    ? new ShipmentReference(ShipmentReferenceKind.ProNumber, number)
+                    : status.BillOfLading is { } lading ? new ShipmentReference(ShipmentReferenceKind.BillOfLading, lading) : null;
+                unresolved.Add(new Unresolved(
+                    status.Event!, reference, $"No booked shipment of carrier {carrierId} has PRO '{status.ProNumber}' or bill of lading '{status.BillOfLading}'."));
             }
         }
 
-        return (events, unresolved.ToImmutable());
+        return (events, unresolved);
+    }
+
+    /// <summary>A status whose shipment no reference found: its event, the reference it named (PRO first), and why.</summary>
+    private sealed record Unresolved(CarrierEvent Event, ShipmentReference? Reference, string Reason)
+    {
+        public CarrierEventResult Result => new(Event.EventId, null, CarrierEventOutcome.Rejected, Reason, null, Problems.Slug(RejectionCode.ShipmentNotBooked));
     }
 
     private static async Task<ImmutableArray<CarrierEventResult>> RecordEventsAsync(IGrainFactory grains, List<CarrierEvent> carrierEvents)

@@ -27,7 +27,8 @@ public sealed record DeadLetter(
     [Id(5)] DateTimeOffset? ReplayedAt,
     [Id(6)] RejectionCode ReasonCode = RejectionCode.None,
     [Id(7)] string? DiscardReason = null,
-    [Id(8)] DateTimeOffset? DiscardedAt = null);
+    [Id(8)] DateTimeOffset? DiscardedAt = null,
+    [Id(9)] ShipmentReference? Reference = null);
 
 /// <summary>
 /// Which dead letters a cross-partner list shows: of one carrier, of one source (API, stream, EDI), of one rejection,

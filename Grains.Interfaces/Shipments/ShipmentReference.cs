@@ -9,6 +9,12 @@ public enum ShipmentReferenceKind
     PurchaseOrder = 2,
 }
 
+/// <summary>A shipment named by one of its references rather than its id (an EDI status naming only the PRO, say).</summary>
+[GenerateSerializer, Immutable, Alias("sg.shipment-reference.v1")]
+public sealed record ShipmentReference(
+    [Id(0)] ShipmentReferenceKind Kind,
+    [Id(1)] string Value);
+
 /// <summary>A booked shipment a reference names: its carrier and customer say who may see it.</summary>
 [GenerateSerializer, Immutable, Alias("sg.shipment-match.v1")]
 public sealed record ShipmentMatch(

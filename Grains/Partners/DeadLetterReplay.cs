@@ -25,8 +25,20 @@ public sealed class DeadLetterReplay(IGrainFactory grains, IReadModels readModel
         }
 
         await readModels.ApplyAsync([new CountDeadLetterReplay(carrierId, eventId)], cancellationToken);
-        var shipment = grains.GetGrain<IShipmentGrain>(letter.CarrierEvent.ShipmentId);
-        var result = (await shipment.RecordCarrierEvents([letter.CarrierEvent with { ReceivedAt = clock.GetUtcNow() }]))[0];
+        var shipmentId = letter.CarrierEvent.ShipmentId;
+        if (shipmentId.Length == 0 && letter.Reference is { } reference)
+        {
+            // Named only by a reference: the booking it waited for is found through the reference index, as on arrival.
+            if (await readModels.FindShipmentsAsync(reference.Kind, reference.Value, carrierId, 1, cancellationToken) is not [var match, ..])
+            {
+                return await readModels.FindDeadLetterAsync(carrierId, eventId, cancellationToken);
+            }
+
+            shipmentId = match.ShipmentId;
+        }
+
+        var shipment = grains.GetGrain<IShipmentGrain>(shipmentId);
+        var result = (await shipment.RecordCarrierEvents([letter.CarrierEvent with { ShipmentId = shipmentId, ReceivedAt = clock.GetUtcNow() }]))[0];
         if (result.Outcome != CommandOutcome.Rejected)
         {
             var now = clock.GetUtcNow();

@@ -13,14 +13,15 @@ public static class DeadLetters
     /// The letter and its dead-letter queue item. The item's cause is the event as received (a replay or a partner's
     /// resend is received anew), so a failed replay reopens a resolved item and a redelivered batch does not.
     /// </summary>
-    public static IReadOnlyList<ReadModelChange> Keep(CarrierEvent received, string reason, DateTimeOffset now, RejectionCode reasonCode = RejectionCode.None)
+    public static IReadOnlyList<ReadModelChange> Keep(
+        CarrierEvent received, string reason, DateTimeOffset now, RejectionCode reasonCode = RejectionCode.None, ShipmentReference? reference = null)
     {
         // Whatever reached the grid, a letter holds at most a bounded prefix of each text.
         var carrierEvent = ShipmentValidation.Bounded(received);
         reason = ShipmentValidation.Cut(reason, MaxReasonLength) ?? string.Empty;
         return
         [
-            new KeepDeadLetter(carrierEvent, reason, now, reasonCode),
+            new KeepDeadLetter(carrierEvent, reason, now, reasonCode, reference),
             new OpenExceptionItem(ExceptionRouting.Open(
                 ExceptionQueue.DeadLetter, SubjectOf(carrierEvent.CarrierId, carrierEvent.EventId), reason, now,
                 $"{carrierEvent.EventId}@{carrierEvent.ReceivedAt.UtcTicks}")),

@@ -434,11 +434,12 @@ public sealed class InMemoryReadModels : IReadModels
             deadLetters[key] = existing with
             {
                 Reason = keep.Reason, ReasonCode = keep.ReasonCode, Status = DeadLetterStatus.Open, ReplayedAt = null, DiscardReason = null, DiscardedAt = null,
+                Reference = keep.Reference ?? existing.Reference,
             };
             return;
         }
 
-        deadLetters[key] = new DeadLetter(keep.CarrierEvent, keep.Reason, keep.At, DeadLetterStatus.Open, 0, null, keep.ReasonCode);
+        deadLetters[key] = new DeadLetter(keep.CarrierEvent, keep.Reason, keep.At, DeadLetterStatus.Open, 0, null, keep.ReasonCode, Reference: keep.Reference);
         OrderOf(deadLetterOrder, keep.CarrierEvent.CarrierId).Add(new KeysetCursor(keep.At, keep.CarrierEvent.EventId));
         AddKpi(KpiSubject.Carrier(keep.CarrierEvent.CarrierId), KpiMetrics.DeadLetters, keep.At, KpiBucket.Counted(1));
     }

@@ -68,7 +68,8 @@ public sealed record ObserveKpi(KpiSubject Subject, string Metric, DateTimeOffse
 /// opens the letter again. The first time an event id is kept it counts once in the carrier's
 /// <see cref="KpiMetrics.DeadLetters"/>.
 /// </summary>
-public sealed record KeepDeadLetter(CarrierEvent CarrierEvent, string Reason, DateTimeOffset At, RejectionCode ReasonCode = RejectionCode.None) : ReadModelChange;
+public sealed record KeepDeadLetter(
+    CarrierEvent CarrierEvent, string Reason, DateTimeOffset At, RejectionCode ReasonCode = RejectionCode.None, ShipmentReference? Reference = null) : ReadModelChange;
 
 /// <summary>Counts one replay attempt of a dead letter.</summary>
 public sealed record CountDeadLetterReplay(string CarrierId, string EventId) : ReadModelChange;

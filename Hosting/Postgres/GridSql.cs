@@ -360,7 +360,8 @@ public static class GridSql
         ["text", "timestamptz", "text", "integer"]);
 
     /// <summary>
-    /// $1 carrier, $2 event id, $3 shipment, $4 the event, $5 reason, $6 time, $7 its UTC day, $8 histogram buckets: keeps
+    /// $1 carrier, $2 event id, $3 shipment, $4 the event, $5 reason, $6 time, $7 its UTC day, $8 histogram buckets, $9 source,
+    /// $10 rejection, $11 and $12 the reference kind and value naming the shipment when no id did (a sent-again letter keeps its reference): keeps
     /// the letter or opens it again with the new reason; only a new row (xmax 0: inserted, not updated) counts in the
     /// carrier's dead-letter KPI.
     /// </summary>
@@ -368,16 +369,17 @@ public static class GridSql
         nameof(KeepDeadLetter),
         """
         WITH kept AS (
-            INSERT INTO carrier_dead_letter AS d (carrier_id, event_id, shipment_id, event, reason, dead_lettered_at, status, source, reason_code)
-            VALUES ($1, $2, $3, $4, $5, $6, 0, $9, $10)
+            INSERT INTO carrier_dead_letter AS d (carrier_id, event_id, shipment_id, event, reason, dead_lettered_at, status, source, reason_code, reference_kind, reference)
+            VALUES ($1, $2, $3, $4, $5, $6, 0, $9, $10, $11, $12)
             ON CONFLICT (carrier_id, event_id) DO UPDATE
-            SET reason = excluded.reason, reason_code = excluded.reason_code, status = 0, replayed_at = NULL, discard_reason = NULL, discarded_at = NULL
+            SET reason = excluded.reason, reason_code = excluded.reason_code, status = 0, replayed_at = NULL, discard_reason = NULL, discarded_at = NULL,
+                reference_kind = coalesce(excluded.reference_kind, d.reference_kind), reference = coalesce(excluded.reference, d.reference)
             RETURNING (d.xmax = 0) AS first)
         INSERT INTO kpi_bucket AS k (scope, subject, day, metric, count, total_seconds, histogram)
         SELECT 0, $1, $7, 'dead-letters', 1, 0, array_fill(0::bigint, ARRAY[$8]) FROM kept WHERE kept.first
         ON CONFLICT (scope, subject, day, metric) DO UPDATE SET count = k.count + 1
         """,
-        ["text", "text", "text", "bytea", "text", "timestamptz", "date", "integer", "smallint", "text"]);
+        ["text", "text", "text", "bytea", "text", "timestamptz", "date", "integer", "smallint", "text", "smallint", "text"]);
 
     public static readonly GridQuery CountDeadLetterReplay = new(
         nameof(CountDeadLetterReplay),
@@ -835,7 +837,7 @@ public static class GridSql
         parameterTypes);
 
     private const string DeadLetterColumns =
-        "event, reason, dead_lettered_at, status, replay_attempts, replayed_at, reason_code, discard_reason, discarded_at, carrier_id";
+        "event, reason, dead_lettered_at, status, replay_attempts, replayed_at, reason_code, discard_reason, discarded_at, carrier_id, reference_kind, reference";
 
     /// <summary>
     /// Dead letters oldest first across carriers, led by <paramref name="lead"/> ($1) when given; then the optional filters

@@ -92,7 +92,9 @@ public sealed class PostgresReadModels(NpgsqlDataSource dataSource, Serializer s
                     batch.BatchCommands.Add(GridSql.KeepDeadLetter.CreateBatchCommand(
                         keep.CarrierEvent.CarrierId, keep.CarrierEvent.EventId, keep.CarrierEvent.ShipmentId, serializer.SerializeToArray(keep.CarrierEvent),
                         keep.Reason, keep.At, KpiBucket.DayOf(keep.At), KpiHistogram.Buckets, (short)keep.CarrierEvent.Source,
-                        keep.ReasonCode == RejectionCode.None ? null : keep.ReasonCode.ToString()));
+                        keep.ReasonCode == RejectionCode.None ? null : keep.ReasonCode.ToString(),
+                        keep.Reference is { } reference ? (short?)reference.Kind : null,
+                        keep.Reference?.Value));
                     break;
                 case IndexShipmentReferences index:
                     var references = InMemoryReadModels.ReferencesOf(index.Booking.References).ToList();
@@ -398,7 +400,8 @@ public sealed class PostgresReadModels(NpgsqlDataSource dataSource, Serializer s
         reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
         reader.IsDBNull(6) ? RejectionCode.None : Enum.Parse<RejectionCode>(reader.GetString(6)),
         reader.IsDBNull(7) ? null : reader.GetString(7),
-        reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8));
+        reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
+        reader.IsDBNull(10) ? null : new ShipmentReference((ShipmentReferenceKind)reader.GetInt16(10), reader.GetString(11)));
 
     private static void AddKpi(
         SortedDictionary<(KpiScope Scope, string Subject, DateOnly Day, string Metric), KpiBucket> kpis,

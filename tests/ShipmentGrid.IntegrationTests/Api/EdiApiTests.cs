@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using ShipmentGrid.IntegrationTests.Infrastructure;
+using ShipmentGrid.Shipments;
 
 namespace ShipmentGrid.IntegrationTests.Api;
 
@@ -83,6 +84,32 @@ public sealed class EdiApiTests(EmbeddedApiFactory factory) : IClassFixture<Embe
     }
 
     [Fact]
+    public async Task A_214_naming_only_an_unbooked_pro_is_dead_lettered_with_it_and_replays_onto_the_shipment_booked_later()
+    {
+        var carrier = await OnboardAsync("K-EDL", "KEDL", "S-EDL-0");
+        var receipt = await SendAsync(carrier, Interchange("KEDL", "000000501", Set("214", "0001", "B10*PRO-S-EDL-1**", "LX*1", $"AT7*AF*NS***{Yesterday}*1430*CT")));
+        var eventId = (string)receipt["events"]![0]!["eventId"]!;
+        Assert.Equal("shipment-not-booked", (string?)receipt["events"]![0]!["rejection"]);
+
+        var letter = (await admin.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/dead-letters?partner=K-EDL", UriKind.Relative)))!["items"]!.AsArray().Single()!;
+        Assert.Equal((eventId, "ProNumber", "PRO-S-EDL-1"), ((string?)letter["carrierEvent"]!["eventId"], (string?)letter["reference"]!["kind"], (string?)letter["reference"]!["value"]));
+        var stillUnbooked = await ReplayAsync("K-EDL", eventId);
+        Assert.Equal("StillRejected", stillUnbooked);
+
+        var booking = SampleBookings.Booking("S-EDL-1", "C-EDI", "K-EDL") with { References = new ShipmentReferences("PRO-S-EDL-1", null, null) };
+        using (var booked = await admin.PostAsJsonAsync(new Uri("/api/v1/shipments", UriKind.Relative), booking))
+        {
+            Assert.True(booked.IsSuccessStatusCode, await booked.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal("Replayed", await ReplayAsync("K-EDL", eventId));
+        Assert.Equal("Replayed", await ReplayAsync("K-EDL", eventId));
+        var shipment = await admin.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/shipments/S-EDL-1", UriKind.Relative));
+        Assert.Equal([eventId], shipment!["timeline"]!.AsArray().Select(entry => (string?)entry!["eventId"]));
+        Assert.Equal("PickedUp", (string?)shipment["status"]);
+    }
+
+    [Fact]
     public async Task Validate_only_changes_nothing_and_the_997_comes_alone_when_asked_for()
     {
         var carrier = await OnboardAsync("K-EDV", "KEDV", "S-EDV-1");
@@ -143,6 +170,14 @@ public sealed class EdiApiTests(EmbeddedApiFactory factory) : IClassFixture<Embe
         var client = factory.CreateClient();
         client.DefaultRequestHeaders.Authorization = TestKeys.Bearer((string)(await minted.Content.ReadFromJsonAsync<JsonObject>())!["token"]!);
         return client;
+    }
+
+    private async Task<string?> ReplayAsync(string carrierId, string eventId)
+    {
+        using var response = await admin.PostAsJsonAsync(
+            new Uri("/api/v1/dead-letters/replay", UriKind.Relative), new { items = new[] { new { carrierId, eventId } } });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return (string?)(await response.Content.ReadFromJsonAsync<JsonObject>())!["results"]![0]!["outcome"];
     }
 
     private static async Task<JsonObject> SendAsync(HttpClient carrier, string raw)
