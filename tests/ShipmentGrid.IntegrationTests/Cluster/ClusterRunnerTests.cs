@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using ShipmentGrid.IntegrationTests.Infrastructure;
+
+namespace ShipmentGrid.IntegrationTests.Cluster;
+
+/// <summary>
+/// The newcomer's cluster runner (issue 9, point 2): <c>tools/cluster/grid-cluster.sh</c> starts PostgreSQL, the schema,
+/// two silos and the API; the printed key books through the API; a killed silo's shipment is served by the survivor and
+/// the silo comes back on restart; as root, an isolated silo is cut off (its health unreachable) and heals; down removes
+/// everything it made.
+/// </summary>
+public sealed partial class ClusterRunnerTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+
+    private readonly string directory = Path.Combine(Path.GetTempPath(), $"sg-runner-{Guid.NewGuid():N}"[..20]);
+    private readonly int apiPort = LoopbackPorts.Next();
+    private readonly int pgPort = LoopbackPorts.Next();
+    private readonly int portBase = 43_000 + Random.Shared.Next(0, 900);
+
+    [Fact]
+    public async Task Up_gives_a_working_cluster_whose_silos_can_be_killed_restarted_isolated_and_healed_and_down_removes_it()
+    {
+        try
+        {
+            var up = await RunAsync("up", "2");
+            var key = AdminKey().Match(up).Value;
+            Assert.StartsWith("sgk_", key, StringComparison.Ordinal);
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}/"), Timeout = TimeSpan.FromSeconds(40) };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            using (var customer = await http.PostAsJsonAsync(new Uri("api/v1/customers", UriKind.Relative), SampleBookings.Customer("C-RUNNER")))
+            using (var booked = await http.PostAsJsonAsync(new Uri("api/v1/shipments", UriKind.Relative), SampleBookings.Booking("S-RUNNER", "C-RUNNER")))
+            {
+                Assert.Equal((HttpStatusCode.Created, HttpStatusCode.Created), (customer.StatusCode, booked.StatusCode));
+            }
+
+            Assert.Contains("silo 1 killed", await RunAsync("kill", "1"), StringComparison.Ordinal);
+            await Eventually.Holds(
+                async () => (await http.GetAsync(new Uri("api/v1/shipments/S-RUNNER", UriKind.Relative))).StatusCode == HttpStatusCode.OK,
+                Deadline,
+                "the shipment served by the surviving silo");
+            await RunAsync("restart", "1");
+            Assert.Equal(2, ReadySilo().Count(await RunAsync("status")));
+
+            if (Environment.UserName == "root")
+            {
+                await RunAsync("isolate", "2");
+                Assert.Contains("isolated", await RunAsync("status"), StringComparison.Ordinal);
+                await RunAsync("heal", "2");
+                await Eventually.Holds(async () => ReadySilo().Count(await RunAsync("status")) == 2, Deadline, "silo 2 ready again after the heal");
+            }
+
+            Assert.Contains("cluster down", await RunAsync("down"), StringComparison.Ordinal);
+            Assert.False(Directory.Exists(directory));
+            Assert.DoesNotContain("sg-silo-", await ShellAsync("ip netns list 2>/dev/null || true"), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await RunAsync("down");
+        }
+    }
+
+    /// <summary>Runs the script with this test's directory and ports; a non-zero exit fails with its output.</summary>
+    private async Task<string> RunAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryLayout.Root };
+        start.ArgumentList.Add(Path.Combine(RepositoryLayout.Root, "tools", "cluster", "grid-cluster.sh"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["GRID_CLUSTER_DIR"] = directory;
+        start.Environment["GRID_CLUSTER_API_PORT"] = apiPort.ToString(CultureInfo.InvariantCulture);
+        start.Environment["GRID_CLUSTER_PG_PORT"] = pgPort.ToString(CultureInfo.InvariantCulture);
+        start.Environment["GRID_CLUSTER_PORT_BASE"] = portBase.ToString(CultureInfo.InvariantCulture);
+        start.Environment["GRID_CLUSTER_NO_BUILD"] = "1";
+        start.Environment["Auth__BootstrapKey"] = null;
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        await process.WaitForExitAsync(timeout.Token);
+        var text = await output + await error;
+        Assert.True(process.ExitCode == 0, $"grid-cluster.sh {string.Join(' ', arguments)} exited {process.ExitCode}:\n{text}\n{Logs()}");
+        return text;
+    }
+
+    private string Logs() =>
+        Directory.Exists(directory)
+            ? string.Join('\n', Directory.GetFiles(directory, "*.log").Select(file => $"--- {Path.GetFileName(file)}\n{string.Join('\n', File.ReadLines(file).TakeLast(20))}"))
+            : string.Empty;
+
+    private static async Task<string> ShellAsync(string command)
+    {
+        using var process = Process.Start(new ProcessStartInfo("bash", ["-c", command]) { RedirectStandardOutput = true })!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return output;
+    }
+
+    [GeneratedRegex("sgk_[A-Za-z0-9_-]+")]
+    private static partial Regex AdminKey();
+
+    [GeneratedRegex(@"^silo \d+ .*running, ready", RegexOptions.Multiline)]
+    private static partial Regex ReadySilo();
+}
