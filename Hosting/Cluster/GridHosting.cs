@@ -70,6 +70,7 @@ public static class GridHosting
         }
 
         silo.Services.AddSingleton(TimeProvider.System);
+        silo.AddIncomingGrainCallFilter<StorageFailureTranslation>();
         silo.Services.AddJournalOptions(configuration).AddJournalReaders();
         silo.Services.AddReadModelRetention(configuration);
         var billing = configuration.GetSection(BillingOptions.Section).Get<BillingOptions>() ?? new BillingOptions();

@@ -33,6 +33,8 @@ public sealed partial class PostgresServer : IAsyncLifetime
     public static PostgresServer Dedicated() => new(alwaysThrowaway: true);
 
     /// <summary>Connection string of the server's maintenance database (<c>postgres</c>), as a superuser.</summary>
+    private int _port;
+
     public string AdminConnectionString { get; private set; } = "";
 
     public async Task InitializeAsync()
@@ -60,9 +62,8 @@ public sealed partial class PostgresServer : IAsyncLifetime
 
         await RunAsync(Path.Combine(binaries, "initdb"),
             ["-D", dataDirectory, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync"]);
-        await RunAsync(_pgCtl,
-            ["-D", dataDirectory, "-l", Path.Combine(_root, "server.log"), "-w", "-t", "60",
-             "-o", $"-p {port} -k {_root} -c listen_addresses=127.0.0.1", "start"]);
+        _port = port;
+        await StartServerAsync();
 
         AdminConnectionString = new NpgsqlConnectionStringBuilder
         {
@@ -105,6 +106,20 @@ public sealed partial class PostgresServer : IAsyncLifetime
 
         await RunAsync(_pgCtl, ["-D", Path.Combine(_root, "data"), "-m", "immediate", "-w", "stop"]);
         _stopped = true;
+    }
+
+    /// <summary>Starts the throwaway server (again, after <see cref="StopServerAsync"/>) on its data and port.</summary>
+    public async Task StartServerAsync()
+    {
+        if (_root is null || _pgCtl is null)
+        {
+            throw new InvalidOperationException("Only a throwaway server can be started; use PostgresServer.Dedicated().");
+        }
+
+        await RunAsync(_pgCtl,
+            ["-D", Path.Combine(_root, "data"), "-l", Path.Combine(_root, "server.log"), "-w", "-t", "60",
+             "-o", $"-p {_port} -k {_root} -c listen_addresses=127.0.0.1", "start"]);
+        _stopped = false;
     }
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
