@@ -10,6 +10,12 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args is ["--help"] or ["-h"])
+        {
+            await Console.Out.WriteLineAsync(LoadOptions.Usage);
+            return 0;
+        }
+
         var (options, error) = LoadOptions.Parse(args);
         if (options is null)
         {
