@@ -51,7 +51,7 @@ internal sealed record RunReport(
             : "anomalies: off (each lifecycle in order, once)");
         output.WriteLine();
         output.WriteLine("## Throughput");
-        output.WriteLine($"writes acknowledged for {Throughput.SendingSeconds:F1} s: {Throughput.Events:N0} events ({Throughput.DistinctEvents:N0} distinct, the rest resent) = {Throughput.EventsPerSecond:N0}/s ({string.Join(", ", Throughput.EventsByRoute.Select(route => $"{route.Key.ToString().ToLowerInvariant()} {route.Value:N0}"))}); "
+        output.WriteLine($"writes acknowledged for {Throughput.SendingSeconds:F1} s: {Throughput.Events:N0} events{(Throughput.Events > Throughput.DistinctEvents ? $" ({Throughput.DistinctEvents:N0} distinct, the rest resent)" : string.Empty)} = {Throughput.EventsPerSecond:N0}/s ({string.Join(", ", Throughput.EventsByRoute.Select(route => $"{route.Key.ToString().ToLowerInvariant()} {route.Value:N0}"))}); "
             + $"{Throughput.Writes:N0} writes in all = {Throughput.Writes / Math.Max(Throughput.SendingSeconds, 0.001):N0}/s");
         output.WriteLine($"largest journal lag while sending: {Throughput.LargestLag:N0} events; journal drained {(Throughput.DrainedSeconds is { } drained ? $"{drained:F1} s after the last acknowledged write" : "never within the settle time")}; "
             + $"verification took {Verification.Seconds:F1} s");
