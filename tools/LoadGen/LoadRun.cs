@@ -78,7 +78,7 @@ internal sealed class LoadRun(LoadOptions options, HttpClient http, string admin
                 drained),
             metrics.LatencySummaries(),
             metrics.Errors.ToDictionary(StringComparer.Ordinal),
-            VerificationSummary.From(verification),
+            verification,
             metrics.Timeline());
     }
 

@@ -12,10 +12,10 @@ internal sealed record RunReport(
     Throughput Throughput,
     IReadOnlyList<LatencySummary> Latencies,
     IReadOnlyDictionary<string, long> Errors,
-    VerificationSummary Verification,
+    Verification Verification,
     IReadOnlyList<SecondSummary> Timeline)
 {
-    /// <summary>How many differences the text report lists; the JSON report holds up to <see cref="VerificationSummary.Listed"/>.</summary>
+    /// <summary>How many differences the text report lists; the JSON report holds up to <see cref="Verification.Listed"/>.</summary>
     private const int DifferencesShown = 50;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -121,34 +121,3 @@ internal sealed record Throughput(
     long Writes,
     long LargestLag,
     double? DrainedSeconds);
-
-internal sealed record VerificationSummary(
-    bool Passed,
-    int Shipments,
-    int Events,
-    int InvoicesPosted,
-    int InvoicesHeld,
-    int Uncertain,
-    bool LedgerChecked,
-    double Seconds,
-    int DifferenceCount,
-    IReadOnlyList<Difference> Differences)
-{
-    public const int Listed = 1_000;
-
-    public static VerificationSummary From(Verification verification)
-    {
-        ArgumentNullException.ThrowIfNull(verification);
-        return new VerificationSummary(
-            verification.Passed,
-            verification.Shipments,
-            verification.Events,
-            verification.InvoicesPosted,
-            verification.InvoicesHeld,
-            verification.Uncertain,
-            verification.LedgerChecked,
-            verification.Duration.TotalSeconds,
-            verification.Differences.Count,
-            [.. verification.Differences.Take(Listed)]);
-    }
-}

@@ -9,18 +9,24 @@ internal sealed record Difference(string Kind, string Subject, string Detail)
     public override string ToString() => $"{Kind} {Subject}: {Detail}";
 }
 
-/// <summary>The verifier's verdict and what it counted on the way.</summary>
+/// <summary>
+/// The verifier's verdict and what it counted on the way; <see cref="Differences"/> holds the first
+/// <see cref="Listed"/> of <see cref="DifferenceCount"/>.
+/// </summary>
 internal sealed record Verification(
-    IReadOnlyList<Difference> Differences,
     int Shipments,
     int Events,
     int InvoicesPosted,
     int InvoicesHeld,
     int Uncertain,
     bool LedgerChecked,
-    TimeSpan Duration)
+    double Seconds,
+    int DifferenceCount,
+    IReadOnlyList<Difference> Differences)
 {
-    public bool Passed => Differences.Count == 0;
+    public const int Listed = 1_000;
+
+    public bool Passed => DifferenceCount == 0;
 }
 
 /// <summary>
@@ -62,14 +68,15 @@ internal sealed class Verifier(GridClient grid, string readKey, VerifierOptions 
 
         RecordProofToPosted(ledger, shipments);
         return new Verification(
-            [.. differences.OrderBy(difference => difference.Subject, StringComparer.Ordinal).ThenBy(difference => difference.Kind, StringComparer.Ordinal)],
             ledger.Shipments.Count,
             ledger.Events.Count,
             shipments.Values.Count(seen => seen.InvoiceStatus == "Posted"),
             shipments.Values.Count(seen => seen.InvoiceStatus == "OnHold"),
             ledger.Shipments.Values.Count(shipment => shipment.Uncertain),
             options.Postgres is not null,
-            watch.Elapsed);
+            watch.Elapsed.TotalSeconds,
+            differences.Count,
+            [.. differences.OrderBy(difference => difference.Subject, StringComparer.Ordinal).ThenBy(difference => difference.Kind, StringComparer.Ordinal).Take(Verification.Listed)]);
     }
 
     /// <summary>
@@ -80,43 +87,24 @@ internal sealed class Verifier(GridClient grid, string readKey, VerifierOptions 
         AcknowledgementLedger ledger, DateTime deadline, ConcurrentQueue<Difference> differences, CancellationToken cancellationToken)
     {
         var rejected = new ConcurrentDictionary<(string, string), bool>();
-        var pending = ledger.Events.Where(acknowledged => acknowledged.Acknowledgement == EventAcknowledgement.Queued).ToList();
-        var total = pending.Count;
-        var problems = new ConcurrentDictionary<AcknowledgedEvent, Difference>();
-        while (pending.Count > 0)
+        var queued = ledger.Events.Where(acknowledged => acknowledged.Acknowledgement == EventAcknowledgement.Queued).ToList();
+        await UntilSettledAsync(queued, async acknowledged =>
         {
-            Status = $"verifying: {total - pending.Count:N0} of {total:N0} queued events decided";
-            problems.Clear();
-            await ForEachAsync(pending, async acknowledged =>
+            var subject = $"{acknowledged.CarrierId}/{acknowledged.EventId}";
+            var outcome = await grid.ReadAsync(readKey, $"api/v1/carrier-events/{acknowledged.CarrierId}/{Uri.EscapeDataString(acknowledged.EventId)}");
+            switch ((string?)outcome?["status"])
             {
-                var subject = $"{acknowledged.CarrierId}/{acknowledged.EventId}";
-                var outcome = await grid.ReadAsync(readKey, $"api/v1/carrier-events/{acknowledged.CarrierId}/{Uri.EscapeDataString(acknowledged.EventId)}");
-                switch ((string?)outcome?["status"])
-                {
-                    case "Accepted":
-                        return;
-                    case "Rejected":
-                        rejected[(acknowledged.CarrierId, acknowledged.EventId)] = true;
-                        differences.Enqueue(new Difference("queued-event-rejected", acknowledged.ShipmentId, $"{subject} was queued, then rejected: {(string?)outcome!["reason"]}"));
-                        return;
-                    default:
-                        problems[acknowledged] = new Difference(
-                            "queued-event-undecided", acknowledged.ShipmentId, $"{subject} was queued and is {(string?)outcome?["status"] ?? "unknown to the grid"}");
-                        return;
-                }
-            }, cancellationToken);
-            pending = [.. problems.Keys];
-            if (pending.Count == 0 || !await PauseAsync(deadline, cancellationToken))
-            {
-                break;
+                case "Accepted":
+                    return [];
+                case "Rejected":
+                    // Decided: reported at once rather than waited on.
+                    rejected[(acknowledged.CarrierId, acknowledged.EventId)] = true;
+                    differences.Enqueue(new Difference("queued-event-rejected", acknowledged.ShipmentId, $"{subject} was queued, then rejected: {(string?)outcome!["reason"]}"));
+                    return [];
+                default:
+                    return [new Difference("queued-event-undecided", acknowledged.ShipmentId, $"{subject} was queued and is {(string?)outcome?["status"] ?? "unknown to the grid"}")];
             }
-        }
-
-        foreach (var problem in problems.Values)
-        {
-            differences.Enqueue(problem);
-        }
-
+        }, settled => $"verifying: {settled:N0} of {queued.Count:N0} queued events decided", deadline, differences, cancellationToken);
         return [.. rejected.Keys];
     }
 
@@ -131,39 +119,17 @@ internal sealed class Verifier(GridClient grid, string readKey, VerifierOptions 
         var expected = ledger.Events
             .Where(acknowledged => !rejected.Contains((acknowledged.CarrierId, acknowledged.EventId)))
             .ToLookup(acknowledged => acknowledged.ShipmentId, StringComparer.Ordinal);
-        var holds = ledger.Customers;
         var seen = new ConcurrentDictionary<string, SeenShipment>(StringComparer.Ordinal);
-        var pending = ledger.Shipments.Values.ToList();
-        var problems = new ConcurrentDictionary<AcknowledgedShipment, IReadOnlyList<Difference>>();
-        while (true)
+        await UntilSettledAsync([.. ledger.Shipments.Values], async shipment =>
         {
-            Status = $"verifying: {ledger.Shipments.Count - pending.Count:N0} of {ledger.Shipments.Count:N0} shipments as acknowledged";
-            problems.Clear();
-            await ForEachAsync(pending, async shipment =>
+            var (found, problems) = await CheckShipmentAsync(shipment, expected[shipment.ShipmentId], ledger.Customers.GetValueOrDefault(shipment.CustomerId));
+            if (found is not null)
             {
-                var (found, shipmentProblems) = await CheckShipmentAsync(shipment, expected[shipment.ShipmentId], holds.GetValueOrDefault(shipment.CustomerId));
-                if (found is not null)
-                {
-                    seen[shipment.ShipmentId] = found;
-                }
-
-                if (shipmentProblems.Count > 0)
-                {
-                    problems[shipment] = shipmentProblems;
-                }
-            }, cancellationToken);
-            pending = [.. problems.Keys];
-            if (pending.Count == 0 || !await PauseAsync(deadline, cancellationToken))
-            {
-                break;
+                seen[shipment.ShipmentId] = found;
             }
-        }
 
-        foreach (var difference in problems.Values.SelectMany(list => list))
-        {
-            differences.Enqueue(difference);
-        }
-
+            return problems;
+        }, settled => $"verifying: {settled:N0} of {ledger.Shipments.Count:N0} shipments as acknowledged", deadline, differences, cancellationToken);
         return seen;
     }
 
@@ -280,31 +246,13 @@ internal sealed class Verifier(GridClient grid, string readKey, VerifierOptions 
         AcknowledgementLedger ledger, IReadOnlyDictionary<string, SeenShipment> shipments, DateTime deadline, ConcurrentQueue<Difference> differences, CancellationToken cancellationToken)
     {
         var byCustomer = ledger.Shipments.Values.ToLookup(shipment => shipment.CustomerId, StringComparer.Ordinal);
-        var pending = ledger.Customers.Keys.ToList();
-        var problems = new ConcurrentDictionary<string, IReadOnlyList<Difference>>(StringComparer.Ordinal);
-        while (true)
-        {
-            Status = $"verifying: {ledger.Customers.Count - pending.Count:N0} of {ledger.Customers.Count:N0} customers' lists";
-            problems.Clear();
-            await ForEachAsync(pending, async customerId =>
-            {
-                var found = await CheckCustomerAsync(customerId, ledger.Customers[customerId], byCustomer[customerId], shipments);
-                if (found.Count > 0)
-                {
-                    problems[customerId] = found;
-                }
-            }, cancellationToken);
-            pending = [.. problems.Keys];
-            if (pending.Count == 0 || !await PauseAsync(deadline, cancellationToken))
-            {
-                break;
-            }
-        }
-
-        foreach (var difference in problems.Values.SelectMany(list => list))
-        {
-            differences.Enqueue(difference);
-        }
+        await UntilSettledAsync(
+            [.. ledger.Customers.Keys],
+            customerId => CheckCustomerAsync(customerId, ledger.Customers[customerId], byCustomer[customerId], shipments),
+            settled => $"verifying: {settled:N0} of {ledger.Customers.Count:N0} customers' lists",
+            deadline,
+            differences,
+            cancellationToken);
     }
 
     private async Task<IReadOnlyList<Difference>> CheckCustomerAsync(
@@ -365,8 +313,44 @@ internal sealed class Verifier(GridClient grid, string readKey, VerifierOptions 
         }
     }
 
-    private Task ForEachAsync<T>(IEnumerable<T> items, Func<T, Task> check, CancellationToken cancellationToken) =>
-        Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken }, async (item, _) => await check(item));
+    /// <summary>
+    /// Checks every item, then again those that still differ, until none does or the deadline has passed; then reports what
+    /// the last pass found. <paramref name="status"/> tells the progress display how many have settled.
+    /// </summary>
+    private async Task UntilSettledAsync<T>(
+        List<T> items,
+        Func<T, Task<IReadOnlyList<Difference>>> check,
+        Func<int, string> status,
+        DateTime deadline,
+        ConcurrentQueue<Difference> differences,
+        CancellationToken cancellationToken)
+        where T : notnull
+    {
+        var pending = items;
+        var problems = new ConcurrentDictionary<T, IReadOnlyList<Difference>>();
+        while (true)
+        {
+            Status = status(items.Count - pending.Count);
+            problems.Clear();
+            await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken }, async (item, _) =>
+            {
+                if (await check(item) is { Count: > 0 } found)
+                {
+                    problems[item] = found;
+                }
+            });
+            pending = [.. problems.Keys];
+            if (pending.Count == 0 || !await PauseAsync(deadline, cancellationToken))
+            {
+                break;
+            }
+        }
+
+        foreach (var difference in problems.Values.SelectMany(list => list))
+        {
+            differences.Enqueue(difference);
+        }
+    }
 
     /// <summary>Waits before the next pass; false once the deadline has passed.</summary>
     private static async Task<bool> PauseAsync(DateTime deadline, CancellationToken cancellationToken)

@@ -51,7 +51,7 @@ public sealed class LoadGenVerifierTests(EmbeddedApiFactory factory) : IClassFix
 
         Assert.Equal([("acknowledged-event-missing", dropped.ShipmentId)], afterDrop.Differences.Select(difference => (difference.Kind, difference.Subject)));
         Assert.Contains($"{dropped.CarrierId}/{dropped.ShipmentId}-DROPPED", afterDrop.Differences[0].Detail, StringComparison.Ordinal);
-        Assert.Equal(1, (report with { Verification = VerificationSummary.From(afterDrop) }).ExitCode);
+        Assert.Equal(1, (report with { Verification = afterDrop }).ExitCode);
 
         // (b) A duplicate behind the tool's back: another shipment's proof of delivery sent again under a new event id.
         var duplicated = run.Ledger.Shipments.Values.Where(shipment => shipment.Billable && shipment.ShipmentId != dropped.ShipmentId)
@@ -75,7 +75,7 @@ public sealed class LoadGenVerifierTests(EmbeddedApiFactory factory) : IClassFix
         Assert.Contains(
             afterDuplicate.Differences,
             difference => difference.Subject == duplicated.ShipmentId && difference.Detail.Contains($"{duplicated.CarrierId}/{duplicated.ShipmentId}-POD-AGAIN", StringComparison.Ordinal));
-        Assert.Equal(1, (report with { Verification = VerificationSummary.From(afterDuplicate) }).ExitCode);
+        Assert.Equal(1, (report with { Verification = afterDuplicate }).ExitCode);
     }
 
     private async Task<JsonNode> ReadAsync(string path)
