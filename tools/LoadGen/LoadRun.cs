@@ -215,14 +215,15 @@ internal sealed class LoadRun(LoadOptions options, HttpClient http, string admin
                 ["serviceFlags"] = new JsonObject { ["specialHandling"] = false },
             };
             var answer = await grid.WriteAsync(RunMetrics.Operations.Booking, keys.Operations, HttpMethod.Post, "api/v1/shipments", body.ToJsonString());
-            if (answer.Acknowledged || answer.Unanswered)
+            if (answer.Acknowledged)
             {
                 ledger.Booked(shipment.Id, shipment.Customer.Id, shipment.Carrier.Id);
-                grid.Metrics.Acknowledged(answer.Acknowledged ? 1 : 0);
+                grid.Metrics.Acknowledged(1);
             }
-
-            if (answer.Unanswered)
+            else if (answer.Unanswered)
             {
+                // Perhaps booked: its lifecycle goes on, and the verifier judges it only for what is missing.
+                ledger.Booked(shipment.Id, shipment.Customer.Id, shipment.Carrier.Id);
                 ledger.Uncertain(shipment.Id);
             }
         }

@@ -40,6 +40,8 @@ internal static class RunChart
             ended.Color = Colors.Gray;
             ended.LinePattern = LinePattern.Dashed;
             plot.ShowLegend(Alignment.UpperRight);
+            plot.Axes.Left.MinimumSize = 90; // the same width on every panel, so their time axes line up
+
             plot.Axes.SetLimits(left: 0, right: end, bottom: 0, top: Math.Max(1, plot.Axes.GetDataLimits().Top * 1.15));
         }
 
