@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # API speed in PostgreSQL mode beside the database's own single-row write rate, in one run on this machine:
 # a throwaway PostgreSQL, the schema migrated, one Silo and the API; pgbench (32 clients, 1 KB single-row upserts)
-# before and after; tools/LoadGen through the API in between, with a bootstrap admin key. Prints every figure;
-# BENCHMARKS.md records them.
+# before and after; tools/LoadGen through the API in between, with a bootstrap admin key, verifying the end state and
+# the ERP ledger in that database. Prints every figure; BENCHMARKS.md records them. Exits with LoadGen's exit code.
 #
-# usage: tools/bench/api-speed.sh [shipments=5000] [route=direct|stream] [concurrency=64] [events per request=100] [customers=200] [milestone steps=4]
+# usage: tools/bench/api-speed.sh [LoadGen options, e.g. --shipments 10000 --routes json --anomalies off]
+#   (LoadGen's --api and --postgres are set here; see tools/LoadGen/LoadOptions.cs for the rest)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-shipments=${1:-5000}; route=${2:-direct}; concurrency=${3:-64}; batch=${4:-100}; customers=${5:-200}
 bin=$(dirname "$(compgen -G '/usr/lib/postgresql/*/bin/initdb' | sort -V | tail -n 1)")
 port=55433
 work=$(mktemp -d /tmp/sg-bench-XXXX)
@@ -53,5 +53,8 @@ until curl -sf http://127.0.0.1:25080/health/ready >/dev/null; do sleep 0.5; don
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $("$bin/postgres" --version)"
 echo "pgbench before: $(pgbench_run) single-row 1 KB upserts/s (32 clients)"
-SHIPMENTGRID_API_KEY="$Auth__BootstrapKey" dotnet tools/LoadGen/bin/Release/net10.0/ShipmentGrid.LoadGen.dll http://127.0.0.1:25080 "$shipments" "$concurrency" "$batch" "$route" "$customers" 5 "${6:-4}"
+loadgen=0
+SHIPMENTGRID_API_KEY="$Auth__BootstrapKey" dotnet tools/LoadGen/bin/Release/net10.0/ShipmentGrid.LoadGen.dll \
+    --api http://127.0.0.1:25080 --postgres "$ConnectionStrings__Postgres" "$@" || loadgen=$?
 echo "pgbench after: $(pgbench_run) single-row 1 KB upserts/s (32 clients)"
+exit "$loadgen"
