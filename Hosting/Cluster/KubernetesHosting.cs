@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Configuration;
 using Orleans.Configuration;
 using Orleans.Hosting.Kubernetes;
@@ -60,8 +61,10 @@ internal static class KubernetesHosting
             throw new InvalidOperationException(problem);
         }
 
-        // The package fills in the advertised address from POD_IP and the listening endpoints afterwards (a post-configure
-        // step), so only the ports, and an address configured explicitly, are set here.
+        // The advertised address is set here: the package would take POD_IP only for an address still unset when its
+        // post-configure step runs, and Orleans' own one, which runs first, has by then filled in the host's first address.
+        // The package sets the listening endpoints (every interface) afterwards.
+        var podIp = configuration[KubernetesHostingOptions.PodIPEnvironmentVariable];
         silo.Configure<EndpointOptions>(options =>
         {
             options.SiloPort = grid.SiloPort;
@@ -69,6 +72,10 @@ internal static class KubernetesHosting
             if (!string.IsNullOrWhiteSpace(grid.AdvertisedIp))
             {
                 options.AdvertisedIPAddress = grid.ResolveAdvertisedAddress();
+            }
+            else if (!string.IsNullOrWhiteSpace(podIp))
+            {
+                options.AdvertisedIPAddress = IPAddress.Parse(podIp);
             }
         });
 
