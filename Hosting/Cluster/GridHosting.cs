@@ -27,6 +27,7 @@ public static class GridHosting
         var grid = GridOptions.FromConfiguration(configuration);
         var postgres = PostgresSettings.FromConfiguration(configuration);
         var erp = ErpOptions.FromConfiguration(configuration);
+        var kubernetes = KubernetesHosting.IsEnabled(grid, configuration, postgresMode: postgres is not null);
         silo.Configure<ClusterOptions>(options =>
         {
             options.ClusterId = grid.ClusterId;
@@ -44,8 +45,10 @@ public static class GridHosting
         }
         else
         {
-            silo.ConfigureEndpoints(grid.ResolveAdvertisedAddress(), grid.SiloPort, grid.GatewayPort, listenOnAnyHostAddress: true)
-                .UseAdoNetClustering(options =>
+            var endpoints = kubernetes
+                ? silo.UseGridKubernetesHosting(grid, configuration)
+                : silo.ConfigureEndpoints(grid.ResolveAdvertisedAddress(), grid.SiloPort, grid.GatewayPort, listenOnAnyHostAddress: true);
+            endpoints.UseAdoNetClustering(options =>
                 {
                     options.Invariant = PostgresSettings.Invariant;
                     options.ConnectionString = postgres.ProviderConnectionString;

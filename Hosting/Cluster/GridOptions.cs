@@ -22,6 +22,12 @@ public sealed record GridOptions
     /// </summary>
     public string? AdvertisedIp { get; init; }
 
+    /// <summary>
+    /// Whether the silo runs as a Kubernetes pod (<see cref="KubernetesHosting"/>). Unset: on in PostgreSQL mode when
+    /// Kubernetes started the process (it sets <c>KUBERNETES_SERVICE_HOST</c> in every container); false turns it off there.
+    /// </summary>
+    public bool? Kubernetes { get; init; }
+
     public static GridOptions FromConfiguration(IConfiguration configuration)
     {
         var options = configuration.GetSection(Section).Get<GridOptions>() ?? new GridOptions();

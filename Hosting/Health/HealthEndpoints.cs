@@ -20,6 +20,12 @@ public static class HealthEndpoints
     /// <summary>Said of a check that threw instead of answering: its message stays in the log.</summary>
     public const string CheckFailed = "The check failed; see the log.";
 
+    /// <summary>Answers while the process runs: what a liveness probe calls.</summary>
+    public const string LivePath = "/health/live";
+
+    /// <summary>Answers 200 once the process reaches the cluster (and PostgreSQL in that mode): what a readiness probe calls.</summary>
+    public const string ReadyPath = "/health/ready";
+
     private const string ReadyTag = "ready";
 
     public static IServiceCollection AddShipmentGridHealth(this IServiceCollection services, IConfiguration configuration)
@@ -37,8 +43,8 @@ public static class HealthEndpoints
     public static IEndpointRouteBuilder MapShipmentGridHealth(this IEndpointRouteBuilder endpoints)
     {
         // Probes carry no key: health is public wherever the API requires one.
-        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).AllowAnonymous();
-        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions
+        endpoints.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).AllowAnonymous();
+        endpoints.MapHealthChecks(ReadyPath, new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(ReadyTag),
             ResponseWriter = WriteAsync,

@@ -6,10 +6,10 @@ using System.Xml.Linq;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
 using ShipmentGrid.Hosting.Cluster;
+using ShipmentGrid.Hosting.Health;
 using ShipmentGrid.Hosting.Postgres;
-using Xunit.Sdk;
-using YamlDotNet.Core;
-using YamlDotNet.Serialization;
+using ShipmentGrid.IntegrationTests.Infrastructure;
+using static ShipmentGrid.IntegrationTests.Deployment.ComposeFile;
 
 namespace ShipmentGrid.IntegrationTests.Deployment;
 
@@ -24,33 +24,23 @@ public sealed partial class ComposeFileTests
     private const string Migrate = "migrate";
     private const string Silo1 = "silo1";
     private const string Silo2 = "silo2";
+    private const string Silo3 = "silo3";
     private const string Api = "api";
-    private const string ProjectArg = "PROJECT";
-    private const string ReadyPath = "/health/ready";
 
-    private static readonly string[] SiloServices = [Silo1, Silo2];
-    private static readonly string[] ExpectedServices = [Postgres, Migrate, Silo1, Silo2, Api];
+    private static readonly string[] SiloServices = [Silo1, Silo2, Silo3];
+    private static readonly string[] ExpectedServices = [Postgres, Migrate, Silo1, Silo2, Silo3, Api];
 
     /// <summary>Which project folder each grid service's image is built from.</summary>
     private static readonly Dictionary<string, string> ExpectedProject = new(StringComparer.Ordinal)
     {
-        [Migrate] = "Silo",
-        [Silo1] = "Silo",
-        [Silo2] = "Silo",
-        [Api] = "Client.Api",
+        [Migrate] = ProcessConfiguration.SiloProject,
+        [Silo1] = ProcessConfiguration.SiloProject,
+        [Silo2] = ProcessConfiguration.SiloProject,
+        [Silo3] = ProcessConfiguration.SiloProject,
+        [Api] = ProcessConfiguration.ApiProject,
     };
 
-    /// <summary>
-    /// Keys read outside appsettings.json (absent there because unset means "off"):
-    /// ObservabilityExtensions enables OTLP export only when this is set.
-    /// </summary>
-    private static readonly string[] KeysReadWithoutAppSettings = ["OTEL_EXPORTER_OTLP_ENDPOINT", "Urls", "ASPNETCORE_URLS"];
-
-    /// <summary>Hosts that make Kestrel listen on every interface, so the port is reachable from other containers.</summary>
-    private static readonly string[] AnyInterfaceHosts = ["0.0.0.0", "+", "*", "[::]"];
-
-    private static readonly string RepoRoot = FindRepoRoot();
-    private static readonly Dictionary<object, object?> Compose = LoadCompose();
+    private static readonly string RepoRoot = RepositoryLayout.Root;
     private static readonly IReadOnlyList<DockerInstruction> Dockerfile = LoadDockerfile();
 
     [Fact]
@@ -65,7 +55,7 @@ public sealed partial class ComposeFileTests
         var postgres = Service(Postgres);
         Assert.Equal("postgres:15", Text(postgres["image"]));
 
-        var environment = Environment(Postgres);
+        var environment = EnvironmentOf(Postgres);
         foreach (var key in new[] { "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB" })
         {
             Assert.False(string.IsNullOrWhiteSpace(environment.GetValueOrDefault(key)), $"postgres needs {key}");
@@ -73,7 +63,7 @@ public sealed partial class ComposeFileTests
 
         Assert.Contains(HealthCheck(Postgres), part => part.Contains("pg_isready", StringComparison.Ordinal));
 
-        var volumes = Map(Compose.GetValueOrDefault("volumes"), "top-level volumes").Keys.Select(Text).ToHashSet(StringComparer.Ordinal);
+        var volumes = Map(Document.GetValueOrDefault("volumes"), "top-level volumes").Keys.Select(Text).ToHashSet(StringComparer.Ordinal);
         var dataVolume = Assert.Single(List(postgres.GetValueOrDefault("volumes"), "postgres volumes").Select(Text),
             volume => volume.EndsWith(":/var/lib/postgresql/data", StringComparison.Ordinal));
         Assert.Contains(dataVolume.Split(':')[0], volumes);
@@ -83,11 +73,12 @@ public sealed partial class ComposeFileTests
     [InlineData(Migrate)]
     [InlineData(Silo1)]
     [InlineData(Silo2)]
+    [InlineData(Silo3)]
     [InlineData(Api)]
     public void Connection_string_reaches_the_postgres_service_with_its_credentials(string service)
     {
-        var postgres = Environment(Postgres);
-        var connection = new NpgsqlConnectionStringBuilder(Environment(service)["ConnectionStrings__Postgres"]);
+        var postgres = EnvironmentOf(Postgres);
+        var connection = new NpgsqlConnectionStringBuilder(EnvironmentOf(service)["ConnectionStrings__Postgres"]);
 
         Assert.Equal(Postgres, connection.Host);
         Assert.Equal(5432, connection.Port);
@@ -100,6 +91,7 @@ public sealed partial class ComposeFileTests
     [InlineData(Migrate)]
     [InlineData(Silo1)]
     [InlineData(Silo2)]
+    [InlineData(Silo3)]
     [InlineData(Api)]
     public void Image_is_built_from_the_dockerfile_for_an_existing_project(string service)
     {
@@ -119,7 +111,7 @@ public sealed partial class ComposeFileTests
     [Fact]
     public void Silo_services_share_one_image_and_the_api_has_its_own()
     {
-        var siloImages = new[] { Migrate, Silo1, Silo2 }.Select(s => Text(Service(s)["image"])).Distinct(StringComparer.Ordinal);
+        var siloImages = new[] { Migrate, Silo1, Silo2, Silo3 }.Select(s => Text(Service(s)["image"])).Distinct(StringComparer.Ordinal);
         var siloImage = Assert.Single(siloImages);
         Assert.NotEqual(siloImage, Text(Service(Api)["image"]));
     }
@@ -129,24 +121,13 @@ public sealed partial class ComposeFileTests
     [InlineData(Migrate)]
     [InlineData(Silo1)]
     [InlineData(Silo2)]
+    [InlineData(Silo3)]
     [InlineData(Api)]
     public void Every_environment_key_is_one_the_process_reads(string service)
     {
-        var gridProperties = typeof(GridOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var appSettingsKeys = AppSettings(BuildProject(service)).AsEnumerable()
-            .Select(pair => pair.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
-
-        foreach (var key in Environment(service).Keys)
+        foreach (var key in EnvironmentOf(service).Keys)
         {
-            var configKey = ToConfigurationKey(key);
-            var known = configKey.StartsWith(GridOptions.Section + ":", StringComparison.OrdinalIgnoreCase)
-                ? gridProperties.Contains(configKey[(GridOptions.Section.Length + 1)..])
-                : configKey == "ConnectionStrings:Postgres"
-                  || appSettingsKeys.Contains(configKey)
-                  || KeysReadWithoutAppSettings.Contains(key, StringComparer.Ordinal);
-            Assert.True(known,
-                $"{service}: '{key}' is not a configuration key the code reads.");
+            Assert.True(ProcessConfiguration.Reads(BuildProject(service), key), $"{service}: '{key}' is not a configuration key the code reads.");
         }
     }
 
@@ -154,10 +135,11 @@ public sealed partial class ComposeFileTests
     [InlineData(Migrate)]
     [InlineData(Silo1)]
     [InlineData(Silo2)]
+    [InlineData(Silo3)]
     [InlineData(Api)]
     public void Declared_values_bind_to_the_options_the_hosting_code_uses(string service)
     {
-        var environment = Environment(service);
+        var environment = EnvironmentOf(service);
         var configuration = EffectiveConfiguration(service);
 
         var grid = GridOptions.FromConfiguration(configuration);
@@ -179,7 +161,7 @@ public sealed partial class ComposeFileTests
     [Fact]
     public void Silos_and_api_form_one_cluster_and_each_silo_advertises_its_own_service_name()
     {
-        var identities = new[] { Silo1, Silo2, Api }
+        var identities = new[] { Silo1, Silo2, Silo3, Api }
             .Select(s => GridOptions.FromConfiguration(EffectiveConfiguration(s)))
             .Select(g => (g.ClusterId, g.ServiceId))
             .Distinct();
@@ -187,7 +169,7 @@ public sealed partial class ComposeFileTests
 
         foreach (var silo in SiloServices)
         {
-            var environment = Environment(silo);
+            var environment = EnvironmentOf(silo);
             Assert.Contains("Orleans__SiloPort", environment.Keys);
             Assert.Contains("Orleans__GatewayPort", environment.Keys);
             Assert.Equal(silo, GridOptions.FromConfiguration(EffectiveConfiguration(silo)).AdvertisedIp);
@@ -197,17 +179,18 @@ public sealed partial class ComposeFileTests
     [Theory]
     [InlineData(Silo1)]
     [InlineData(Silo2)]
+    [InlineData(Silo3)]
     [InlineData(Api)]
     public void Health_check_calls_ready_on_the_port_the_service_listens_on_every_interface(string service)
     {
         var listen = ListenAddress(service);
-        Assert.Contains(listen.Host, AnyInterfaceHosts);
+        Assert.Contains(listen.Host, ProcessConfiguration.AnyInterfaceHosts);
 
         var check = HealthCheck(service);
         Assert.Equal(["CMD", "curl"], check.Take(2));
         var target = new Uri(Assert.Single(check, part => part.StartsWith("http", StringComparison.Ordinal)));
         Assert.Equal(listen.Port, target.Port);
-        Assert.Equal(ReadyPath, target.AbsolutePath);
+        Assert.Equal(HealthEndpoints.ReadyPath, target.AbsolutePath);
     }
 
     [Fact]
@@ -222,16 +205,12 @@ public sealed partial class ComposeFileTests
     [Fact]
     public void Migrate_runs_the_command_the_silo_program_recognises_once()
     {
-        var program = File.ReadAllText(Path.Combine(RepoRoot, "Silo", "Program.cs"));
-        var recognised = ArgsContainsPattern().Match(program);
-        Assert.True(recognised.Success, "Silo/Program.cs no longer checks args for a command");
-
         var migrate = Service(Migrate);
         var command = migrate["command"] is string single ? [single] : List(migrate["command"], "migrate.command").Select(Text).ToList();
-        Assert.Equal([recognised.Groups["command"].Value], command);
+        Assert.Equal([ProcessConfiguration.MigrateCommand()], command);
         Assert.Equal("no", Text(migrate["restart"]));
         // Without a connection string the Silo's migrate path exits with an error instead of migrating.
-        Assert.Contains("ConnectionStrings__Postgres", Environment(Migrate).Keys);
+        Assert.Contains("ConnectionStrings__Postgres", EnvironmentOf(Migrate).Keys);
     }
 
     [Fact]
@@ -243,7 +222,8 @@ public sealed partial class ComposeFileTests
             [Migrate] = ["postgres:service_healthy"],
             [Silo1] = ["migrate:service_completed_successfully"],
             [Silo2] = ["migrate:service_completed_successfully"],
-            [Api] = ["silo1:service_healthy", "silo2:service_healthy"],
+            [Silo3] = ["migrate:service_completed_successfully"],
+            [Api] = ["silo1:service_healthy", "silo2:service_healthy", "silo3:service_healthy"],
         };
 
         foreach (var (service, dependencies) in expected)
@@ -320,27 +300,6 @@ public sealed partial class ComposeFileTests
         Assert.Contains(".git", patterns);
     }
 
-    private static string FindRepoRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Orleans.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No folder above {AppContext.BaseDirectory} holds Orleans.sln.");
-    }
-
-    private static Dictionary<object, object?> LoadCompose()
-    {
-        using var reader = new StringReader(File.ReadAllText(Path.Combine(RepoRoot, "docker-compose.yml")));
-        // MergingParser resolves the `<<: *anchor` merge keys the file uses for its shared environment, as Compose does.
-        var document = new DeserializerBuilder().Build().Deserialize<object>(new MergingParser(new Parser(reader)));
-        return Map(document, "docker-compose.yml");
-    }
-
     private static List<DockerInstruction> LoadDockerfile()
     {
         var instructions = new List<DockerInstruction>();
@@ -368,23 +327,6 @@ public sealed partial class ComposeFileTests
         return instructions;
     }
 
-    private static Dictionary<object, object?> Services() => Map(Compose.GetValueOrDefault("services"), "services");
-
-    private static Dictionary<object, object?> Service(string name) =>
-        Map(Services().GetValueOrDefault(name), $"service {name}");
-
-    private static Dictionary<string, string> Environment(string service)
-    {
-        var node = Service(service).GetValueOrDefault("environment");
-        if (node is List<object?> list)
-        {
-            return list.Select(Text).Select(entry => entry.Split('=', 2))
-                .ToDictionary(parts => parts[0], parts => parts.Length > 1 ? parts[1] : "", StringComparer.Ordinal);
-        }
-
-        return Map(node, $"{service}.environment").ToDictionary(pair => Text(pair.Key), pair => Text(pair.Value), StringComparer.Ordinal);
-    }
-
     private static List<string> HealthCheck(string service)
     {
         var healthcheck = Service(service).GetValueOrDefault("healthcheck");
@@ -399,30 +341,11 @@ public sealed partial class ComposeFileTests
                 StringComparer.Ordinal)
             : [];
 
-    private static string BuildProject(string service) =>
-        Text(Map(Map(Service(service).GetValueOrDefault("build"), $"{service}.build").GetValueOrDefault("args"), $"{service}.build.args")[ProjectArg]);
-
-    private static IConfigurationRoot AppSettings(string project) =>
-        new ConfigurationBuilder().AddJsonFile(Path.Combine(RepoRoot, project, "appsettings.json"), optional: false).Build();
-
-    /// <summary>What the process sees: its appsettings.json overridden by the container environment, as in the host.</summary>
     private static IConfigurationRoot EffectiveConfiguration(string service) =>
-        new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(RepoRoot, BuildProject(service), "appsettings.json"), optional: false)
-            .AddInMemoryCollection(Environment(service).Select(pair => KeyValuePair.Create(ToConfigurationKey(pair.Key), (string?)pair.Value)))
-            .Build();
+        ProcessConfiguration.Effective(BuildProject(service), EnvironmentOf(service));
 
-    private static (string Host, int Port) ListenAddress(string service)
-    {
-        var urls = EffectiveConfiguration(service)["Urls"];
-        Assert.False(string.IsNullOrWhiteSpace(urls), $"{service} has no Urls");
-        var match = UrlPattern().Match(Assert.Single(urls.Split(';', StringSplitOptions.RemoveEmptyEntries)));
-        Assert.True(match.Success, $"{service}: Urls '{urls}' is not http://host:port");
-        return (match.Groups["host"].Value, int.Parse(match.Groups["port"].Value, CultureInfo.InvariantCulture));
-    }
-
-    private static string ToConfigurationKey(string environmentKey) =>
-        environmentKey.Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal);
+    private static (string Host, int Port) ListenAddress(string service) =>
+        ProcessConfiguration.ListenAddress(EffectiveConfiguration(service), service);
 
     private static (string AssemblyName, IReadOnlyList<string> References) ReadProject(string csproj)
     {
@@ -453,26 +376,11 @@ public sealed partial class ComposeFileTests
         return closure;
     }
 
-    private static Dictionary<object, object?> Map(object? node, string what) =>
-        node as Dictionary<object, object?> ?? throw new XunitException($"{what} is not a YAML mapping");
-
-    private static List<object?> List(object? node, string what) =>
-        node as List<object?> ?? throw new XunitException($"{what} is not a YAML sequence");
-
-    private static string Text(object? node) =>
-        node as string ?? throw new XunitException($"expected a YAML scalar, found {node?.GetType().Name ?? "nothing"}");
-
-    [GeneratedRegex(@"args\.Contains\(""(?<command>[a-z-]+)""")]
-    private static partial Regex ArgsContainsPattern();
-
     [GeneratedRegex(@"(?<project>[A-Za-z.]+)\)\s*exec dotnet (?<assembly>[A-Za-z.]+)\.dll")]
     private static partial Regex EntryPointArmPattern();
 
     [GeneratedRegex(@"apt-get install .*\bcurl\b")]
     private static partial Regex CurlInstallPattern();
-
-    [GeneratedRegex(@"^https?://(?<host>\[[^\]]+\]|[^:/]+):(?<port>\d+)/?$")]
-    private static partial Regex UrlPattern();
 
     private sealed record DockerInstruction(string Keyword, string Arguments)
     {
