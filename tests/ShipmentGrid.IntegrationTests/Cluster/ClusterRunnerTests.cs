@@ -14,6 +14,11 @@ namespace ShipmentGrid.IntegrationTests.Cluster;
 /// the silo comes back on restart; as root, an isolated silo is cut off (its health unreachable) and heals; down removes
 /// everything it made.
 /// </summary>
+/// <remarks>
+/// In the shared collection although it starts its own PostgreSQL: its processes then start one after another with the
+/// other process tests', not beside them, which on a two-core machine is the difference between seconds and minutes.
+/// </remarks>
+[Collection(SharedPostgres.Name)]
 public sealed partial class ClusterRunnerTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
@@ -85,7 +90,17 @@ public sealed partial class ClusterRunnerTests
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            throw new Xunit.Sdk.XunitException($"grid-cluster.sh {string.Join(' ', arguments)} did not finish within 4 minutes:\n{await output}{await error}\n{Logs()}");
+        }
+
         var text = await output + await error;
         Assert.True(process.ExitCode == 0, $"grid-cluster.sh {string.Join(' ', arguments)} exited {process.ExitCode}:\n{text}\n{Logs()}");
         return text;
