@@ -196,15 +196,26 @@ internal static class EdiEndpoints
         return [.. results.SelectMany(group => group)];
     }
 
+    /// <summary>
+    /// Records the charges of all shipments at once, and one shipment's in the file's order (so its adjustments are
+    /// numbered as the file lists them); answers in the file's order.
+    /// </summary>
     private static async Task<ImmutableArray<EdiChargeResult>> RecordChargesAsync(IGrainFactory grains, List<(string ShipmentId, Charge Charge)> charges)
     {
-        var results = new List<EdiChargeResult>();
-        foreach (var (shipmentId, charge) in charges)
-        {
-            var outcome = await grains.GetGrain<IShipmentGrain>(shipmentId).RecordCharge(charge);
-            results.Add(new EdiChargeResult(shipmentId, charge.ChargeId, outcome.Outcome, outcome.Outcome == CommandOutcome.Rejected ? outcome.Reason : null));
-        }
-
+        var results = new EdiChargeResult[charges.Count];
+        await Task.WhenAll(charges
+            .Select((entry, index) => (entry.ShipmentId, entry.Charge, Index: index))
+            .GroupBy(entry => entry.ShipmentId, StringComparer.Ordinal)
+            .Select(async shipmentCharges =>
+            {
+                var shipment = grains.GetGrain<IShipmentGrain>(shipmentCharges.Key);
+                foreach (var (shipmentId, charge, index) in shipmentCharges)
+                {
+                    var outcome = await shipment.RecordCharge(charge);
+                    results[index] = new EdiChargeResult(
+                        shipmentId, charge.ChargeId, outcome.Outcome, outcome.Outcome == CommandOutcome.Rejected ? outcome.Reason : null);
+                }
+            }));
         return [.. results];
     }
 
