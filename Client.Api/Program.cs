@@ -26,10 +26,12 @@ else
 builder.Services.AddShipmentGridHealth(builder.Configuration);
 builder.Services.AddShipmentGridApi(builder.Configuration, embedded);
 builder.Services.AddShipmentGridAudit(builder.Configuration);
+builder.Services.AddClusterGauges();
 
 var app = builder.Build();
 app.UseShipmentGridApi();
 app.MapShipmentGridHealth();
+app.MapShipmentGridMetrics().RequireAuthorization(AccessPolicies.Staff);
 app.MapOrleansDashboard(routePrefix: "/dashboard").ExcludeFromDescription().RequireAuthorization(AccessPolicies.Admin);
 app.MapShipmentGridApi();
 return await app.RunBoundedAsync();

@@ -52,4 +52,5 @@ if (postgres is not null && app.Configuration.GetValue("Postgres:MigrateOnStartu
 }
 
 app.MapShipmentGridHealth();
+app.MapShipmentGridMetrics();
 return await app.RunBoundedAsync();

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using ShipmentGrid.Api.Access;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Edi;
+using ShipmentGrid.Observability;
 using ShipmentGrid.Partners;
 using ShipmentGrid.ReadModels;
 using ShipmentGrid.Shipments;
@@ -45,6 +46,7 @@ internal static class EdiEndpoints
         IGrainFactory grains,
         IEdiInterchanges interchanges,
         IReadModels readModels,
+        GridMetrics metrics,
         TimeProvider clock,
         RateLimits limits,
         IOptions<JsonOptions> json,
@@ -100,6 +102,10 @@ internal static class EdiEndpoints
                 await readModels.ApplyAsync(
                     [.. unresolved.SelectMany(letter => DeadLetters.Keep(letter.Event, letter.Reason, now, RejectionCode.ShipmentNotBooked, letter.Reference))],
                     cancellationToken);
+                foreach (var letter in unresolved)
+                {
+                    metrics.CarrierEventDecided(letter.Event, CommandOutcome.Rejected, RejectionCode.ShipmentNotBooked, deadLettered: true);
+                }
             }
 
             events = [.. unresolved.Select(letter => letter.Result), .. await RecordEventsAsync(grains, carrierEvents)];

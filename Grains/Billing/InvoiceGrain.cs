@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using ShipmentGrid.Access;
 using ShipmentGrid.Customers;
 using ShipmentGrid.Journal;
+using ShipmentGrid.Observability;
 using ShipmentGrid.Operations;
 using ShipmentGrid.Shipments;
 
@@ -31,6 +32,7 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
     private readonly TimeProvider clock;
     private readonly ILogger<InvoiceGrain> logger;
     private readonly BillingOptions options;
+    private readonly GridMetrics metrics;
 
     // legacy: where earlier builds kept the state, read only to move it into the journal (see JournaledState).
     public InvoiceGrain(
@@ -39,6 +41,7 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
         IErpGateway erp,
         TimeProvider clock,
         IOptions<BillingOptions> options,
+        GridMetrics metrics,
         ILogger<InvoiceGrain> logger)
     {
         stored = new(journal, legacy, GrainContext, JournalStreams.Invoice(this.GetPrimaryKeyString()));
@@ -46,6 +49,7 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
         this.clock = clock;
         this.logger = logger;
         this.options = options.Value;
+        this.metrics = metrics;
     }
 
     // Retries inside a reminder period follow the backoff, checked on each tick.
@@ -233,24 +237,30 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
         State.Invoice = invoice with { Status = InvoiceStatus.OnHold, HoldReason = decision.Reason };
         await stored.CommitAsync(new InvoiceHeld(
             EventIdOf(invoice, "held"), invoice.ShipmentId, invoice.InvoiceNumber, invoice.CustomerId, clock.GetUtcNow(), decision.Reason ?? "Credit check failed."));
+        metrics.InvoiceHeld();
     }
 
     private async Task PostAsync()
     {
         var invoice = Current;
         ErpPostingResult posted;
+        var started = clock.GetTimestamp();
         try
         {
             posted = await erp.PostAsync(ErpInvoice.From(invoice), CancellationToken.None);
+            metrics.ErpPosting(clock.GetElapsedTime(started), "posted");
         }
         catch (ErpBusyException exception)
         {
+            metrics.ErpPosting(clock.GetElapsedTime(started), "busy");
             // The posting is queued durably by the invoice's reminder, which stands until it posts: nothing to store.
             LogPostingQueued(logger, exception, invoice.InvoiceNumber);
             return;
         }
         catch (ErpUnavailableException exception)
         {
+            metrics.ErpPosting(clock.GetElapsedTime(started), "failed");
+            metrics.ErpPostingFailed();
             var now = clock.GetUtcNow();
             State.FailedAttempts++;
             State.LastFailure = ErpRetry.PostingFailed;
@@ -290,6 +300,11 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
             State.PickedUpAt,
             State.ProofOfDeliveryAt,
             State.ErpFailure?.ExceptionId));
+        if (!InvoiceNumbering.IsAdjustment(invoice.InvoiceNumber))
+        {
+            // As the cash KPIs: the shipment's one invoice, not its adjustments.
+            metrics.InvoicePosted(posted.PostedAt, State.ProofOfDeliveryAt, State.PickedUpAt);
+        }
     }
 
     private async Task RecordReceivableAsync()

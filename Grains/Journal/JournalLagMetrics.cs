@@ -9,7 +9,7 @@ namespace ShipmentGrid.Journal;
 /// </summary>
 public sealed class JournalLagMetrics : IDisposable
 {
-    public const string MeterName = "ShipmentGrid.Journal";
+    public const string MeterName = Observability.GridMetrics.MeterName;
 
     /// <summary>How often a reader refreshes its figures while it runs.</summary>
     public static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(5);
@@ -22,12 +22,12 @@ public sealed class JournalLagMetrics : IDisposable
         ArgumentNullException.ThrowIfNull(meters);
         meter = meters.Create(MeterName);
         meter.CreateObservableGauge(
-            "shipmentgrid.journal.lag",
+            "shipment_grid.journal.reader.backlog",
             () => lags.Values.Select(lag => new Measurement<long>(lag.Events, Partition(lag))),
             unit: "{event}",
             description: "Committed journal events the partition's reader has not yet followed (counted up to Journal:LagCountCap).");
         meter.CreateObservableGauge(
-            "shipmentgrid.journal.lag.age",
+            "shipment_grid.journal.reader.lag",
             () => lags.Values.Select(lag => new Measurement<double>(lag.Seconds, Partition(lag))),
             unit: "s",
             description: "Age of the oldest committed journal event the partition's reader has not yet followed.");
@@ -39,10 +39,13 @@ public sealed class JournalLagMetrics : IDisposable
         lags[lag.Partition] = lag;
     }
 
+    /// <summary>The lag of each partition whose reader this silo hosts, as last reported.</summary>
+    public IReadOnlyCollection<JournalLag> Current => [.. lags.Values];
+
     /// <summary>The reader left this silo: another silo's reader reports the partition from now on.</summary>
     public void Forget(int partition) => lags.TryRemove(partition, out _);
 
     public void Dispose() => meter.Dispose();
 
-    private static KeyValuePair<string, object?> Partition(JournalLag lag) => new("shipmentgrid.journal.partition", lag.Partition);
+    private static KeyValuePair<string, object?> Partition(JournalLag lag) => new("shipment_grid.journal.partition", lag.Partition);
 }

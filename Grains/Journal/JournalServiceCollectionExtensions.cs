@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ShipmentGrid.Observability;
 using ShipmentGrid.ReadModels;
 
 namespace ShipmentGrid.Journal;
@@ -39,7 +40,7 @@ public static class JournalServiceCollectionExtensions
     public static IServiceCollection AddJournalReaders(this IServiceCollection services)
     {
         services.TryAddSingleton<IJournalFollowers, JournalStreams>();
-        services.AddMetrics();
+        services.AddGridMetrics();
         services.TryAddSingleton<JournalLagMetrics>();
         services.AddHostedService<JournalReaderKeepAlive>();
         return services;

@@ -51,8 +51,35 @@ public interface IReadModels
     /// <summary>Each metric the subject has, summed over the UTC days from <paramref name="firstDay"/> up to, not including, <paramref name="endDay"/>.</summary>
     Task<ImmutableArray<KpiAggregate>> ReadKpisAsync(KpiSubject subject, DateOnly firstDay, DateOnly endDay, CancellationToken cancellationToken);
 
+    /// <summary>Open exception items per queue (only queues that have any) by age at <paramref name="now"/>, for the open-exception gauges.</summary>
+    Task<ImmutableArray<OpenExceptionAges>> CountOpenExceptionsAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
     /// <summary>Deletes, in bounded batches, what retention no longer keeps; the number of rows removed.</summary>
     Task<long> PurgeAsync(RetentionCutoffs cutoffs, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// A queue's open exception items by age: opened within the last hour, the last day (but not hour), the last week (but
+/// not day), or earlier; and when the oldest was opened.
+/// </summary>
+public sealed record OpenExceptionAges(ExceptionQueue Queue, long UnderAnHour, long UnderADay, long UnderAWeek, long Older, DateTimeOffset OldestOpenedAt)
+{
+    /// <summary>The age bands' lower bounds, youngest first.</summary>
+    public static readonly TimeSpan Hour = TimeSpan.FromHours(1);
+    public static readonly TimeSpan Day = TimeSpan.FromDays(1);
+    public static readonly TimeSpan Week = TimeSpan.FromDays(7);
+
+    public long Total => UnderAnHour + UnderADay + UnderAWeek + Older;
+
+    /// <summary>The counts of the <paramref name="open"/> items (queue, opened at) as seen at <paramref name="now"/>, per queue.</summary>
+    public static ImmutableArray<OpenExceptionAges> Count(IEnumerable<(ExceptionQueue Queue, DateTimeOffset OpenedAt)> open, DateTimeOffset now) =>
+        [.. open.GroupBy(item => item.Queue).OrderBy(group => group.Key).Select(group => new OpenExceptionAges(
+            group.Key,
+            group.LongCount(item => now - item.OpenedAt < Hour),
+            group.LongCount(item => now - item.OpenedAt >= Hour && now - item.OpenedAt < Day),
+            group.LongCount(item => now - item.OpenedAt >= Day && now - item.OpenedAt < Week),
+            group.LongCount(item => now - item.OpenedAt >= Week),
+            group.Min(item => item.OpenedAt)))];
 }
 
 /// <summary>Which exception items: of these queues (all when empty), only open ones, opened at or before a time.</summary>

@@ -68,6 +68,14 @@ public sealed class InMemoryReadModels : IReadModels
         }
     }
 
+    public Task<ImmutableArray<OpenExceptionAges>> CountOpenExceptionsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            return Task.FromResult(OpenExceptionAges.Count(openItemOrder.Select(key => (items[key.Id].Queue, items[key.Id].OpenedAt)), now));
+        }
+    }
+
     public Task<ExceptionItem?> FindExceptionAsync(string exceptionId, CancellationToken cancellationToken)
     {
         lock (gate)

@@ -4,6 +4,7 @@ using ShipmentGrid.Access;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Customers;
 using ShipmentGrid.Journal;
+using ShipmentGrid.Observability;
 using ShipmentGrid.Partners;
 using ShipmentGrid.ReadModels;
 
@@ -23,7 +24,7 @@ namespace ShipmentGrid.Shipments;
 /// hands them to <see cref="IShipmentFollowUpGrain"/> in commit order, so a crash after the commit loses no
 /// follow-up effect.
 /// </remarks>
-public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels readModels, TimeProvider clock, ILogger<ShipmentGrain> logger)
+public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels readModels, GridMetrics metrics, TimeProvider clock, ILogger<ShipmentGrain> logger)
     : Grain, IShipmentGrain
 {
     private ShipmentState state = ShipmentState.Empty;
@@ -93,7 +94,7 @@ public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels rea
         await CommitEventsAsync(decisions);
         var now = clock.GetUtcNow();
         var refused = carrierEvents.Zip(decisions)
-            .Where(pair => !string.IsNullOrWhiteSpace(pair.First.CarrierId) && pair.Second.Rejection != RejectionCode.Forbidden)
+            .Where(pair => Kept(pair.First, pair.Second))
             .SelectMany(pair => pair.Second.Outcome switch
             {
                 CommandOutcome.Rejected => DeadLetters.Keep(pair.First, pair.Second.Reason ?? pair.Second.Rejection.ToString(), now, pair.Second.Rejection),
@@ -106,8 +107,17 @@ public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels rea
             await readModels.ApplyAsync(refused, CancellationToken.None);
         }
 
+        foreach (var (carrierEvent, decision) in carrierEvents.Zip(decisions))
+        {
+            metrics.CarrierEventDecided(carrierEvent, decision.Outcome, decision.Rejection, deadLettered: Kept(carrierEvent, decision) && decision.Outcome == CommandOutcome.Rejected);
+        }
+
         return [.. decisions.Select(decision => decision.ToResult())];
     }
+
+    /// <summary>Whether a refused event is kept (dead letter or duplicate count): it names a carrier, and no one was refused access.</summary>
+    private static bool Kept(CarrierEvent carrierEvent, ShipmentDecision decision) =>
+        !string.IsNullOrWhiteSpace(carrierEvent.CarrierId) && decision.Rejection != RejectionCode.Forbidden;
 
     public Task<CommandResult> RecordCharge(Charge charge) =>
         Caller.Current is { } caller && !caller.Has(GridRoles.Finance) && !(state.IsBooked && caller.IsCarrier(state.Booking!.CarrierId))

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -8,8 +9,10 @@ using Orleans.Storage;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Hosting.Access;
 using ShipmentGrid.Hosting.Erp;
+using ShipmentGrid.Hosting.Health;
 using ShipmentGrid.Hosting.Postgres;
 using ShipmentGrid.Journal;
+using ShipmentGrid.Observability;
 using ShipmentGrid.ReadModels;
 using ShipmentGrid.Shipments;
 
@@ -73,6 +76,10 @@ public static class GridHosting
         }
 
         silo.Services.AddSingleton(TimeProvider.System);
+        silo.Services.AddGridMetrics();
+        silo.Services.TryAddSingleton<ErpCircuit>();
+        silo.Services.AddDegradingCheck<JournalReadersCheck>("journal-readers");
+        silo.Services.AddDegradingCheck<ErpCircuitCheck>("erp-circuit");
         silo.AddIncomingGrainCallFilter<StorageFailureTranslation>();
         silo.Services.AddJournalOptions(configuration).AddJournalReaders();
         silo.Services.AddReadModelRetention(configuration);
@@ -118,6 +125,9 @@ public static class GridHosting
             .Bind(configuration.GetSection(ClusterFailureDetection.GatewaySection));
         client.Services.AddShipmentGridPostgres(postgres);
         client.Services.AddJournalOptions(configuration);
+        var gateways = new GatewayConnections();
+        client.Services.AddSingleton(gateways);
+        client.AddClusterConnectionStatusObserver(gateways);
         client.AddActivityPropagation();
         client.AddDashboard();
         return client;

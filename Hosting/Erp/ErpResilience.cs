@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Polly;
+using Polly.CircuitBreaker;
 using ShipmentGrid.Billing;
 
 namespace ShipmentGrid.Hosting.Erp;
@@ -36,12 +38,19 @@ public static class ErpResilience
         options.CircuitBreaker.BreakDuration = TimeSpan.FromSeconds(15);
     }
 
+    private static ValueTask Record(ErpCircuit circuit, CircuitState state)
+    {
+        circuit.Record(state);
+        return ValueTask.CompletedTask;
+    }
+
     /// <summary>The HTTP gateway, its throttle and its named client; the caller has checked the mode.</summary>
     public static IServiceCollection AddHttpErpGateway(this IServiceCollection services, ErpOptions erp, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(erp);
         services.AddSingleton(erp);
         services.AddSingleton<ErpThrottle>();
+        services.TryAddSingleton<ErpCircuit>();
         services.AddHttpClient(HttpErpGateway.ClientName, client =>
             {
                 client.BaseAddress = erp.BaseAddress;
@@ -55,6 +64,14 @@ public static class ErpResilience
             })
             .AddStandardResilienceHandler()
             .Configure(ApplyDefaults)
+            .Configure((options, provider) =>
+            {
+                // The breaker's transitions, for the health check and the circuit gauge.
+                var circuit = provider.GetRequiredService<ErpCircuit>();
+                options.CircuitBreaker.OnOpened = _ => Record(circuit, CircuitState.Open);
+                options.CircuitBreaker.OnHalfOpened = _ => Record(circuit, CircuitState.HalfOpen);
+                options.CircuitBreaker.OnClosed = _ => Record(circuit, CircuitState.Closed);
+            })
             .Configure(options =>
             {
                 // Overrides only when configured: binding a missing section is refused by the resilience builder, and

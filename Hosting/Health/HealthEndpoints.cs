@@ -11,9 +11,12 @@ using ShipmentGrid.Hosting.Postgres;
 namespace ShipmentGrid.Hosting.Health;
 
 /// <summary>
-/// <c>/health/live</c> (the process answers) and <c>/health/ready</c> (joined to the cluster, database reachable). The body
-/// is the status and, per check, its status and the check's own short, fixed description; what an exception said
-/// (PostgreSQL's or Orleans' message, host names, SQL) goes to the log only, never into the body.
+/// <c>/health/live</c> (the process answers) and <c>/health/ready</c>. Ready fails (503) only for what stops this process
+/// from serving: PostgreSQL unreachable, or no place in the cluster (a silo not Active, an API without a connected
+/// gateway). What only slows the grid down (a journal reader behind, the ERP circuit open, webhook rounds failing) is
+/// reported as Degraded in the body with a 200, so a load balancer keeps the process. The body is the status and, per
+/// check, its status and the check's own short, fixed description; what an exception said (PostgreSQL's or Orleans'
+/// message, host names, SQL) goes to the log only, never into the body.
 /// </summary>
 public static class HealthEndpoints
 {
@@ -30,13 +33,33 @@ public static class HealthEndpoints
 
     public static IServiceCollection AddShipmentGridHealth(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<HealthOptions>().Bind(configuration.GetSection(HealthOptions.Section));
+
+        // A process that hosts a silo answers from its own membership view, a client from its gateway connections.
         var checks = services.AddHealthChecks()
-            .AddCheck<ClusterReadinessCheck>("orleans-cluster", tags: [ReadyTag]);
+            .Add(new HealthCheckRegistration(
+                "orleans-cluster",
+                provider => provider.GetService<ILocalSiloDetails>() is null
+                    ? ActivatorUtilities.CreateInstance<GatewayReadinessCheck>(provider)
+                    : ActivatorUtilities.CreateInstance<SiloReadinessCheck>(provider),
+                HealthStatus.Unhealthy,
+                [ReadyTag]));
         if (PostgresSettings.FromConfiguration(configuration) is not null)
         {
             checks.AddCheck<PostgresReadinessCheck>("postgres", tags: [ReadyTag]);
         }
 
+        return services;
+    }
+
+    /// <summary>
+    /// A check of something that slows the grid down without stopping this process: listed with the readiness checks but
+    /// never worse than Degraded, also when it throws.
+    /// </summary>
+    public static IServiceCollection AddDegradingCheck<TCheck>(this IServiceCollection services, string name)
+        where TCheck : class, IHealthCheck
+    {
+        services.AddHealthChecks().AddCheck<TCheck>(name, HealthStatus.Degraded, [ReadyTag]);
         return services;
     }
 
@@ -52,7 +75,7 @@ public static class HealthEndpoints
         return endpoints;
     }
 
-    /// <summary><c>{"status":"Healthy","checks":{"orleans-cluster":{"status":"Healthy","description":"2 active silo(s)"}}}</c>.</summary>
+    /// <summary><c>{"status":"Degraded","checks":{"orleans-cluster":{"status":"Healthy","description":"2 gateway(s) connected"},"webhook-dispatch":{...}}}</c>.</summary>
     private static Task WriteAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";

@@ -1,10 +1,13 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using ShipmentGrid.Observability;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
@@ -18,9 +21,14 @@ public static class ObservabilityExtensions
     internal const string ConsoleTemplate =
         "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj} trace={TraceId}{NewLine}{Exception}";
 
+    /// <summary>Where Prometheus scrapes every process (README, "Metrics").</summary>
+    public const string MetricsPath = "/metrics";
+
     /// <summary>
     /// Serilog (console, or compact JSON with <c>Logging:Json=true</c>) and OpenTelemetry for ASP.NET Core,
-    /// outgoing HTTP, Npgsql and Orleans. OTLP export is added only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    /// outgoing HTTP, Npgsql, Orleans and the grid's business meter. Metrics are served for Prometheus at
+    /// <see cref="MetricsPath"/> (<see cref="MapShipmentGridMetrics"/>); OTLP export is added only when
+    /// OTEL_EXPORTER_OTLP_ENDPOINT is set.
     /// </summary>
     public static TBuilder AddShipmentGridObservability<TBuilder>(this TBuilder builder, string serviceName)
         where TBuilder : IHostApplicationBuilder
@@ -28,13 +36,15 @@ public static class ObservabilityExtensions
         var json = builder.Configuration.GetValue("Logging:Json", false);
         builder.Services.AddSerilog((services, logger) => ConfigureLogger(logger, builder.Configuration, json));
 
+        builder.Services.AddGridMetrics();
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName))
             .WithTracing(tracing =>
             {
                 tracing.AddAspNetCoreInstrumentation(options =>
-                        options.Filter = context => !context.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal))
+                        options.Filter = context => !context.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal)
+                            && !context.Request.Path.StartsWithSegments(MetricsPath, StringComparison.Ordinal))
                     .AddHttpClientInstrumentation()
                     .AddNpgsql()
                     .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application");
@@ -48,13 +58,29 @@ public static class ObservabilityExtensions
                 metrics.AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation()
                     .AddRuntimeInstrumentation()
-                    .AddMeter("Microsoft.Orleans", "Npgsql", Journal.JournalLagMetrics.MeterName);
+                    .AddMeter("Microsoft.Orleans", "Npgsql", GridMetrics.MeterName)
+                    .AddPrometheusExporter();
                 if (otlp)
                 {
                     metrics.AddOtlpExporter();
                 }
             });
         return builder;
+    }
+
+    /// <summary>
+    /// The Prometheus scrape endpoint. The silo's host serves it to whoever reaches its port (inside the cluster's
+    /// network); the API passes the policy its callers need.
+    /// </summary>
+    public static IEndpointConventionBuilder MapShipmentGridMetrics(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapPrometheusScrapingEndpoint(MetricsPath);
+
+    /// <summary>The cluster-wide gauges, for the one kind of process that exports them (the API).</summary>
+    public static IServiceCollection AddClusterGauges(this IServiceCollection services)
+    {
+        services.AddSingleton<ClusterGauges>();
+        services.AddHostedService(provider => provider.GetRequiredService<ClusterGauges>());
+        return services;
     }
 
     internal static LoggerConfiguration ConfigureLogger(LoggerConfiguration logger, IConfiguration configuration, bool json)

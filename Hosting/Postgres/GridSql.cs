@@ -224,6 +224,26 @@ public static class GridSql
     public static readonly GridQuery ListOpenExceptionItems =
         ExceptionItemList(nameof(ListOpenExceptionItems), "resolution IS NULL AND queue = ANY($1)", "smallint[]");
 
+    /// <summary>
+    /// Open items per queue by age, $1 an hour ago, $2 a day ago, $3 a week ago: on the open items' partial index, which
+    /// holds only what people still have to work.
+    /// </summary>
+    public static readonly GridQuery CountOpenExceptionItems = new(
+        nameof(CountOpenExceptionItems),
+        """
+        SELECT queue,
+               count(*) FILTER (WHERE opened_at > $1),
+               count(*) FILTER (WHERE opened_at <= $1 AND opened_at > $2),
+               count(*) FILTER (WHERE opened_at <= $2 AND opened_at > $3),
+               count(*) FILTER (WHERE opened_at <= $3),
+               min(opened_at)
+        FROM exception_item
+        WHERE resolution IS NULL
+        GROUP BY queue
+        ORDER BY queue
+        """,
+        ["timestamptz", "timestamptz", "timestamptz"]);
+
     /// <summary>The same for one queue, on that queue's slice of the index.</summary>
     public static readonly GridQuery ListQueueExceptionItems = ExceptionItemList(nameof(ListQueueExceptionItems), "queue = $1", "smallint");
 

@@ -188,6 +188,22 @@ public sealed class PostgresReadModels(NpgsqlDataSource dataSource, Serializer s
         return KeysetCursor.PageOf(await ReadAllAsync(command, ReadExceptionItem, cancellationToken), limit, item => new KeysetCursor(item.OpenedAt, item.ExceptionId));
     }
 
+    public async Task<ImmutableArray<OpenExceptionAges>> CountOpenExceptionsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = GridSql.CountOpenExceptionItems.CreateCommand(
+            dataSource, now - OpenExceptionAges.Hour, now - OpenExceptionAges.Day, now - OpenExceptionAges.Week);
+        return [.. await ReadAllAsync(
+            command,
+            reader => new OpenExceptionAges(
+                (ExceptionQueue)reader.GetInt16(0),
+                reader.GetInt64(1),
+                reader.GetInt64(2),
+                reader.GetInt64(3),
+                reader.GetInt64(4),
+                reader.GetFieldValue<DateTimeOffset>(5)),
+            cancellationToken)];
+    }
+
     public async Task<ExceptionItem?> FindExceptionAsync(string exceptionId, CancellationToken cancellationToken)
     {
         await using var command = GridSql.FindExceptionItem.CreateCommand(dataSource, exceptionId);

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ShipmentGrid.Hosting.Health;
+using ShipmentGrid.Observability;
 
 namespace ShipmentGrid.Hosting.Webhooks;
 
@@ -36,6 +38,9 @@ public static class WebhookComposition
         services.TryAddSingleton<WebhookTargets>();
         services.TryAddSingleton<IWebhookDeliveries, InMemoryWebhookDeliveries>();
         services.AddWebhookHttpClient();
+        services.AddGridMetrics();
+        services.TryAddSingleton<WebhookDispatchStatus>();
+        services.AddDegradingCheck<WebhookDispatchCheck>("webhook-dispatch");
         services.AddHostedService<WebhookDispatcher>();
         services.AddHostedService<WebhookRetention>();
         return services;

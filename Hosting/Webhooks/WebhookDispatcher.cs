@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ShipmentGrid.CustomerService;
+using ShipmentGrid.Observability;
 
 namespace ShipmentGrid.Hosting.Webhooks;
 
@@ -21,6 +22,8 @@ public sealed partial class WebhookDispatcher(
     WebhookSecrets secrets,
     IHttpClientFactory httpClients,
     IOptions<WebhookOptions> options,
+    WebhookDispatchStatus status,
+    GridMetrics metrics,
     TimeProvider clock,
     ILogger<WebhookDispatcher> logger) : BackgroundService
 {
@@ -36,10 +39,12 @@ public sealed partial class WebhookDispatcher(
             try
             {
                 busy = await RunRoundAsync(stoppingToken);
+                status.RoundSucceeded();
             }
             catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {
                 // The outbox keeps everything: the next round picks up where this one failed.
+                status.RoundFailed();
                 LogRoundFailed(logger, exception);
             }
 
@@ -132,6 +137,7 @@ public sealed partial class WebhookDispatcher(
             succeeded,
             succeeded ? null : WebhookRules.NextAttemptAt(now, delivery.Attempt, settings, Random.Shared.NextDouble()));
         await deliveries.RecordAsync(attempt, settings.DisableAfterFailures, CancellationToken.None);
+        metrics.WebhookAttempt(succeeded);
         if (!succeeded)
         {
             LogAttemptFailed(logger, delivery.SubscriptionId, delivery.Notification.NotificationId, delivery.Attempt, error);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Journal;
+using ShipmentGrid.Observability;
 
 namespace ShipmentGrid.Tests.Billing;
 
@@ -43,6 +44,7 @@ public sealed class BillingCluster : InProcessCluster<BillingCluster.SiloConfigu
                 .ConfigureServices(services => services
                     .AddSingleton<TimeProvider>(Clock)
                     .AddInMemoryJournal()
+                    .AddGridMetrics()
                     .AddSingleton<IErpGateway>(Erp));
     }
 }

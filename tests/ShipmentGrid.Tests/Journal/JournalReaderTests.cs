@@ -13,14 +13,14 @@ public sealed class JournalReaderTests(JournalReaderCluster silo) : IClassFixtur
 
     private IJournalReaderGrain Reader => silo.Grains.GetGrain<IJournalReaderGrain>(0);
 
-    /// <summary>The latest value of this silo's <c>shipmentgrid.journal.lag</c> gauge for partition 0; null when it reports none.</summary>
+    /// <summary>The latest value of this silo's <c>shipment_grid.journal.reader.backlog</c> gauge for partition 0; null when it reports none.</summary>
     private long? LagGauge()
     {
         long? observed = null;
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, subscribe) =>
         {
-            if (instrument.Meter.Name == JournalLagMetrics.MeterName && instrument.Name == "shipmentgrid.journal.lag" && instrument.Meter.Scope == silo.MeterScope)
+            if (instrument.Meter.Name == JournalLagMetrics.MeterName && instrument.Name == "shipment_grid.journal.reader.backlog" && instrument.Meter.Scope == silo.MeterScope)
             {
                 subscribe.EnableMeasurementEvents(instrument);
             }
@@ -29,7 +29,7 @@ public sealed class JournalReaderTests(JournalReaderCluster silo) : IClassFixtur
         {
             foreach (var tag in tags)
             {
-                if (tag.Key == "shipmentgrid.journal.partition" && Equals(tag.Value, 0))
+                if (tag.Key == "shipment_grid.journal.partition" && Equals(tag.Value, 0))
                 {
                     observed = value;
                 }
