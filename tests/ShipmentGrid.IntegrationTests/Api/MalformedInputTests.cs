@@ -188,8 +188,9 @@ public sealed class MalformedInputTests(EmbeddedApiFactory factory) : IClassFixt
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         var health = await response.Content.ReadFromJsonAsync<JsonElement>();
         var cluster = health.GetProperty("checks").GetProperty("orleans-cluster");
-        Assert.Equal(health.GetProperty("status").GetString(), cluster.GetProperty("status").GetString());
-        Assert.Matches("^(\\d+ active silo\\(s\\)|no active silo|cluster not reachable)$", cluster.GetProperty("description").GetString());
+        // Only the cluster can make the embedded API unready; the other checks at worst degrade it.
+        Assert.Equal(cluster.GetProperty("status").GetString() == "Unhealthy", health.GetProperty("status").GetString() == "Unhealthy");
+        Assert.Matches("^(this silo active, \\d+ active silo\\(s\\)|this silo [a-z]+)$", cluster.GetProperty("description").GetString());
     }
 
     [Fact]
