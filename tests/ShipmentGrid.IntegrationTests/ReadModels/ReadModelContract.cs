@@ -77,6 +77,29 @@ public abstract class ReadModelContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Open_items_count_per_queue_by_age_band_and_resolved_ones_do_not_count()
+    {
+        var now = T0.AddDays(30);
+        await ApplyAsync(
+            new OpenExceptionItem(Item("N-1", now.AddMinutes(-10), ExceptionQueue.CreditHold)),
+            new OpenExceptionItem(Item("N-2", now.AddHours(-1), ExceptionQueue.CreditHold)),
+            new OpenExceptionItem(Item("N-3", now.AddHours(-5), ExceptionQueue.CreditHold)),
+            new OpenExceptionItem(Item("N-4", now.AddDays(-2), ExceptionQueue.CreditHold)),
+            new OpenExceptionItem(Item("N-5", now.AddDays(-9), ExceptionQueue.CreditHold)),
+            new OpenExceptionItem(Item("N-6", now.AddDays(-20), ExceptionQueue.DeadLetter)),
+            new OpenExceptionItem(Item("N-7", now.AddMinutes(-1), ExceptionQueue.DeadLetter)),
+            new ResolveExceptionItem("N-6", "replayed", now.AddMinutes(-1)));
+
+        // An item exactly an hour old is in the hour-to-day band; resolved items and empty queues are not listed.
+        OpenExceptionAges[] expected =
+        [
+            new(ExceptionQueue.CreditHold, 1, 2, 1, 1, now.AddDays(-9)),
+            new(ExceptionQueue.DeadLetter, 1, 0, 0, 0, now.AddMinutes(-1)),
+        ];
+        Assert.Equal(expected, (await Store.CountOpenExceptionsAsync(now, default)).ToArray());
+    }
+
+    [Fact]
     public async Task A_case_adds_an_entry_once_per_source_event_and_a_new_entry_reopens_it_once_resolved()
     {
         await ApplyAsync(
