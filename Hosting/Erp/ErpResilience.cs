@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Polly;
 using Polly.CircuitBreaker;
 using ShipmentGrid.Billing;
+using ShipmentGrid.Observability;
 
 namespace ShipmentGrid.Hosting.Erp;
 
@@ -50,6 +51,7 @@ public static class ErpResilience
         ArgumentNullException.ThrowIfNull(erp);
         services.AddSingleton(erp);
         services.AddSingleton<ErpThrottle>();
+        services.AddGridMetrics();
         services.TryAddSingleton<ErpCircuit>();
         services.AddHttpClient(HttpErpGateway.ClientName, client =>
             {

@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using ShipmentGrid.Billing;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Polly.CircuitBreaker;
 using ShipmentGrid.Hosting.Erp;
+using ShipmentGrid.Hosting.Health;
 using ShipmentGrid.IntegrationTests.Infrastructure;
 
 namespace ShipmentGrid.IntegrationTests.Erp;
@@ -89,9 +92,12 @@ public sealed class HttpErpGatewayTests : IAsyncLifetime
         var reached = erp.Writes;
         await Assert.ThrowsAsync<ErpUnavailableException>(() => gateway.PostAsync(Invoice("INV-S-CB"), CancellationToken.None));
 
-        // Open: the second posting was turned away without reaching the ERP.
+        // Open: the second posting was turned away without reaching the ERP, and the silo's health and gauge say so.
         Assert.Equal(4, reached);
         Assert.Equal(reached, erp.Writes);
+        var circuit = services.GetRequiredService<ErpCircuit>();
+        Assert.Equal(CircuitState.Open, circuit.State);
+        Assert.Equal(HealthStatus.Degraded, (await new ErpCircuitCheck(circuit).CheckHealthAsync(new HealthCheckContext())).Status);
 
         erp.Outage = null;
         var posted = await Eventually.Succeeds(
@@ -99,6 +105,7 @@ public sealed class HttpErpGatewayTests : IAsyncLifetime
 
         Assert.Equal(erp.DocumentOf("INV-S-CB"), posted.DocumentNumber);
         Assert.Equal(1, erp.Created);
+        Assert.Equal(CircuitState.Closed, circuit.State);
     }
 
     [Fact]
