@@ -93,6 +93,12 @@ public sealed class JournalServersProcessTests(TwoPostgresServers servers) : ICl
 
         await using (var restarted = await cluster.StartSiloAsync("silo-after"))
         {
+            // The silo's readiness asks every journal server, not the primary alone.
+            using (var probe = new HttpClient { BaseAddress = restarted.BaseAddress })
+            {
+                Assert.Contains("PostgreSQL reachable (2 journal servers)", await probe.GetStringAsync(new Uri("health/ready", UriKind.Relative)), StringComparison.Ordinal);
+            }
+
             using var host = await cluster.StartClientAsync();
             var client = ClusterNode.Client(host);
             foreach (var shipment in shipments)
