@@ -195,6 +195,17 @@ public static class GridSql
         """,
         ["uuid", "integer", "integer"]);
 
+    public static readonly GridQuery ReadJournalLayout = new(
+        nameof(ReadJournalLayout),
+        "SELECT layout, servers, server FROM journal_layout",
+        []);
+
+    /// <summary>The partitions whose reader has moved a checkpoint: at most one row per partition.</summary>
+    public static readonly GridQuery ReadFollowedJournalPartitions = new(
+        nameof(ReadFollowedJournalPartitions),
+        "SELECT partition FROM journal_checkpoint",
+        []);
+
     /// <summary>
     /// The journal half of <see cref="ReadJournalBacklog"/>, for a partition whose rows live on another server than its
     /// checkpoint: $1 partition, $2 and $3 the checkpoint, $4 the count cap: unread events, the oldest's time.

@@ -89,7 +89,9 @@ public sealed class JournalServers : IAsyncDisposable
 
     /// <summary>
     /// Records the layout on first start (the primary takes a new id, each extra server the primary's id and its place)
-    /// and refuses a process that counts the servers otherwise, or places a server elsewhere than it stands.
+    /// and refuses a process that counts the servers otherwise, or places a server elsewhere than it stands. An extra server
+    /// that records nothing is claimed only while no reader has followed its partitions: otherwise it is not the server
+    /// their rows were read from (a replaced or restored one), and the checkpoints would skip its rows.
     /// </summary>
     public async Task VerifyLayoutAsync(CancellationToken cancellationToken)
     {
@@ -102,9 +104,14 @@ public sealed class JournalServers : IAsyncDisposable
                 "cannot change: configure every process with the recorded servers.");
         }
 
+        var followed = await FollowedServersAsync(cancellationToken);
         for (var server = 0; server < Count; server++)
         {
-            var (claimedLayout, claimedServers, claimedPlace) = server == 0 ? (layout, servers, place) : await ClaimAsync(server, layout, cancellationToken);
+            var (claimedLayout, claimedServers, claimedPlace) = server == 0 ? (layout, servers, place)
+                : followed.Contains(server) ? await RecordedAsync(server, cancellationToken) ?? throw new InvalidOperationException(
+                    $"{NameOf(server)} records no journal layout, but the readers of its partitions have already followed rows on journal server {server}: " +
+                    "it is not the server that held them (replaced, or restored from before its first use). Configure the server that holds them.")
+                : await ClaimAsync(server, layout, cancellationToken);
             if (claimedLayout != layout || claimedServers != servers || claimedPlace != server)
             {
                 throw new InvalidOperationException(
@@ -121,6 +128,27 @@ public sealed class JournalServers : IAsyncDisposable
         {
             await dataSource.DisposeAsync();
         }
+    }
+
+    /// <summary>The servers of the partitions whose readers have moved a checkpoint (on the primary).</summary>
+    private async Task<HashSet<int>> FollowedServersAsync(CancellationToken cancellationToken)
+    {
+        await using var command = GridSql.ReadFollowedJournalPartitions.CreateCommand(Primary);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var followed = new HashSet<int>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            followed.Add(ServerOf(reader.GetInt32(0)));
+        }
+
+        return followed;
+    }
+
+    private async Task<(Guid Layout, int Servers, int Place)?> RecordedAsync(int server, CancellationToken cancellationToken)
+    {
+        await using var command = GridSql.ReadJournalLayout.CreateCommand(dataSources[server]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetGuid(0), reader.GetInt32(1), reader.GetInt32(2)) : null;
     }
 
     private static string Where(PostgresSettings settings)

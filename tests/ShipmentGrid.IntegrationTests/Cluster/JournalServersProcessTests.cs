@@ -30,7 +30,7 @@ public sealed class TwoPostgresServers : IAsyncLifetime
 /// The journal past one database (issue 9, point 5): a Silo process in PostgreSQL mode with <c>Journal:Servers:0</c> keeps
 /// the even partitions' rows on the primary and the odd ones' on the extra server, each on exactly its server; the readers
 /// follow both into the read models on the primary; a restarted grid reads everything back; a process that counts or
-/// places the servers otherwise refuses to start.
+/// places the servers otherwise, or puts a fresh server in place of one whose rows were followed, refuses to start.
 /// </summary>
 public sealed class JournalServersProcessTests(TwoPostgresServers servers) : IClassFixture<TwoPostgresServers>
 {
@@ -121,6 +121,14 @@ public sealed class JournalServersProcessTests(TwoPostgresServers servers) : ICl
         var misplaced = cluster.Environment(LoopbackPorts.Next(), LoopbackPorts.Next());
         misplaced[ExtraServer] = primary;
         await RefusedAsync(misplaced, "is configured as journal server 1 of 2, but it records itself as server 0 of 2 of this journal");
+
+        // A fresh server in place of the one whose rows the readers followed (replaced, or restored from before its first use).
+        var replacement = await servers.Extra.CreateDatabaseAsync("journal_replacement");
+        await new SchemaMigrator(new PostgresSettings(replacement, PostgresSettings.DefaultSchema), NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        var replaced = cluster.Environment(LoopbackPorts.Next(), LoopbackPorts.Next());
+        replaced[ExtraServer] = replacement;
+        await RefusedAsync(replaced, "records no journal layout, but the readers of its partitions have already followed rows on journal server 1");
+        Assert.Empty(await ColumnAsync<Guid>(Grid(replacement), "SELECT layout FROM journal_layout"));
     }
 
     [Fact]
