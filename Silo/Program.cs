@@ -6,7 +6,8 @@ using ShipmentGrid.Hosting.Postgres;
 using ShipmentGrid.Hosting.Process;
 
 // A standalone silo. `dotnet run --project Silo -- migrate` applies the PostgreSQL migrations and exits;
-// with Postgres:MigrateOnStartup=true the silo applies them itself before joining the cluster.
+// with Postgres:MigrateOnStartup=true the silo applies them itself before joining the cluster. Both migrate the
+// primary and every extra journal server of Journal:Servers (the whole schema on each).
 // `dotnet run --project Silo -- mint-key --partner NAME --roles admin` mints an API key into PostgreSQL and prints it once.
 var builder = GridHost.CreateBuilder(args, defaultUrls: "http://localhost:8081");
 builder.AddShipmentGridObservability("shipment-grid-silo");
@@ -16,7 +17,6 @@ var mintKey = args.Length > 0 && string.Equals(args[0], MintKeyCommand.Verb, Str
 if (postgres is not null)
 {
     builder.Services.AddSingleton(postgres);
-    builder.Services.AddSingleton<SchemaMigrator>();
 }
 else if (migrateOnly || mintKey)
 {
@@ -33,12 +33,20 @@ if (mintKey)
 if (migrateOnly)
 {
     await using var migrationHost = builder.Build();
-    var outcome = await migrationHost.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(CancellationToken.None);
-    migrationHost.Services.GetRequiredService<ILogger<SchemaMigrator>>().LogInformation(
-        "Schema {Schema} is at version {Version}; this run applied {AppliedCount} migration(s)",
-        postgres!.Schema,
-        outcome.CurrentVersion,
-        outcome.AppliedVersions.Count);
+    var logger = migrationHost.Services.GetRequiredService<ILogger<SchemaMigrator>>();
+    foreach (var server in JournalServers.AllFromConfiguration(builder.Configuration, postgres!))
+    {
+        var outcome = await new SchemaMigrator(server, logger).MigrateAsync(CancellationToken.None);
+        var where = new Npgsql.NpgsqlConnectionStringBuilder(server.ConnectionString);
+        logger.LogInformation(
+            "Schema {Schema} on {Host}/{Database} is at version {Version}; this run applied {AppliedCount} migration(s)",
+            server.Schema,
+            where.Host,
+            where.Database,
+            outcome.CurrentVersion,
+            outcome.AppliedVersions.Count);
+    }
+
     return 0;
 }
 
@@ -48,7 +56,11 @@ builder.Services.AddShipmentGridHealth(builder.Configuration);
 var app = builder.Build();
 if (postgres is not null && app.Configuration.GetValue("Postgres:MigrateOnStartup", false))
 {
-    await app.Services.GetRequiredService<SchemaMigrator>().MigrateAsync(app.Lifetime.ApplicationStopping);
+    var logger = app.Services.GetRequiredService<ILogger<SchemaMigrator>>();
+    foreach (var server in JournalServers.AllFromConfiguration(app.Configuration, postgres))
+    {
+        await new SchemaMigrator(server, logger).MigrateAsync(app.Lifetime.ApplicationStopping);
+    }
 }
 
 app.MapShipmentGridHealth();

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -21,7 +23,8 @@ namespace ShipmentGrid.Hosting.Cluster;
 /// <summary>
 /// The one place that turns configuration into Orleans providers. Nothing configured: the embedded default
 /// (localhost clustering, memory storage, journal and reminders). <c>ConnectionStrings:Postgres</c> set: ADO.NET
-/// clustering, persistence and reminders, and the journal, on PostgreSQL. Same binaries, configuration only.
+/// clustering, persistence and reminders, and the journal, on PostgreSQL; <c>Journal:Servers</c> spreads the journal's
+/// partitions over more servers (<see cref="JournalServers"/>). Same binaries, configuration only.
 /// </summary>
 public static class GridHosting
 {
@@ -63,7 +66,15 @@ public static class GridHosting
                     options.ConnectionString = postgres.ProviderConnectionString;
                 });
             silo.Services.AddShipmentGridPostgres(postgres);
-            silo.Services.AddSingleton<PostgresEventJournal>();
+            var journalServers = JournalServers.ExtraFromConfiguration(configuration, postgres);
+            silo.Services.AddSingleton(services => JournalServers.Create(
+                services.GetRequiredService<NpgsqlDataSource>(), journalServers, services.GetRequiredService<IOptions<JournalOptions>>().Value.Partitions));
+            silo.Services.AddSingleton(services => new PostgresEventJournal(
+                services.GetRequiredService<JournalServers>(),
+                services.GetRequiredService<Serializer>(),
+                services.GetRequiredService<PostgresReadModels>(),
+                services.GetRequiredService<IOptions<JournalOptions>>(),
+                services.GetRequiredService<ILogger<PostgresEventJournal>>()));
             silo.Services.AddSingleton<IEventJournal>(services => services.GetRequiredService<PostgresEventJournal>());
             silo.Services.AddSingleton<IJournalFeed>(services => services.GetRequiredService<PostgresEventJournal>());
             silo.Services.AddHostedService(services => services.GetRequiredService<PostgresEventJournal>());

@@ -42,8 +42,11 @@ public static class GridSql
         """,
         ["text", "text", "text", "numeric", "text"]);
 
-    // Event journal (migrations 0005, 0009, 0012). Readers see only rows of transactions older than every transaction
-    // still running: those have all ended, so nothing can commit before them later.
+    // Event journal (migrations 0005, 0009, 0012, 0022). Readers see only rows of transactions older than every transaction
+    // still running: those have all ended, so nothing can commit before them later. A statement about a stream or a
+    // partition runs on that partition's journal server (JournalServers); checkpoints and dead letters stay on the
+    // primary with the read models, and no statement reads journal rows and checkpoints together except
+    // ReadJournalBacklog, which runs only for partitions whose rows live on the primary.
     public static readonly GridQuery ReadJournalStream = new(
         nameof(ReadJournalStream),
         "SELECT payload FROM event_journal WHERE stream_id = $1 ORDER BY version",
@@ -171,6 +174,64 @@ public static class GridSql
         UNION ALL
         SELECT partitions FROM journal_partitioning
         LIMIT 1
+        """,
+        ["integer"]);
+
+    /// <summary>
+    /// $1 a new layout id, $2 the configured server count, $3 this server's place: recorded on first use (migration 0022);
+    /// answers the stored layout, server count and place.
+    /// </summary>
+    public static readonly GridQuery ClaimJournalLayout = new(
+        nameof(ClaimJournalLayout),
+        """
+        WITH claimed AS (
+            INSERT INTO journal_layout (layout, servers, server) VALUES ($1, $2, $3)
+            ON CONFLICT (singleton) DO NOTHING
+            RETURNING layout, servers, server)
+        SELECT layout, servers, server FROM claimed
+        UNION ALL
+        SELECT layout, servers, server FROM journal_layout
+        LIMIT 1
+        """,
+        ["uuid", "integer", "integer"]);
+
+    public static readonly GridQuery ReadJournalLayout = new(
+        nameof(ReadJournalLayout),
+        "SELECT layout, servers, server FROM journal_layout",
+        []);
+
+    /// <summary>The partitions whose reader has moved a checkpoint: at most one row per partition.</summary>
+    public static readonly GridQuery ReadFollowedJournalPartitions = new(
+        nameof(ReadFollowedJournalPartitions),
+        "SELECT partition FROM journal_checkpoint",
+        []);
+
+    /// <summary>
+    /// The journal half of <see cref="ReadJournalBacklog"/>, for a partition whose rows live on another server than its
+    /// checkpoint: $1 partition, $2 and $3 the checkpoint, $4 the count cap: unread events, the oldest's time.
+    /// </summary>
+    public static readonly GridQuery ReadJournalPartitionBacklog = new(
+        nameof(ReadJournalPartitionBacklog),
+        """
+        SELECT
+            (SELECT count(*) FROM (
+                SELECT 1 FROM event_journal
+                WHERE partition = $1 AND (tx, position) > ($2, $3)
+                ORDER BY tx, position
+                LIMIT $4) AS unread),
+            (SELECT recorded_at FROM event_journal
+                WHERE partition = $1 AND (tx, position) > ($2, $3)
+                ORDER BY tx, position LIMIT 1)
+        """,
+        ["integer", "xid8", "bigint", "integer"]);
+
+    /// <summary>The primary's half of <see cref="ReadJournalBacklog"/>: $1 partition: its dead letters, its checkpoint's time.</summary>
+    public static readonly GridQuery ReadJournalReaderProgress = new(
+        nameof(ReadJournalReaderProgress),
+        """
+        SELECT
+            (SELECT count(*) FROM journal_dead_letter WHERE partition = $1),
+            (SELECT updated_at FROM journal_checkpoint WHERE partition = $1)
         """,
         ["integer"]);
 

@@ -20,32 +20,47 @@ namespace ShipmentGrid.Hosting.Postgres;
 /// that wrote it; readers follow partitions through <see cref="IJournalFeed"/>, and commit the read-model changes they
 /// derived (<see cref="PostgresReadModels"/>) in the transaction that moves their checkpoint. A commit may carry its
 /// writer's state as the stream's snapshot: it joins the same statement, so the events and the state commit together.
+/// Partitions may live on several servers (<see cref="JournalServers"/>): every statement about a stream or a partition
+/// runs on its partition's server, and each server has its own group-commit writer and queue, so one slow server does
+/// not hold up the appends of the others. Checkpoints and dead letters stay on the primary with the read models; a
+/// reader reads its partition's rows on their server and commits its checkpoint with the read models on the primary,
+/// never the two in one transaction.
 /// </summary>
 public sealed partial class PostgresEventJournal : BackgroundService, IEventJournal, IJournalFeed
 {
     private const int MaxAppendsPerCommit = 512;
 
-    private readonly NpgsqlDataSource dataSource;
+    private readonly JournalServers servers;
     private readonly Serializer serializer;
     private readonly PostgresReadModels readModels;
     private readonly ILogger<PostgresEventJournal> logger;
-    private readonly Channel<PendingAppend> pending;
 
+    // One queue of waiting appends per server, each emptied by its own writer loop.
+    private readonly Channel<PendingAppend>[] pending;
+
+    /// <summary>The journal with every partition on the one server of <paramref name="dataSource"/>.</summary>
     public PostgresEventJournal(
         NpgsqlDataSource dataSource, Serializer serializer, PostgresReadModels readModels, IOptions<JournalOptions> options, ILogger<PostgresEventJournal> logger)
+        : this(JournalServers.PrimaryOnly(dataSource), serializer, readModels, options, logger)
     {
+    }
+
+    public PostgresEventJournal(
+        JournalServers servers, Serializer serializer, PostgresReadModels readModels, IOptions<JournalOptions> options, ILogger<PostgresEventJournal> logger)
+    {
+        ArgumentNullException.ThrowIfNull(servers);
         ArgumentNullException.ThrowIfNull(options);
         options.Value.Validate();
-        this.dataSource = dataSource;
+        this.servers = servers;
         this.serializer = serializer;
         this.readModels = readModels;
         this.logger = logger;
         Partitions = options.Value.Partitions;
-        pending = Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(options.Value.WriterQueueCapacity)
+        pending = [.. Enumerable.Range(0, servers.Count).Select(_ => Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(options.Value.WriterQueueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
-        });
+        }))];
     }
 
     public int Partitions { get; }
@@ -53,7 +68,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     public async Task<IReadOnlyList<TEvent>> ReadAsync<TEvent>(string streamId, CancellationToken cancellationToken)
         where TEvent : class
     {
-        await using var command = GridSql.ReadJournalStream.CreateCommand(dataSource, streamId);
+        await using var command = GridSql.ReadJournalStream.CreateCommand(ServerOf(streamId), streamId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var events = new List<TEvent>();
         while (await reader.ReadAsync(cancellationToken))
@@ -79,7 +94,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     public async Task<JournalSnapshot<TState>?> ReadSnapshotAsync<TState>(string streamId, CancellationToken cancellationToken)
         where TState : class
     {
-        await using var command = GridSql.ReadJournalSnapshot.CreateCommand(dataSource, streamId);
+        await using var command = GridSql.ReadJournalSnapshot.CreateCommand(ServerOf(streamId), streamId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
             ? new JournalSnapshot<TState>(
@@ -101,7 +116,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        await using (var command = GridSql.ClaimJournalPartitioning.CreateCommand(dataSource, Partitions))
+        await using (var command = GridSql.ClaimJournalPartitioning.CreateCommand(servers.Primary, Partitions))
         {
             var stored = (int)(await command.ExecuteScalarAsync(cancellationToken) ?? Partitions);
             if (stored != Partitions)
@@ -112,18 +127,23 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
             }
         }
 
+        await servers.VerifyLayoutAsync(cancellationToken);
         await base.StartAsync(cancellationToken);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        pending.Writer.TryComplete();
+        foreach (var queue in pending)
+        {
+            queue.Writer.TryComplete();
+        }
+
         await base.StopAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<JournalRecord>> ReadAsync(int partition, JournalCursor after, int max, CancellationToken cancellationToken)
     {
-        await using var command = GridSql.ReadJournalPartition.CreateCommand(dataSource, partition, after.Transaction, after.Position, max);
+        await using var command = GridSql.ReadJournalPartition.CreateCommand(servers.Of(partition), partition, after.Transaction, after.Position, max);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var records = new List<JournalRecord>();
         while (await reader.ReadAsync(cancellationToken))
@@ -144,7 +164,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
 
     public async Task<JournalCursor> ReadCheckpointAsync(int partition, CancellationToken cancellationToken)
     {
-        await using var command = GridSql.ReadJournalCheckpoint.CreateCommand(dataSource, partition);
+        await using var command = GridSql.ReadJournalCheckpoint.CreateCommand(servers.Primary, partition);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
             ? new JournalCursor(reader.GetFieldValue<ulong>(0), reader.GetInt64(1))
@@ -159,7 +179,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
         int partition, JournalCursor current, JournalCursor advanced, IReadOnlyList<ReadModels.ReadModelChange> changes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await servers.Primary.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         bool moved;
         await using (var batch = new NpgsqlBatch(connection, transaction))
@@ -188,40 +208,70 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     {
         ArgumentNullException.ThrowIfNull(record);
         await using var command = GridSql.DeadLetterJournalEvent.CreateCommand(
-            dataSource, record.Partition, record.Cursor.Position, record.StreamId, record.Version, record.Event.GetType().Name, reason, attempts);
+            servers.Primary, record.Partition, record.Cursor.Position, record.StreamId, record.Version, record.Event.GetType().Name, reason, attempts);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// One statement when the partition's rows live on the primary with its checkpoint; otherwise the unread events on
+    /// the partition's server and the dead letters and checkpoint time on the primary, each read on its own (a lag figure,
+    /// not a promise: the two need not be one snapshot).
+    /// </summary>
     public async Task<JournalBacklog> ReadBacklogAsync(int partition, JournalCursor checkpoint, int countCap, CancellationToken cancellationToken)
     {
-        await using var command = GridSql.ReadJournalBacklog.CreateCommand(dataSource, partition, checkpoint.Transaction, checkpoint.Position, countCap);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return new JournalBacklog(
-            reader.GetInt64(0),
-            reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1),
-            reader.GetInt64(2),
-            reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3));
+        if (servers.ServerOf(partition) == 0)
+        {
+            await using var command = GridSql.ReadJournalBacklog.CreateCommand(servers.Primary, partition, checkpoint.Transaction, checkpoint.Position, countCap);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            return new JournalBacklog(
+                reader.GetInt64(0),
+                reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1),
+                reader.GetInt64(2),
+                reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3));
+        }
+
+        long unread;
+        DateTimeOffset? oldest;
+        await using (var command = GridSql.ReadJournalPartitionBacklog.CreateCommand(servers.Of(partition), partition, checkpoint.Transaction, checkpoint.Position, countCap))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            unread = reader.GetInt64(0);
+            oldest = reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1);
+        }
+
+        await using (var command = GridSql.ReadJournalReaderProgress.CreateCommand(servers.Primary, partition))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            return new JournalBacklog(unread, oldest, reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1));
+        }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, servers.Count).Select(WriteAsync));
+
+    /// <summary>The group-commit writer of one server: takes what waits in its queue and commits it, until the queue completes.</summary>
+    private async Task WriteAsync(int server)
     {
         var batch = new List<PendingAppend>(MaxAppendsPerCommit);
-        while (await pending.Reader.WaitToReadAsync(CancellationToken.None))
+        var queue = pending[server].Reader;
+        while (await queue.WaitToReadAsync(CancellationToken.None))
         {
-            while (batch.Count < MaxAppendsPerCommit && pending.Reader.TryRead(out var append))
+            while (batch.Count < MaxAppendsPerCommit && queue.TryRead(out var append))
             {
                 batch.Add(append);
             }
 
             try
             {
-                await CommitAsync(batch);
+                await CommitAsync(servers[server], batch);
             }
             catch (Exception exception)
             {
                 // Whatever went wrong fails this batch's appends (their callers see it); the writer goes on.
-                LogCommitFailed(logger, exception, batch.Count);
+                LogCommitFailed(logger, exception, batch.Count, server);
                 foreach (var append in batch)
                 {
                     append.Completion.TrySetException(exception);
@@ -238,7 +288,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     /// snapshot first, only the appends whose expectation is no longer current are refused; the rest commit
     /// together in the next statement.
     /// </summary>
-    private async Task CommitAsync(List<PendingAppend> batch)
+    private static async Task CommitAsync(NpgsqlDataSource server, List<PendingAppend> batch)
     {
         var waiting = batch;
         while (waiting.Count > 0)
@@ -246,18 +296,18 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
             var streams = new HashSet<string>(StringComparer.Ordinal);
             var round = waiting.Where(append => streams.Add(append.StreamId)).ToList();
             waiting = [.. waiting.Except(round)];
-            await CommitRoundAsync(round);
+            await CommitRoundAsync(server, round);
         }
     }
 
-    private async Task CommitRoundAsync(IReadOnlyList<PendingAppend> round)
+    private static async Task CommitRoundAsync(NpgsqlDataSource server, IReadOnlyList<PendingAppend> round)
     {
         var remaining = round;
         while (remaining.Count > 0)
         {
             try
             {
-                var stored = await InsertAsync(remaining);
+                var stored = await InsertAsync(server, remaining);
                 foreach (var append in remaining)
                 {
                     append.Completion.TrySetResult(append.Snapshot is null || stored.Contains(append.StreamId));
@@ -267,7 +317,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
             }
             catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation)
             {
-                var stale = await StaleAppendsAsync(remaining);
+                var stale = await StaleAppendsAsync(server, remaining);
                 if (stale.Count == 0)
                 {
                     throw;
@@ -284,10 +334,10 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     }
 
     /// <summary>Appends whose stream has moved past the version they expected, or that lost to an earlier append of the same stream in the batch.</summary>
-    private async Task<List<PendingAppend>> StaleAppendsAsync(IReadOnlyList<PendingAppend> appends)
+    private static async Task<List<PendingAppend>> StaleAppendsAsync(NpgsqlDataSource server, IReadOnlyList<PendingAppend> appends)
     {
         await using var command = GridSql.ReadJournalStreamVersions.CreateCommand(
-            dataSource, (object)appends.Select(append => append.StreamId).Distinct(StringComparer.Ordinal).ToArray());
+            server, (object)appends.Select(append => append.StreamId).Distinct(StringComparer.Ordinal).ToArray());
         var current = new Dictionary<string, int>(StringComparer.Ordinal);
         await using (var reader = await command.ExecuteReaderAsync())
         {
@@ -315,12 +365,12 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     }
 
     /// <summary>Writes the appends; answers the streams whose snapshot was stored (the others, and their events, were refused).</summary>
-    private async Task<HashSet<string>> InsertAsync(IReadOnlyList<PendingAppend> appends)
+    private static async Task<HashSet<string>> InsertAsync(NpgsqlDataSource server, IReadOnlyList<PendingAppend> appends)
     {
         var rows = appends.SelectMany(append => append.Rows.Select(row => (Row: row, WithSnapshot: append.Snapshot is not null))).ToArray();
         var snapshots = appends.Where(append => append.Snapshot is not null).Select(append => (append.StreamId, Row: append.Snapshot!)).ToArray();
         await using var command = GridSql.AppendJournal.CreateCommand(
-            dataSource,
+            server,
             rows.Select(r => r.Row.StreamId).ToArray(),
             rows.Select(r => r.Row.Version).ToArray(),
             rows.Select(r => r.Row.Partition).ToArray(),
@@ -359,7 +409,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
 
     private async Task<bool> EnqueueAsync(PendingAppend append, CancellationToken cancellationToken)
     {
-        if (!pending.Writer.TryWrite(append))
+        if (!pending[servers.ServerOf(JournalPartitioning.PartitionOf(append.StreamId, Partitions))].Writer.TryWrite(append))
         {
             throw new JournalSaturatedException();
         }
@@ -367,12 +417,14 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
         return await append.Completion.Task.WaitAsync(cancellationToken);
     }
 
+    private NpgsqlDataSource ServerOf(string streamId) => servers.Of(JournalPartitioning.PartitionOf(streamId, Partitions));
+
     private TEvent Deserialize<TEvent>(byte[] payload, string streamId)
         where TEvent : class =>
         serializer.Deserialize<TEvent>(payload) ?? throw new InvalidDataException($"Journal stream {streamId} holds an empty event.");
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Journal commit of {AppendCount} appends failed")]
-    private static partial void LogCommitFailed(ILogger logger, Exception exception, int appendCount);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Journal commit of {AppendCount} appends on journal server {Server} failed")]
+    private static partial void LogCommitFailed(ILogger logger, Exception exception, int appendCount, int server);
 
     private sealed record JournalRow(string StreamId, int Version, int Partition, string EventType, byte[] Payload, string? TraceParent);
 

@@ -9,33 +9,41 @@ namespace ShipmentGrid.IntegrationTests.Cluster;
 /// <summary>A PostgreSQL-mode cluster made of real Silo processes, and an Orleans client to talk to it.</summary>
 internal sealed class ClusterNode
 {
-    private ClusterNode(string connectionString, string clusterId)
+    private readonly IReadOnlyDictionary<string, string> settings;
+
+    private ClusterNode(string connectionString, string clusterId, IReadOnlyDictionary<string, string> settings)
     {
         ConnectionString = connectionString;
         ClusterId = clusterId;
+        this.settings = settings;
     }
 
     public string ConnectionString { get; }
 
     public string ClusterId { get; }
 
-    public static async Task<ClusterNode> MigrateAsync(string connectionString)
+    /// <summary>Migrates the cluster's database; <paramref name="settings"/> (environment variable names) go to every process of the cluster.</summary>
+    public static async Task<ClusterNode> MigrateAsync(string connectionString, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var node = new ClusterNode(connectionString, $"test-{Guid.NewGuid():N}"[..16]);
+        var node = new ClusterNode(connectionString, $"test-{Guid.NewGuid():N}"[..16], settings ?? new Dictionary<string, string>());
         await using var migrate = GridProcess.Start("migrate", "Silo", "ShipmentGrid.Silo.dll", node.Environment(0, 0), arguments: "migrate");
         var exitCode = await migrate.WaitForExitAsync(TimeSpan.FromMinutes(1));
         Assert.True(exitCode == 0, $"migrate exited with {exitCode}:\n{migrate.Output}");
         return node;
     }
 
-    public Dictionary<string, string> Environment(int siloPort, int gatewayPort) => new()
+    public Dictionary<string, string> Environment(int siloPort, int gatewayPort)
     {
-        ["ConnectionStrings__Postgres"] = ConnectionString,
-        ["Orleans__ClusterId"] = ClusterId,
-        ["Orleans__ServiceId"] = "shipment-grid-tests",
-        ["Orleans__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Orleans__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    };
+        var environment = new Dictionary<string, string>(settings)
+        {
+            ["ConnectionStrings__Postgres"] = ConnectionString,
+            ["Orleans__ClusterId"] = ClusterId,
+            ["Orleans__ServiceId"] = "shipment-grid-tests",
+            ["Orleans__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        return environment;
+    }
 
     /// <summary>A silo process, with <paramref name="settings"/> (environment variable names) on top of the cluster's.</summary>
     public async Task<GridProcess> StartSiloAsync(string name, string? workingDirectory = null, IReadOnlyDictionary<string, string>? settings = null)

@@ -292,6 +292,7 @@ public sealed partial class QueryPlanTests(PostgresServer server) : IAsyncLifeti
         "timestamptz" => "now()",
         "bytea" => @"'\x00'",
         "xid8" => "'1'",
+        "uuid" => "'00000000-0000-0000-0000-000000000001'",
         _ when type.EndsWith("[]", StringComparison.Ordinal) => $"ARRAY[{SampleOf(type[..^2])}]::{type}",
         _ => throw new InvalidOperationException($"No sample value for parameter type {type}: add one to {nameof(SampleOf)}."),
     };
