@@ -60,6 +60,7 @@ public static class GridHosting
                     options.ConnectionString = postgres.ProviderConnectionString;
                 });
             silo.Services.AddShipmentGridPostgres(postgres);
+            silo.Services.AddSingleton(services => JournalWriterName.Of(services.GetRequiredService<ILocalSiloDetails>().SiloAddress));
             silo.Services.AddSingleton<PostgresEventJournal>();
             silo.Services.AddSingleton<IEventJournal>(services => services.GetRequiredService<PostgresEventJournal>());
             silo.Services.AddSingleton<IJournalFeed>(services => services.GetRequiredService<PostgresEventJournal>());

@@ -20,6 +20,8 @@ namespace ShipmentGrid.Hosting.Postgres;
 /// that wrote it; readers follow partitions through <see cref="IJournalFeed"/>, and commit the read-model changes they
 /// derived (<see cref="PostgresReadModels"/>) in the transaction that moves their checkpoint. A commit may carry its
 /// writer's state as the stream's snapshot: it joins the same statement, so the events and the state commit together.
+/// Every write is fenced (migration 0022): it records its writer, and once the cluster declares this silo dead it
+/// commits nothing and throws <see cref="JournalWriterFencedException"/>.
 /// </summary>
 public sealed partial class PostgresEventJournal : BackgroundService, IEventJournal, IJournalFeed
 {
@@ -30,9 +32,17 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     private readonly PostgresReadModels readModels;
     private readonly ILogger<PostgresEventJournal> logger;
     private readonly Channel<PendingAppend> pending;
+    private readonly JournalWriterName writerName;
+    private readonly SemaphoreSlim registering = new(1, 1);
+    private int? writerId;
 
     public PostgresEventJournal(
-        NpgsqlDataSource dataSource, Serializer serializer, PostgresReadModels readModels, IOptions<JournalOptions> options, ILogger<PostgresEventJournal> logger)
+        NpgsqlDataSource dataSource,
+        Serializer serializer,
+        PostgresReadModels readModels,
+        IOptions<JournalOptions> options,
+        JournalWriterName writerName,
+        ILogger<PostgresEventJournal> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Value.Validate();
@@ -40,6 +50,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
         this.serializer = serializer;
         this.readModels = readModels;
         this.logger = logger;
+        this.writerName = writerName;
         Partitions = options.Value.Partitions;
         pending = Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(options.Value.WriterQueueCapacity)
         {
@@ -112,7 +123,14 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
             }
         }
 
+        await WriterIdAsync(cancellationToken);
         await base.StartAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        registering.Dispose();
+        base.Dispose();
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -159,25 +177,26 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
         int partition, JournalCursor current, JournalCursor advanced, IReadOnlyList<ReadModels.ReadModelChange> changes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
+        var writer = await WriterIdAsync(cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        bool moved;
+        long moved;
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
             batch.BatchCommands.Add(GridSql.AdvanceJournalCheckpoint.CreateBatchCommand(
-                partition, current.Transaction, current.Position, advanced.Transaction, advanced.Position));
+                partition, current.Transaction, current.Position, advanced.Transaction, advanced.Position, writer));
             readModels.AddChanges(batch, changes);
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            moved = await reader.ReadAsync(cancellationToken) && reader.GetInt64(0) == 1;
+            moved = await reader.ReadAsync(cancellationToken) ? reader.GetInt64(0) : 0;
             while (await reader.NextResultAsync(cancellationToken))
             {
             }
         }
 
-        if (!moved)
+        if (moved != 1)
         {
             await transaction.RollbackAsync(cancellationToken);
-            return false;
+            return moved < 0 ? throw new JournalWriterFencedException() : false;
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -319,6 +338,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     {
         var rows = appends.SelectMany(append => append.Rows.Select(row => (Row: row, WithSnapshot: append.Snapshot is not null))).ToArray();
         var snapshots = appends.Where(append => append.Snapshot is not null).Select(append => (append.StreamId, Row: append.Snapshot!)).ToArray();
+        var writer = await WriterIdAsync(CancellationToken.None);
         await using var command = GridSql.AppendJournal.CreateCommand(
             dataSource,
             rows.Select(r => r.Row.StreamId).ToArray(),
@@ -332,15 +352,56 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
             snapshots.Select(s => s.Row.Version.Commits).ToArray(),
             snapshots.Select(s => s.Row.StateType).ToArray(),
             snapshots.Select(s => s.Row.State).ToArray(),
-            rows.Select(r => r.WithSnapshot).ToArray());
+            rows.Select(r => r.WithSnapshot).ToArray(),
+            writer);
         var stored = new HashSet<string>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
+            if (reader.IsDBNull(0))
+            {
+                throw new JournalWriterFencedException();
+            }
+
             stored.Add(reader.GetString(0));
         }
 
         return stored;
+    }
+
+    /// <summary>
+    /// This journal's writer id, registered on first use (the silo's hosted services may call before this one starts).
+    /// A writer that is fenced already (the cluster declared this silo dead before it wrote) refuses to start.
+    /// </summary>
+    private async Task<int> WriterIdAsync(CancellationToken cancellationToken)
+    {
+        if (writerId is { } known)
+        {
+            return known;
+        }
+
+        await registering.WaitAsync(cancellationToken);
+        try
+        {
+            if (writerId is null)
+            {
+                await using var command = GridSql.RegisterJournalWriter.CreateCommand(dataSource, writerName.Value);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                await reader.ReadAsync(cancellationToken);
+                if (reader.GetBoolean(1))
+                {
+                    throw new JournalWriterFencedException($"Journal writer {writerName} was fenced before it wrote: the cluster declared this silo dead.");
+                }
+
+                writerId = reader.GetInt32(0);
+            }
+
+            return writerId.Value;
+        }
+        finally
+        {
+            registering.Release();
+        }
     }
 
     private JournalRow[] Rows<TEvent>(string streamId, int expectedVersion, IReadOnlyList<TEvent> events)
