@@ -61,7 +61,25 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
 
     public int Partitions { get; }
 
+    /// <summary>
+    /// A stream's events, read when its grain activates. An activation's failure does not pass the silo's grain-call
+    /// filter, so a database failure is translated here into what Orleans can carry back to the caller.
+    /// </summary>
     public async Task<IReadOnlyList<TEvent>> ReadAsync<TEvent>(string streamId, CancellationToken cancellationToken)
+        where TEvent : class
+    {
+        try
+        {
+            return await ReadStreamAsync<TEvent>(streamId, cancellationToken);
+        }
+        catch (System.Data.Common.DbException exception)
+        {
+            LogActivationReadFailed(logger, exception, streamId);
+            throw new StorageFailureException($"Journal stream {streamId} could not be read.", exception.IsTransient);
+        }
+    }
+
+    private async Task<IReadOnlyList<TEvent>> ReadStreamAsync<TEvent>(string streamId, CancellationToken cancellationToken)
         where TEvent : class
     {
         await using var command = GridSql.ReadJournalStream.CreateCommand(dataSource, streamId);
@@ -87,7 +105,22 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
         return await EnqueueAsync(new PendingAppend(streamId, expectedVersion, Rows(streamId, expectedVersion, events), snapshot: null), cancellationToken);
     }
 
+    /// <summary>A stream's snapshot, read when its grain activates; a database failure is translated as in <see cref="ReadAsync{TEvent}(string, CancellationToken)"/>.</summary>
     public async Task<JournalSnapshot<TState>?> ReadSnapshotAsync<TState>(string streamId, CancellationToken cancellationToken)
+        where TState : class
+    {
+        try
+        {
+            return await ReadStreamSnapshotAsync<TState>(streamId, cancellationToken);
+        }
+        catch (System.Data.Common.DbException exception)
+        {
+            LogActivationReadFailed(logger, exception, streamId);
+            throw new StorageFailureException($"Journal stream {streamId} could not be read.", exception.IsTransient);
+        }
+    }
+
+    private async Task<JournalSnapshot<TState>?> ReadStreamSnapshotAsync<TState>(string streamId, CancellationToken cancellationToken)
         where TState : class
     {
         await using var command = GridSql.ReadJournalSnapshot.CreateCommand(dataSource, streamId);
@@ -431,6 +464,9 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     private TEvent Deserialize<TEvent>(byte[] payload, string streamId)
         where TEvent : class =>
         serializer.Deserialize<TEvent>(payload) ?? throw new InvalidDataException($"Journal stream {streamId} holds an empty event.");
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Journal stream {StreamId} could not be read")]
+    private static partial void LogActivationReadFailed(ILogger logger, Exception exception, string streamId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Journal commit of {AppendCount} appends failed")]
     private static partial void LogCommitFailed(ILogger logger, Exception exception, int appendCount);
