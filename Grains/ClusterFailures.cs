@@ -11,7 +11,7 @@ public static class ClusterFailures
         ArgumentNullException.ThrowIfNull(exception);
         return exception is TimeoutException or SiloUnavailableException or OrleansMessageRejectionException
                 or Orleans.Runtime.Messaging.ConnectionFailedException or System.Data.Common.DbException { IsTransient: true }
-                or StorageFailureException { Transient: true }
+                or StorageFailureException { Transient: true } or StaleActivationException or Journal.JournalWriterFencedException
             || (exception.InnerException is { } inner && IsTransient(inner));
     }
 }

@@ -47,7 +47,7 @@ public sealed class JournaledState<TState, TEvent>(IEventJournal journal, IPersi
         if (!await journal.CommitAsync(streamId, version, events, State, CancellationToken.None))
         {
             grain.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, $"Journal stream {streamId} moved past this activation."), CancellationToken.None);
-            throw new InvalidOperationException($"Journal stream {streamId} changed elsewhere; retry the command.");
+            throw new StaleActivationException($"Journal stream {streamId} changed elsewhere; retry the command.");
         }
 
         version = version.After(events.Count);

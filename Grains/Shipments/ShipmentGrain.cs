@@ -191,7 +191,7 @@ public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels rea
             // Another activation appended first (a failover overlap): this one's state is stale, so give it up.
             LogStaleActivation(logger, ShipmentId, state.Version);
             DeactivateOnIdle();
-            throw new InvalidOperationException($"Shipment {ShipmentId} changed elsewhere; retry the command.");
+            throw new StaleActivationException($"Shipment {ShipmentId} changed elsewhere; retry the command.");
         }
 
         state = events.Aggregate(state, ShipmentHistory.Apply);

@@ -69,11 +69,13 @@ public static class GridHosting
             var journalServers = JournalServers.ExtraFromConfiguration(configuration, postgres);
             silo.Services.AddSingleton(services => JournalServers.Create(
                 services.GetRequiredService<NpgsqlDataSource>(), journalServers, services.GetRequiredService<IOptions<JournalOptions>>().Value.Partitions));
+            silo.Services.AddSingleton(services => JournalWriterName.Of(services.GetRequiredService<ILocalSiloDetails>().SiloAddress));
             silo.Services.AddSingleton(services => new PostgresEventJournal(
                 services.GetRequiredService<JournalServers>(),
                 services.GetRequiredService<Serializer>(),
                 services.GetRequiredService<PostgresReadModels>(),
                 services.GetRequiredService<IOptions<JournalOptions>>(),
+                services.GetRequiredService<JournalWriterName>(),
                 services.GetRequiredService<ILogger<PostgresEventJournal>>()));
             silo.Services.AddSingleton<IEventJournal>(services => services.GetRequiredService<PostgresEventJournal>());
             silo.Services.AddSingleton<IJournalFeed>(services => services.GetRequiredService<PostgresEventJournal>());

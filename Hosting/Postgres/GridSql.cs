@@ -58,27 +58,59 @@ public static class GridSql
     /// (commits one less, or no row for the first) while the stream still ends where that commit left it, and the
     /// events of a snapshot commit only with their snapshot,
     /// so a refused snapshot writes neither; the answer names the snapshots stored. At most one commit per stream.
+    /// $13 is the writer (migration 0023), recorded on every row: its row is share-locked and must be unfenced, or
+    /// nothing is written and the one row answered is a null. The membership change that fences it waits for the lock,
+    /// so a write either commits before the silo is declared dead or sees the fence.
     /// </summary>
     public static readonly GridQuery AppendJournal = new(
         nameof(AppendJournal),
         """
-        WITH stored AS (
-            INSERT INTO journal_snapshot AS s (stream_id, version, commits, state_type, state)
-            SELECT * FROM unnest($7::text[], $8::integer[], $9::integer[], $10::text[], $11::bytea[])
+        WITH writer AS (
+            SELECT id FROM journal_writer WHERE id = $13 AND fenced_at IS NULL FOR SHARE),
+        stored AS (
+            INSERT INTO journal_snapshot AS s (stream_id, version, commits, state_type, state, writer)
+            SELECT u.stream_id, u.version, u.commits, u.state_type, u.state, $13
+            FROM unnest($7::text[], $8::integer[], $9::integer[], $10::text[], $11::bytea[]) AS u (stream_id, version, commits, state_type, state)
+            WHERE EXISTS (SELECT 1 FROM writer)
             ON CONFLICT (stream_id) DO UPDATE
-            SET version = excluded.version, commits = excluded.commits, state_type = excluded.state_type, state = excluded.state, updated_at = now()
+            SET version = excluded.version, commits = excluded.commits, state_type = excluded.state_type, state = excluded.state,
+                writer = excluded.writer, updated_at = now()
             WHERE s.commits = excluded.commits - 1
               AND s.version = coalesce((SELECT max(j.version) FROM event_journal j WHERE j.stream_id = s.stream_id), 0)
             RETURNING s.stream_id),
         appended AS (
-            INSERT INTO event_journal (stream_id, version, partition, event_type, payload, trace_parent)
-            SELECT e.stream_id, e.version, e.partition, e.event_type, e.payload, e.trace_parent
+            INSERT INTO event_journal (stream_id, version, partition, event_type, payload, trace_parent, writer)
+            SELECT e.stream_id, e.version, e.partition, e.event_type, e.payload, e.trace_parent, $13
             FROM unnest($1::text[], $2::integer[], $3::integer[], $4::text[], $5::bytea[], $6::text[], $12::boolean[])
                 AS e (stream_id, version, partition, event_type, payload, trace_parent, with_snapshot)
-            WHERE NOT e.with_snapshot OR e.stream_id IN (SELECT stream_id FROM stored))
+            WHERE EXISTS (SELECT 1 FROM writer)
+              AND (NOT e.with_snapshot OR e.stream_id IN (SELECT stream_id FROM stored)))
         SELECT stream_id FROM stored
+        UNION ALL
+        SELECT NULL WHERE NOT EXISTS (SELECT 1 FROM writer)
         """,
-        ["text[]", "integer[]", "integer[]", "text[]", "bytea[]", "text[]", "text[]", "integer[]", "integer[]", "text[]", "bytea[]", "boolean[]"]);
+        ["text[]", "integer[]", "integer[]", "text[]", "bytea[]", "text[]", "text[]", "integer[]", "integer[]", "text[]", "bytea[]", "boolean[]", "integer"]);
+
+    /// <summary>Whether a writer on the primary is fenced (read before a commit on an extra journal server).</summary>
+    public static readonly GridQuery ReadJournalWriterFence = new(
+        nameof(ReadJournalWriterFence),
+        "SELECT fenced_at IS NOT NULL FROM journal_writer WHERE id = $1",
+        ["integer"]);
+
+    /// <summary>Registers a journal writer by name, or finds it: its id and whether it is already fenced.</summary>
+    public static readonly GridQuery RegisterJournalWriter = new(
+        nameof(RegisterJournalWriter),
+        """
+        WITH registered AS (
+            INSERT INTO journal_writer (name) VALUES ($1)
+            ON CONFLICT (name) DO NOTHING
+            RETURNING id, fenced_at)
+        SELECT id, fenced_at IS NOT NULL FROM registered
+        UNION ALL
+        SELECT id, fenced_at IS NOT NULL FROM journal_writer WHERE name = $1
+        LIMIT 1
+        """,
+        ["text"]);
 
     public static readonly GridQuery ReadJournalSnapshot = new(
         nameof(ReadJournalSnapshot),
@@ -117,23 +149,29 @@ public static class GridSql
         ["integer"]);
 
     /// <summary>$1 partition, $2 and $3 the cursor the reader holds, $4 and $5 the new one: 1 when the checkpoint moved.</summary>
+    /// <summary>
+    /// Moves a partition's checkpoint from the value its reader read, fenced like the appends: 1 when moved, 0 when
+    /// another reader moved it first, -1 when the writer is fenced (nothing moved).
+    /// </summary>
     public static readonly GridQuery AdvanceJournalCheckpoint = new(
         nameof(AdvanceJournalCheckpoint),
         """
-        WITH moved AS (
+        WITH writer AS (
+            SELECT id FROM journal_writer WHERE id = $6 AND fenced_at IS NULL FOR SHARE),
+        moved AS (
             UPDATE journal_checkpoint
-            SET tx = $4, position = $5, updated_at = now()
-            WHERE partition = $1 AND tx = $2 AND position = $3
+            SET tx = $4, position = $5, writer = $6, updated_at = now()
+            WHERE partition = $1 AND tx = $2 AND position = $3 AND EXISTS (SELECT 1 FROM writer)
             RETURNING 1),
         created AS (
-            INSERT INTO journal_checkpoint (partition, tx, position)
-            SELECT $1, $4, $5
-            WHERE $2 = '0'::xid8 AND $3 = 0
+            INSERT INTO journal_checkpoint (partition, tx, position, writer)
+            SELECT $1, $4, $5, $6
+            WHERE $2 = '0'::xid8 AND $3 = 0 AND EXISTS (SELECT 1 FROM writer)
             ON CONFLICT (partition) DO NOTHING
             RETURNING 1)
-        SELECT (SELECT count(*) FROM moved) + (SELECT count(*) FROM created)
+        SELECT CASE WHEN EXISTS (SELECT 1 FROM writer) THEN (SELECT count(*) FROM moved) + (SELECT count(*) FROM created) ELSE -1 END
         """,
-        ["integer", "xid8", "bigint", "xid8", "bigint"]);
+        ["integer", "xid8", "bigint", "xid8", "bigint", "integer"]);
 
     public static readonly GridQuery DeadLetterJournalEvent = new(
         nameof(DeadLetterJournalEvent),

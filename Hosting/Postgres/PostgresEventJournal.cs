@@ -20,6 +20,8 @@ namespace ShipmentGrid.Hosting.Postgres;
 /// that wrote it; readers follow partitions through <see cref="IJournalFeed"/>, and commit the read-model changes they
 /// derived (<see cref="PostgresReadModels"/>) in the transaction that moves their checkpoint. A commit may carry its
 /// writer's state as the stream's snapshot: it joins the same statement, so the events and the state commit together.
+/// Every write is fenced (migration 0023): it records its writer, and once the cluster declares this silo dead it
+/// commits nothing and throws <see cref="JournalWriterFencedException"/>.
 /// Partitions may live on several servers (<see cref="JournalServers"/>): every statement about a stream or a partition
 /// runs on its partition's server, and each server has its own group-commit writer and queue, so one slow server does
 /// not hold up the appends of the others. Checkpoints and dead letters stay on the primary with the read models; a
@@ -37,16 +39,31 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
 
     // One queue of waiting appends per server, each emptied by its own writer loop.
     private readonly Channel<PendingAppend>[] pending;
+    private readonly JournalWriterName writerName;
+    private readonly SemaphoreSlim registering = new(1, 1);
+
+    // This writer's id on each server (registered on first use).
+    private readonly int?[] writerIds;
 
     /// <summary>The journal with every partition on the one server of <paramref name="dataSource"/>.</summary>
     public PostgresEventJournal(
-        NpgsqlDataSource dataSource, Serializer serializer, PostgresReadModels readModels, IOptions<JournalOptions> options, ILogger<PostgresEventJournal> logger)
-        : this(JournalServers.PrimaryOnly(dataSource), serializer, readModels, options, logger)
+        NpgsqlDataSource dataSource,
+        Serializer serializer,
+        PostgresReadModels readModels,
+        IOptions<JournalOptions> options,
+        JournalWriterName writerName,
+        ILogger<PostgresEventJournal> logger)
+        : this(JournalServers.PrimaryOnly(dataSource), serializer, readModels, options, writerName, logger)
     {
     }
 
     public PostgresEventJournal(
-        JournalServers servers, Serializer serializer, PostgresReadModels readModels, IOptions<JournalOptions> options, ILogger<PostgresEventJournal> logger)
+        JournalServers servers,
+        Serializer serializer,
+        PostgresReadModels readModels,
+        IOptions<JournalOptions> options,
+        JournalWriterName writerName,
+        ILogger<PostgresEventJournal> logger)
     {
         ArgumentNullException.ThrowIfNull(servers);
         ArgumentNullException.ThrowIfNull(options);
@@ -55,6 +72,8 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
         this.serializer = serializer;
         this.readModels = readModels;
         this.logger = logger;
+        this.writerName = writerName;
+        writerIds = new int?[servers.Count];
         Partitions = options.Value.Partitions;
         pending = [.. Enumerable.Range(0, servers.Count).Select(_ => Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(options.Value.WriterQueueCapacity)
         {
@@ -65,7 +84,25 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
 
     public int Partitions { get; }
 
+    /// <summary>
+    /// A stream's events, read when its grain activates. An activation's failure does not pass the silo's grain-call
+    /// filter, so a database failure is translated here into what Orleans can carry back to the caller.
+    /// </summary>
     public async Task<IReadOnlyList<TEvent>> ReadAsync<TEvent>(string streamId, CancellationToken cancellationToken)
+        where TEvent : class
+    {
+        try
+        {
+            return await ReadStreamAsync<TEvent>(streamId, cancellationToken);
+        }
+        catch (System.Data.Common.DbException exception)
+        {
+            LogActivationReadFailed(logger, exception, streamId);
+            throw new StorageFailureException($"Journal stream {streamId} could not be read.", exception.IsTransient);
+        }
+    }
+
+    private async Task<IReadOnlyList<TEvent>> ReadStreamAsync<TEvent>(string streamId, CancellationToken cancellationToken)
         where TEvent : class
     {
         await using var command = GridSql.ReadJournalStream.CreateCommand(ServerOf(streamId), streamId);
@@ -91,7 +128,22 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
         return await EnqueueAsync(new PendingAppend(streamId, expectedVersion, Rows(streamId, expectedVersion, events), snapshot: null), cancellationToken);
     }
 
+    /// <summary>A stream's snapshot, read when its grain activates; a database failure is translated as in <see cref="ReadAsync{TEvent}(string, CancellationToken)"/>.</summary>
     public async Task<JournalSnapshot<TState>?> ReadSnapshotAsync<TState>(string streamId, CancellationToken cancellationToken)
+        where TState : class
+    {
+        try
+        {
+            return await ReadStreamSnapshotAsync<TState>(streamId, cancellationToken);
+        }
+        catch (System.Data.Common.DbException exception)
+        {
+            LogActivationReadFailed(logger, exception, streamId);
+            throw new StorageFailureException($"Journal stream {streamId} could not be read.", exception.IsTransient);
+        }
+    }
+
+    private async Task<JournalSnapshot<TState>?> ReadStreamSnapshotAsync<TState>(string streamId, CancellationToken cancellationToken)
         where TState : class
     {
         await using var command = GridSql.ReadJournalSnapshot.CreateCommand(ServerOf(streamId), streamId);
@@ -128,7 +180,18 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
         }
 
         await servers.VerifyLayoutAsync(cancellationToken);
+        for (var server = 0; server < servers.Count; server++)
+        {
+            await WriterIdAsync(server, cancellationToken);
+        }
+
         await base.StartAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        registering.Dispose();
+        base.Dispose();
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -179,25 +242,26 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
         int partition, JournalCursor current, JournalCursor advanced, IReadOnlyList<ReadModels.ReadModelChange> changes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
+        var writer = await WriterIdAsync(0, cancellationToken);
         await using var connection = await servers.Primary.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        bool moved;
+        long moved;
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
             batch.BatchCommands.Add(GridSql.AdvanceJournalCheckpoint.CreateBatchCommand(
-                partition, current.Transaction, current.Position, advanced.Transaction, advanced.Position));
+                partition, current.Transaction, current.Position, advanced.Transaction, advanced.Position, writer));
             readModels.AddChanges(batch, changes);
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            moved = await reader.ReadAsync(cancellationToken) && reader.GetInt64(0) == 1;
+            moved = await reader.ReadAsync(cancellationToken) ? reader.GetInt64(0) : 0;
             while (await reader.NextResultAsync(cancellationToken))
             {
             }
         }
 
-        if (!moved)
+        if (moved != 1)
         {
             await transaction.RollbackAsync(cancellationToken);
-            return false;
+            return moved < 0 ? throw new JournalWriterFencedException() : false;
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -266,7 +330,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
 
             try
             {
-                await CommitAsync(servers[server], batch);
+                await CommitAsync(server, batch);
             }
             catch (Exception exception)
             {
@@ -288,7 +352,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     /// snapshot first, only the appends whose expectation is no longer current are refused; the rest commit
     /// together in the next statement.
     /// </summary>
-    private static async Task CommitAsync(NpgsqlDataSource server, List<PendingAppend> batch)
+    private async Task CommitAsync(int server, List<PendingAppend> batch)
     {
         var waiting = batch;
         while (waiting.Count > 0)
@@ -300,7 +364,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
         }
     }
 
-    private static async Task CommitRoundAsync(NpgsqlDataSource server, IReadOnlyList<PendingAppend> round)
+    private async Task CommitRoundAsync(int server, IReadOnlyList<PendingAppend> round)
     {
         var remaining = round;
         while (remaining.Count > 0)
@@ -317,7 +381,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
             }
             catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation)
             {
-                var stale = await StaleAppendsAsync(server, remaining);
+                var stale = await StaleAppendsAsync(servers[server], remaining);
                 if (stale.Count == 0)
                 {
                     throw;
@@ -365,12 +429,28 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     }
 
     /// <summary>Writes the appends; answers the streams whose snapshot was stored (the others, and their events, were refused).</summary>
-    private static async Task<HashSet<string>> InsertAsync(NpgsqlDataSource server, IReadOnlyList<PendingAppend> appends)
+    /// <summary>
+    /// Writes the appends; answers the streams whose snapshot was stored (the others, and their events, were refused).
+    /// The fence of migration 0023 is exact on the primary, where the membership change that declares this silo dead
+    /// fences its writer. An extra journal server holds no membership, so before a commit there the writer's fence is
+    /// read on the primary: a silo declared dead commits nothing that starts after the declaration.
+    /// </summary>
+    private async Task<HashSet<string>> InsertAsync(int server, IReadOnlyList<PendingAppend> appends)
     {
         var rows = appends.SelectMany(append => append.Rows.Select(row => (Row: row, WithSnapshot: append.Snapshot is not null))).ToArray();
         var snapshots = appends.Where(append => append.Snapshot is not null).Select(append => (append.StreamId, Row: append.Snapshot!)).ToArray();
+        var writer = await WriterIdAsync(server, CancellationToken.None);
+        if (server != 0)
+        {
+            await using var fence = GridSql.ReadJournalWriterFence.CreateCommand(servers.Primary, await WriterIdAsync(0, CancellationToken.None));
+            if (await fence.ExecuteScalarAsync() is not false)
+            {
+                throw new JournalWriterFencedException();
+            }
+        }
+
         await using var command = GridSql.AppendJournal.CreateCommand(
-            server,
+            servers[server],
             rows.Select(r => r.Row.StreamId).ToArray(),
             rows.Select(r => r.Row.Version).ToArray(),
             rows.Select(r => r.Row.Partition).ToArray(),
@@ -382,15 +462,57 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
             snapshots.Select(s => s.Row.Version.Commits).ToArray(),
             snapshots.Select(s => s.Row.StateType).ToArray(),
             snapshots.Select(s => s.Row.State).ToArray(),
-            rows.Select(r => r.WithSnapshot).ToArray());
+            rows.Select(r => r.WithSnapshot).ToArray(),
+            writer);
         var stored = new HashSet<string>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
+            if (reader.IsDBNull(0))
+            {
+                throw new JournalWriterFencedException();
+            }
+
             stored.Add(reader.GetString(0));
         }
 
         return stored;
+    }
+
+    /// <summary>
+    /// This journal's writer id on <paramref name="server"/>, registered on first use (the silo's hosted services may call
+    /// before this one starts). A writer the primary already fenced (the cluster declared this silo dead before it wrote)
+    /// refuses to start.
+    /// </summary>
+    private async Task<int> WriterIdAsync(int server, CancellationToken cancellationToken)
+    {
+        if (writerIds[server] is { } known)
+        {
+            return known;
+        }
+
+        await registering.WaitAsync(cancellationToken);
+        try
+        {
+            if (writerIds[server] is null)
+            {
+                await using var command = GridSql.RegisterJournalWriter.CreateCommand(servers[server], writerName.Value);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                await reader.ReadAsync(cancellationToken);
+                if (reader.GetBoolean(1))
+                {
+                    throw new JournalWriterFencedException($"Journal writer {writerName} was fenced before it wrote: the cluster declared this silo dead.");
+                }
+
+                writerIds[server] = reader.GetInt32(0);
+            }
+
+            return writerIds[server]!.Value;
+        }
+        finally
+        {
+            registering.Release();
+        }
     }
 
     private JournalRow[] Rows<TEvent>(string streamId, int expectedVersion, IReadOnlyList<TEvent> events)
@@ -422,6 +544,9 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     private TEvent Deserialize<TEvent>(byte[] payload, string streamId)
         where TEvent : class =>
         serializer.Deserialize<TEvent>(payload) ?? throw new InvalidDataException($"Journal stream {streamId} holds an empty event.");
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Journal stream {StreamId} could not be read")]
+    private static partial void LogActivationReadFailed(ILogger logger, Exception exception, string streamId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Journal commit of {AppendCount} appends on journal server {Server} failed")]
     private static partial void LogCommitFailed(ILogger logger, Exception exception, int appendCount, int server);

@@ -49,7 +49,7 @@ var baseline = await MeasureAsync("baseline", async (stream, ct) =>
 });
 
 var journal = new PostgresEventJournal(
-    dataSource, serializer, new PostgresReadModels(dataSource, serializer), Options.Create(new JournalOptions()), NullLogger<PostgresEventJournal>.Instance);
+    dataSource, serializer, new PostgresReadModels(dataSource, serializer), Options.Create(new JournalOptions()), new JournalWriterName("journal-load"), NullLogger<PostgresEventJournal>.Instance);
 await journal.StartAsync(CancellationToken.None);
 var grouped = await MeasureAsync("group-commit", async (stream, ct) =>
 {

@@ -45,17 +45,27 @@ internal sealed class ClusterNode
         return environment;
     }
 
-    /// <summary>A silo process, with <paramref name="settings"/> (environment variable names) on top of the cluster's.</summary>
-    public async Task<GridProcess> StartSiloAsync(string name, string? workingDirectory = null, IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary>
+    /// A silo process, with <paramref name="settings"/> (environment variable names) on top of the cluster's; in
+    /// <paramref name="network"/>'s namespace when given, advertising its address there and reaching PostgreSQL on the host's.
+    /// </summary>
+    public async Task<GridProcess> StartSiloAsync(
+        string name, string? workingDirectory = null, IReadOnlyDictionary<string, string>? settings = null, ProcessNetwork? network = null)
     {
         var siloPort = LoopbackPorts.Next();
         var environment = Environment(siloPort, LoopbackPorts.Next());
+        if (network is not null)
+        {
+            environment["Orleans__AdvertisedIp"] = network.Address;
+            environment["ConnectionStrings__Postgres"] = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString) { Host = network.HostAddress }.ConnectionString;
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             environment[key] = value;
         }
 
-        return await ReadyAsync(GridProcess.Start(name, "Silo", "ShipmentGrid.Silo.dll", environment, siloPort, workingDirectory));
+        return await ReadyAsync(GridProcess.Start(name, "Silo", "ShipmentGrid.Silo.dll", environment, siloPort, workingDirectory, network));
     }
 
     /// <summary>The HTTP API as its own process, an Orleans client of this cluster.</summary>

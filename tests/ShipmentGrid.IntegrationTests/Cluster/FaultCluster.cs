@@ -24,22 +24,31 @@ internal sealed class FaultCluster : IAsyncDisposable
     private readonly ClusterNode node;
     private readonly int siloCount;
     private readonly IReadOnlyDictionary<string, string>? apiSettings;
+    private readonly IReadOnlyDictionary<string, string>? siloSettings;
+    private readonly IsolatedNetwork? network;
     private readonly List<GridProcess> everyProcess = [];
     private readonly ConcurrentQueue<string> serverErrors = new();
     private List<GridProcess> silos = [];
     private GridProcess? api;
     private HttpClient? http;
     private int generation;
+    private int restarts;
 
-    private FaultCluster(ClusterNode node, int siloCount, IReadOnlyDictionary<string, string>? apiSettings)
+    private FaultCluster(
+        ClusterNode node, int siloCount, IReadOnlyDictionary<string, string>? apiSettings, IReadOnlyDictionary<string, string>? siloSettings, IsolatedNetwork? network)
     {
         this.node = node;
         this.siloCount = siloCount;
         this.apiSettings = apiSettings;
+        this.siloSettings = siloSettings;
+        this.network = network;
     }
 
     /// <summary>The ERP ledger and every other table, on the schema the providers use.</summary>
     public string ConnectionString => new PostgresSettings(node.ConnectionString, PostgresSettings.DefaultSchema).ProviderConnectionString;
+
+    /// <summary>The API of the current generation, for a test's own clients (partners sending at their own pace).</summary>
+    public Uri ApiAddress => api?.BaseAddress ?? throw new InvalidOperationException("The cluster is not running.");
 
     /// <summary>The silos of the current generation; a killed one stays in the list, exited.</summary>
     public IReadOnlyList<GridProcess> Silos => silos;
@@ -47,16 +56,25 @@ internal sealed class FaultCluster : IAsyncDisposable
     /// <summary>Reads that answered 5xx (method, path, status, body): each one is a failure of the grid.</summary>
     public IReadOnlyCollection<string> ServerErrors => serverErrors;
 
+    private IsolatedNetwork Network => network ?? throw new InvalidOperationException("This cluster was started without its own network.");
+
     private HttpClient Http => http ?? throw new InvalidOperationException("The cluster is not running.");
 
     /// <summary>
     /// Creates a database, migrates it and starts <paramref name="silos"/> silos and the API; every API process of the
-    /// cluster gets <paramref name="apiSettings"/> (environment variables, e.g. a webhook allow-list) on top of the defaults.
+    /// cluster gets <paramref name="apiSettings"/> (environment variables, e.g. a webhook allow-list) on top of the defaults,
+    /// every silo <paramref name="siloSettings"/>. With <paramref name="network"/> each silo slot runs in a network namespace
+    /// of its own (the API stays on the host), so it can be cut off and healed.
     /// </summary>
     public static async Task<FaultCluster> StartAsync(
-        PostgresServer postgres, string database, int silos, IReadOnlyDictionary<string, string>? apiSettings = null)
+        PostgresServer postgres,
+        string database,
+        int silos,
+        IReadOnlyDictionary<string, string>? apiSettings = null,
+        IReadOnlyDictionary<string, string>? siloSettings = null,
+        IsolatedNetwork? network = null)
     {
-        var cluster = new FaultCluster(await ClusterNode.MigrateAsync(await postgres.CreateDatabaseAsync(database)), silos, apiSettings);
+        var cluster = new FaultCluster(await ClusterNode.MigrateAsync(await postgres.CreateDatabaseAsync(database)), silos, apiSettings, siloSettings, network);
         await cluster.StartProcessesAsync();
         return cluster;
     }
@@ -71,6 +89,28 @@ internal sealed class FaultCluster : IAsyncDisposable
         await after;
         await KillSiloAsync(index);
     }
+
+    /// <summary>A new silo process in slot <paramref name="index"/> (in its namespace), once the one there has exited or was stopped.</summary>
+    public async Task RestartSiloAsync(int index)
+    {
+        var started = await StartSiloAsync(index, $"silo-{index + 1}.{generation}.r{++restarts}");
+        everyProcess.Add(started);
+        silos[index] = started;
+    }
+
+    /// <summary>SIGTERM to the silo in slot <paramref name="index"/>, which must exit within the stop deadline, then a new one there.</summary>
+    public async Task ReplaceSiloGracefullyAsync(int index)
+    {
+        await silos[index].TerminateAsync();
+        var exitCode = await silos[index].WaitForExitAsync(StopDeadline);
+        Assert.True(exitCode == 0, $"{silos[index].Name} exited with {exitCode} after SIGTERM\n{Logs()}");
+        await RestartSiloAsync(index);
+    }
+
+    /// <summary>Cuts slot <paramref name="index"/>'s namespace off the network: its silo reaches neither its peers nor PostgreSQL.</summary>
+    public Task IsolateSiloAsync(int index) => Network.IsolateAsync(index);
+
+    public Task HealSiloAsync(int index) => Network.HealAsync(index);
 
     /// <summary>What went wrong in the grid itself, for a test's list of failures: each server error and each exited silo.</summary>
     public IEnumerable<string> Faults() =>
@@ -261,11 +301,14 @@ internal sealed class FaultCluster : IAsyncDisposable
         }
     }
 
+    private async Task<GridProcess> StartSiloAsync(int index, string name) =>
+        await node.StartSiloAsync(name, settings: siloSettings, network: network is null ? null : await network.PlaceAsync(index));
+
     /// <summary>Silos start together (Orleans admits concurrent joins); the API once they are ready.</summary>
     private async Task StartProcessesAsync()
     {
         generation++;
-        var starting = Enumerable.Range(1, siloCount).Select(i => node.StartSiloAsync($"silo-{i}.{generation}")).ToArray();
+        var starting = Enumerable.Range(0, siloCount).Select(i => StartSiloAsync(i, $"silo-{i + 1}.{generation}")).ToArray();
         try
         {
             silos = [.. await Task.WhenAll(starting)];

@@ -57,10 +57,11 @@ public sealed class FakeErp : IAsyncDisposable
 
     public string? DocumentOf(string invoiceNumber) => invoices.TryGetValue(invoiceNumber, out var document) ? document.DocumentNumber : null;
 
-    public static async Task<FakeErp> StartAsync()
+    /// <summary>Starts on a free port of <paramref name="host"/> (the loopback, or the host's address on a test's own network).</summary>
+    public static async Task<FakeErp> StartAsync(string host = "127.0.0.1")
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseKestrelCore().UseUrls($"http://{host}:0");
         builder.Services.AddRoutingCore();
         var erp = new FakeErp(builder.Build());
         erp.Map();

@@ -12,9 +12,12 @@ internal sealed class GridProcess : IAsyncDisposable
     private readonly Process process;
     private readonly List<string> output = [];
 
-    private GridProcess(Process process, string name, int httpPort, int siloPort)
+    private readonly string host;
+
+    private GridProcess(Process process, string name, string host, int httpPort, int siloPort)
     {
         this.process = process;
+        this.host = host;
         Name = name;
         HttpPort = httpPort;
         SiloPort = siloPort;
@@ -27,7 +30,7 @@ internal sealed class GridProcess : IAsyncDisposable
     /// <summary>The silo-to-silo port for a Silo process (0 for others): how a silo address maps to its process.</summary>
     public int SiloPort { get; }
 
-    public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}/");
+    public Uri BaseAddress => new($"http://{host}:{HttpPort}/");
 
     public bool HasExited => process.HasExited;
 
@@ -64,7 +67,8 @@ internal sealed class GridProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts the process in <paramref name="workingDirectory"/> (the test's own folder when null), listening on the
-    /// port given by <c>ASPNETCORE_URLS</c>, as a container or service manager would set it.
+    /// port given by <c>ASPNETCORE_URLS</c>, as a container or service manager would set it; in <paramref name="network"/>'s
+    /// namespace, listening on its address there, when given.
     /// </summary>
     public static GridProcess Start(
         string name,
@@ -73,23 +77,34 @@ internal sealed class GridProcess : IAsyncDisposable
         IReadOnlyDictionary<string, string> environment,
         int siloPort = 0,
         string? workingDirectory = null,
+        ProcessNetwork? network = null,
         params string[] arguments)
     {
         var httpPort = LoopbackPorts.Next();
-        var start = new ProcessStartInfo("dotnet")
+        var host = network?.Address ?? "127.0.0.1";
+        var start = new ProcessStartInfo(network is null ? "dotnet" : "ip")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
+        if (network is not null)
+        {
+            // ip netns exec runs dotnet itself (exec, same process id), so a kill still hits the grid process.
+            foreach (var argument in new[] { "netns", "exec", network.Namespace, "dotnet" })
+            {
+                start.ArgumentList.Add(argument);
+            }
+        }
+
         start.ArgumentList.Add(RepositoryLayout.ProjectOutput(projectFolder, assemblyName));
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}";
+        start.Environment["ASPNETCORE_URLS"] = $"http://{host}:{httpPort}";
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["Auth__BootstrapKey"] = TestKeys.Admin;
         foreach (var (key, value) in environment)
@@ -98,7 +113,7 @@ internal sealed class GridProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var grid = new GridProcess(process, name, httpPort, siloPort);
+        var grid = new GridProcess(process, name, host, httpPort, siloPort);
         process.OutputDataReceived += (_, line) => grid.Append(line.Data);
         process.ErrorDataReceived += (_, line) => grid.Append(line.Data);
         process.Start();

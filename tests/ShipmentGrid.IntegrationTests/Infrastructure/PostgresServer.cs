@@ -19,6 +19,7 @@ public sealed partial class PostgresServer : IAsyncLifetime
     private static readonly TimeSpan ToolDeadline = TimeSpan.FromSeconds(90);
 
     private readonly bool _alwaysThrowaway;
+    private readonly string? _alsoListenOn;
     private string? _root;
     private string? _pgCtl;
     private bool _stopped;
@@ -27,10 +28,17 @@ public sealed partial class PostgresServer : IAsyncLifetime
     {
     }
 
-    private PostgresServer(bool alwaysThrowaway) => _alwaysThrowaway = alwaysThrowaway;
+    private PostgresServer(bool alwaysThrowaway, string? alsoListenOn = null)
+    {
+        _alwaysThrowaway = alwaysThrowaway;
+        _alsoListenOn = alsoListenOn;
+    }
 
-    /// <summary>A server of its own, never the shared external one: for tests that stop it.</summary>
-    public static PostgresServer Dedicated() => new(alwaysThrowaway: true);
+    /// <summary>
+    /// A server of its own, never the shared external one: for tests that stop it. With <paramref name="alsoListenOn"/>
+    /// it also listens on that address and trusts its /24, for processes in network namespaces (<see cref="IsolatedNetwork"/>).
+    /// </summary>
+    public static PostgresServer Dedicated(string? alsoListenOn = null) => new(alwaysThrowaway: true, alsoListenOn);
 
     /// <summary>Connection string of the server's maintenance database (<c>postgres</c>), as a superuser.</summary>
     private int _port;
@@ -63,6 +71,12 @@ public sealed partial class PostgresServer : IAsyncLifetime
         await RunAsync(Path.Combine(binaries, "initdb"),
             ["-D", dataDirectory, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync"]);
         _port = port;
+        if (_alsoListenOn is not null)
+        {
+            var subnet = string.Join('.', _alsoListenOn.Split('.')[..3]);
+            await File.AppendAllTextAsync(Path.Combine(dataDirectory, "pg_hba.conf"), $"host all all {subnet}.0/24 trust\n");
+        }
+
         await StartServerAsync();
 
         AdminConnectionString = new NpgsqlConnectionStringBuilder
@@ -118,7 +132,7 @@ public sealed partial class PostgresServer : IAsyncLifetime
 
         await RunAsync(_pgCtl,
             ["-D", Path.Combine(_root, "data"), "-l", Path.Combine(_root, "server.log"), "-w", "-t", "60",
-             "-o", $"-p {_port} -k {_root} -c listen_addresses=127.0.0.1", "start"]);
+             "-o", $"-p {_port} -k {_root} -c listen_addresses='127.0.0.1{(_alsoListenOn is null ? "" : "," + _alsoListenOn)}'", "start"]);
         _stopped = false;
     }
 

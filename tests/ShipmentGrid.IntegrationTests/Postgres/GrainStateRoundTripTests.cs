@@ -76,7 +76,7 @@ public sealed class GrainStateRoundTripTests(PostgresServer server) : IAsyncLife
         _dataSource = NpgsqlDataSource.Create(settings.ProviderConnectionString);
         var serializer = _silo.Services.GetRequiredService<Serializer>();
         _journal = new PostgresEventJournal(
-            _dataSource, serializer, new PostgresReadModels(_dataSource, serializer), Options.Create(new JournalOptions()), NullLogger<PostgresEventJournal>.Instance);
+            _dataSource, serializer, new PostgresReadModels(_dataSource, serializer), Options.Create(new JournalOptions()), new JournalWriterName("grain-state-tests"), NullLogger<PostgresEventJournal>.Instance);
         await _journal.StartAsync(CancellationToken.None);
     }
 

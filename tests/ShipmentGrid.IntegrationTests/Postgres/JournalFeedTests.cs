@@ -11,7 +11,8 @@ namespace ShipmentGrid.IntegrationTests.Postgres;
 
 /// <summary>
 /// The journal's feed and writer on a real PostgreSQL: commit order across concurrent transactions, the fenced
-/// checkpoint, a conflicting append refused alone, and back pressure when the database stalls.
+/// checkpoint, a conflicting append refused alone, back pressure when the database stalls, and the write fence of a
+/// silo the cluster declared dead.
 /// </summary>
 [Collection(SharedPostgres.Name)]
 public sealed class JournalFeedTests(PostgresServer server) : IAsyncLifetime, IDisposable
@@ -25,17 +26,20 @@ public sealed class JournalFeedTests(PostgresServer server) : IAsyncLifetime, ID
     private readonly ServiceProvider services = new ServiceCollection().AddSerializer().BuildServiceProvider();
     private NpgsqlDataSource dataSource = null!;
     private PostgresEventJournal journal = null!;
+    private string connectionString = null!;
 
     public async Task InitializeAsync()
     {
         var settings = new PostgresSettings(await server.CreateDatabaseAsync("journal_feed"), "grid_journal");
         await new SchemaMigrator(settings, NullLogger<SchemaMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        connectionString = settings.ProviderConnectionString;
         dataSource = NpgsqlDataSource.Create(settings.ProviderConnectionString);
         journal = new PostgresEventJournal(
             dataSource,
             services.GetRequiredService<Serializer>(),
             new PostgresReadModels(dataSource, services.GetRequiredService<Serializer>()),
             Options.Create(new JournalOptions { Partitions = Partitions, WriterQueueCapacity = WriterQueueCapacity }),
+            new JournalWriterName("journal-feed-tests"),
             NullLogger<PostgresEventJournal>.Instance);
         await journal.StartAsync(CancellationToken.None);
     }
@@ -182,6 +186,87 @@ public sealed class JournalFeedTests(PostgresServer server) : IAsyncLifetime, ID
             await using var release = dataSource.CreateCommand("ALTER TABLE event_journal DROP CONSTRAINT no_poison");
             await release.ExecuteNonQueryAsync();
         }
+    }
+
+    [Fact]
+    public async Task Rows_record_their_writer_and_a_silo_declared_dead_by_the_membership_query_commits_nothing_more()
+    {
+        var silo = await JoinMembershipAsync("10.9.0.7", 11111, 424242);
+        using var writer = await StartJournalAsync(new JournalWriterName("10.9.0.7:11111@424242"));
+        var streamId = "fence/SHP-1";
+        var partition = JournalPartitioning.PartitionOf(streamId, Partitions);
+        Assert.True(await writer.AppendAsync<object>(streamId, 0, ["before"], CancellationToken.None));
+        var checkpoint = await journal.ReadCheckpointAsync(partition, CancellationToken.None);
+        var records = await journal.ReadAsync(partition, checkpoint, 100, CancellationToken.None);
+        var written = Assert.Single(records, record => record.StreamId == streamId);
+        Assert.True(await writer.TryAdvanceAsync(partition, checkpoint, written.Cursor, [], CancellationToken.None));
+        Assert.Equal(
+            ["10.9.0.7:11111@424242"],
+            await Sql.QueryAsync(connectionString, "SELECT w.name FROM event_journal j JOIN journal_writer w ON w.id = j.writer WHERE j.stream_id = @s", r => r.GetString(0), ("s", streamId)));
+
+        await DeclareDeadAsync(silo);
+
+        await Assert.ThrowsAsync<JournalWriterFencedException>(() => writer.AppendAsync<object>(streamId, 1, ["after"], CancellationToken.None));
+        await Assert.ThrowsAsync<JournalWriterFencedException>(() => writer.CommitAsync<object, object>(
+            "fence/INV-1", SnapshotVersion.None, ["after"], "state", CancellationToken.None));
+        await Assert.ThrowsAsync<JournalWriterFencedException>(() => writer.TryAdvanceAsync(partition, written.Cursor, new JournalCursor(written.Cursor.Transaction, written.Cursor.Position + 1), [], CancellationToken.None));
+        Assert.Equal(["before"], (await journal.ReadAsync<object>(streamId, CancellationToken.None)).Cast<string>());
+        Assert.Null(await journal.ReadSnapshotAsync<object>("fence/INV-1", CancellationToken.None));
+        Assert.Equal(written.Cursor, await journal.ReadCheckpointAsync(partition, CancellationToken.None));
+
+        // Another writer (the silo that took the grains over) goes on, and the dead one cannot start again.
+        Assert.True(await journal.AppendAsync<object>(streamId, 1, ["after"], CancellationToken.None));
+        using var again = new PostgresEventJournal(
+            dataSource, services.GetRequiredService<Serializer>(), new PostgresReadModels(dataSource, services.GetRequiredService<Serializer>()),
+            Options.Create(new JournalOptions { Partitions = Partitions }), new JournalWriterName("10.9.0.7:11111@424242"), NullLogger<PostgresEventJournal>.Instance);
+        await Assert.ThrowsAsync<JournalWriterFencedException>(() => again.StartAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_silo_declared_dead_before_it_ever_wrote_is_fenced_from_its_first_write()
+    {
+        await DeclareDeadAsync(await JoinMembershipAsync("10.9.0.8", 11111, 515151));
+        using var writer = new PostgresEventJournal(
+            dataSource, services.GetRequiredService<Serializer>(), new PostgresReadModels(dataSource, services.GetRequiredService<Serializer>()),
+            Options.Create(new JournalOptions { Partitions = Partitions }), new JournalWriterName("10.9.0.8:11111@515151"), NullLogger<PostgresEventJournal>.Instance);
+        await Assert.ThrowsAsync<JournalWriterFencedException>(() => writer.StartAsync(CancellationToken.None));
+    }
+
+    private async Task<PostgresEventJournal> StartJournalAsync(JournalWriterName name)
+    {
+        var started = new PostgresEventJournal(
+            dataSource, services.GetRequiredService<Serializer>(), new PostgresReadModels(dataSource, services.GetRequiredService<Serializer>()),
+            Options.Create(new JournalOptions { Partitions = Partitions }), name, NullLogger<PostgresEventJournal>.Instance);
+        await started.StartAsync(CancellationToken.None);
+        return started;
+    }
+
+    /// <summary>A silo's membership row as Orleans' join leaves it (Active), in a deployment of its own.</summary>
+    private async Task<(string Deployment, string Address, int Port, int Generation)> JoinMembershipAsync(string address, int port, int generation)
+    {
+        var deployment = $"fence-{generation}";
+        await Sql.ExecuteAsync(connectionString, $"""
+            INSERT INTO membership_version (deployment_id, version) VALUES ('{deployment}', 1);
+            INSERT INTO membership_silo (deployment_id, address, port, generation, silo_name, host_name, status, start_time, i_am_alive_time)
+            VALUES ('{deployment}', '{address}', {port}, {generation}, 'silo', 'host', 3, now(), now());
+            """);
+        return (deployment, address, port, generation);
+    }
+
+    /// <summary>Declares the silo dead the way the cluster does: the provider's own UpdateMembershipKey text from OrleansQuery.</summary>
+    private async Task DeclareDeadAsync((string Deployment, string Address, int Port, int Generation) silo)
+    {
+        var text = (await Sql.QueryAsync(connectionString, "SELECT QueryText FROM OrleansQuery WHERE QueryKey = 'UpdateMembershipKey'", r => r.GetString(0))).Single();
+        await using var command = dataSource.CreateCommand(text);
+        command.Parameters.AddWithValue("DeploymentId", silo.Deployment);
+        command.Parameters.AddWithValue("Version", 1);
+        command.Parameters.AddWithValue("Address", silo.Address);
+        command.Parameters.AddWithValue("Port", silo.Port);
+        command.Parameters.AddWithValue("Generation", silo.Generation);
+        command.Parameters.AddWithValue("Status", 6);
+        command.Parameters.Add(new NpgsqlParameter("SuspectTimes", NpgsqlTypes.NpgsqlDbType.Text) { Value = DBNull.Value });
+        command.Parameters.AddWithValue("IAmAliveTime", DateTime.UtcNow);
+        Assert.True((bool)(await command.ExecuteScalarAsync())!);
     }
 
     private async Task<JournalCursor> DrainAsync(int partition, JournalCursor from)

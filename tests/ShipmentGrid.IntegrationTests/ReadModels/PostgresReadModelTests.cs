@@ -30,7 +30,7 @@ public sealed class PostgresReadModelTests(PostgresServer server) : ReadModelCon
     {
         using var journal = new PostgresEventJournal(
             dataSource, services.GetRequiredService<Serializer>(), (PostgresReadModels)Store,
-            Options.Create(new JournalOptions { Partitions = 1 }), NullLogger<PostgresEventJournal>.Instance);
+            Options.Create(new JournalOptions { Partitions = 1 }), new JournalWriterName("read-model-tests"), NullLogger<PostgresEventJournal>.Instance);
         Assert.True(await journal.TryAdvanceAsync(0, JournalCursor.Start, new JournalCursor(1, 1), [Track("S-1", "C-1", T0)], default));
 
         var stale = await journal.TryAdvanceAsync(
