@@ -166,7 +166,7 @@ public sealed class JournalServersProcessTests(TwoPostgresServers servers) : ICl
             await PlanAsync(connection, GridSql.ReadJournalStreamVersions, (object)streams),
             await PlanAsync(connection, GridSql.AppendJournal,
                 streams, versions, partitions, types, payloads, traceParents,
-                Array.Empty<string>(), Array.Empty<int>(), Array.Empty<int>(), Array.Empty<string>(), Array.Empty<byte[]>(), withSnapshot),
+                Array.Empty<string>(), Array.Empty<int>(), Array.Empty<int>(), Array.Empty<string>(), Array.Empty<byte[]>(), withSnapshot, 1),
         };
         Assert.All(plans, plan => Assert.DoesNotContain("Seq Scan on event_journal", plan, StringComparison.Ordinal));
         Assert.All(plans, plan => Assert.DoesNotContain("Seq Scan on journal_snapshot", plan, StringComparison.Ordinal));

@@ -109,7 +109,7 @@ public sealed class SchemaMigratorTests(PostgresServer server)
                 "grid_custom.edi_interchange",
                 "grid_custom.erp_invoice", "grid_custom.erp_invoice_line", "grid_custom.erp_receivable_entry",
                 "grid_custom.event_journal", "grid_custom.exception_item", "grid_custom.grain_state", "grid_custom.journal_checkpoint",
-                "grid_custom.journal_dead_letter", "grid_custom.journal_layout", "grid_custom.journal_partitioning", "grid_custom.journal_snapshot", "grid_custom.kpi_bucket",
+                "grid_custom.journal_dead_letter", "grid_custom.journal_layout", "grid_custom.journal_partitioning", "grid_custom.journal_snapshot", "grid_custom.journal_writer", "grid_custom.kpi_bucket",
                 "grid_custom.membership_entry",
                 "grid_custom.membership_silo", "grid_custom.membership_version", "grid_custom.orleansquery",
                 "grid_custom.queued_event_outcome", "grid_custom.reminder", "grid_custom.reminder_entry",
