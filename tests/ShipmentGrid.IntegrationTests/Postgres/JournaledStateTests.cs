@@ -8,6 +8,7 @@ using ShipmentGrid.Hosting.Cluster;
 using ShipmentGrid.Hosting.Postgres;
 using ShipmentGrid.IntegrationTests.Infrastructure;
 using ShipmentGrid.Journal;
+using ShipmentGrid.Observability;
 using ShipmentGrid.Shipments;
 
 namespace ShipmentGrid.IntegrationTests.Postgres;
@@ -41,6 +42,8 @@ public sealed class JournaledStateTests(PostgresServer server) : IAsyncLifetime
                 .AddSingleton(_ => NpgsqlDataSource.Create(settings.ProviderConnectionString))
                 .AddSingleton(TimeProvider.System)
                 .AddSingleton<PostgresReadModels>()
+                .AddGridMetrics()
+                .AddSingleton(provider => JournalWriterName.Of(provider.GetRequiredService<ILocalSiloDetails>().SiloAddress))
                 .AddSingleton<PostgresEventJournal>()
                 .AddSingleton<IEventJournal>(provider => provider.GetRequiredService<PostgresEventJournal>())
                 .AddHostedService(provider => provider.GetRequiredService<PostgresEventJournal>())
