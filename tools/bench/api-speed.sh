@@ -30,6 +30,11 @@ cat > "$work/upsert.sql" <<'SQL'
 \set id random(1, 100000)
 INSERT INTO bench_kv (id, payload) VALUES (:id, repeat('x', 1000)) ON CONFLICT (id) DO UPDATE SET payload = excluded.payload;
 SQL
+# CPU-seconds a process (or, for PostgreSQL, every server process) has used so far, from /proc.
+cpu_of() { awk -v tick="$(getconf CLK_TCK)" '{ s += ($14 + $15) / tick } END { printf "%.1f", s }' "$@"; }
+cpu_now() {
+    echo "$(cpu_of "/proc/${pids[0]}/stat") $(cpu_of "/proc/${pids[1]}/stat") $(cpu_of $(pgrep -u postgres -x postgres | sed 's|.*|/proc/&/stat|'))"
+}
 pgbench_run() {
     pgbench -h 127.0.0.1 -p "$port" -U postgres -n -c 32 -j 2 -T 20 -f "$work/upsert.sql" postgres 2>/dev/null \
         | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
@@ -54,7 +59,11 @@ until curl -sf http://127.0.0.1:25080/health/ready >/dev/null; do sleep 0.5; don
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $("$bin/postgres" --version)"
 echo "pgbench before: $(pgbench_run) single-row 1 KB upserts/s (32 clients)"
 loadgen=0
+read -r silo_cpu api_cpu pg_cpu <<< "$(cpu_now)"
 SHIPMENTGRID_API_KEY="$Auth__BootstrapKey" dotnet tools/LoadGen/bin/Release/net10.0/ShipmentGrid.LoadGen.dll \
     --api http://127.0.0.1:25080 --postgres "$ConnectionStrings__Postgres" "$@" || loadgen=$?
+read -r silo_end api_end pg_end <<< "$(cpu_now)"
+echo "CPU-seconds during the LoadGen run: silo $(echo "$silo_end - $silo_cpu" | bc), API $(echo "$api_end - $api_cpu" | bc), PostgreSQL $(echo "$pg_end - $pg_cpu" | bc)"
+echo "peak RSS: silo $(awk '/VmHWM/ {print $2, $3}' "/proc/${pids[0]}/status"), API $(awk '/VmHWM/ {print $2, $3}' "/proc/${pids[1]}/status")"
 echo "pgbench after: $(pgbench_run) single-row 1 KB upserts/s (32 clients)"
 exit "$loadgen"
