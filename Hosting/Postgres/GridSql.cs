@@ -91,6 +91,12 @@ public static class GridSql
         """,
         ["text[]", "integer[]", "integer[]", "text[]", "bytea[]", "text[]", "text[]", "integer[]", "integer[]", "text[]", "bytea[]", "boolean[]", "integer"]);
 
+    /// <summary>Ends this transaction on the server if its client leaves it idle for 5 s (a client cut off mid-transaction).</summary>
+    public static readonly GridQuery LimitIdleInTransaction = new(
+        nameof(LimitIdleInTransaction),
+        "SELECT set_config('idle_in_transaction_session_timeout', '5s', true)",
+        []);
+
     /// <summary>Whether a writer on the primary is fenced (read before a commit on an extra journal server).</summary>
     public static readonly GridQuery ReadJournalWriterFence = new(
         nameof(ReadJournalWriterFence),

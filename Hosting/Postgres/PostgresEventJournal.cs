@@ -251,6 +251,12 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
             batch.BatchCommands.Add(GridSql.AdvanceJournalCheckpoint.CreateBatchCommand(
                 partition, current.Transaction, current.Position, advanced.Transaction, advanced.Position, writer));
             readModels.AddChanges(batch, changes);
+
+            // The checkpoint's fence holds a share lock on this writer's row until the commit, a second round trip. A
+            // silo cut off between the two would hold it until its connection is found dead (hours of TCP keepalive),
+            // and the membership change declaring it dead, which fences that row, would wait as long: the cluster
+            // could not declare the silo dead at all. The server ends such a transaction after a few idle seconds.
+            batch.BatchCommands.Add(GridSql.LimitIdleInTransaction.CreateBatchCommand());
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
             moved = await reader.ReadAsync(cancellationToken) ? reader.GetInt64(0) : 0;
             while (await reader.NextResultAsync(cancellationToken))

@@ -223,6 +223,31 @@ public sealed class JournalFeedTests(PostgresServer server) : IAsyncLifetime, ID
     }
 
     [Fact]
+    public async Task A_checkpoint_transaction_its_silo_never_finishes_does_not_hold_off_the_declaration_of_its_death()
+    {
+        var silo = await JoinMembershipAsync("10.9.0.9", 11111, 616161);
+        using var writer = await StartJournalAsync(new JournalWriterName("10.9.0.9:11111@616161"));
+        var writerId = (await Sql.QueryAsync(connectionString, "SELECT id FROM journal_writer WHERE name = '10.9.0.9:11111@616161'", r => r.GetInt32(0))).Single();
+
+        // The checkpoint batch as the journal sends it, then the silo is cut off: no COMMIT ever arrives, and the open
+        // transaction holds its share lock on the writer row that the declaration must fence.
+        await using var cut = await dataSource.OpenConnectionAsync();
+        await using var open = await cut.BeginTransactionAsync();
+        await using (var batch = new NpgsqlBatch(cut, open))
+        {
+            batch.BatchCommands.Add(GridSql.AdvanceJournalCheckpoint.CreateBatchCommand(3, 0UL, 0L, 1UL, 1L, writerId));
+            batch.BatchCommands.Add(GridSql.LimitIdleInTransaction.CreateBatchCommand());
+            await batch.ExecuteNonQueryAsync();
+        }
+
+        // Without the idle limit this waits for the lock past the command timeout and throws.
+        await DeclareDeadAsync(silo);
+
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() => open.CommitAsync());
+        Assert.Equal(JournalCursor.Start, await journal.ReadCheckpointAsync(3, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_silo_declared_dead_before_it_ever_wrote_is_fenced_from_its_first_write()
     {
         await DeclareDeadAsync(await JoinMembershipAsync("10.9.0.8", 11111, 515151));
