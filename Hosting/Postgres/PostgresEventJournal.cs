@@ -90,17 +90,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     /// </summary>
     public async Task<IReadOnlyList<TEvent>> ReadAsync<TEvent>(string streamId, CancellationToken cancellationToken)
         where TEvent : class
-    {
-        try
-        {
-            return await ReadStreamAsync<TEvent>(streamId, cancellationToken);
-        }
-        catch (System.Data.Common.DbException exception)
-        {
-            LogActivationReadFailed(logger, exception, streamId);
-            throw new StorageFailureException($"Journal stream {streamId} could not be read.", exception.IsTransient);
-        }
-    }
+        => await TranslatingDatabaseFailureAsync(streamId, () => ReadStreamAsync<TEvent>(streamId, cancellationToken));
 
     private async Task<IReadOnlyList<TEvent>> ReadStreamAsync<TEvent>(string streamId, CancellationToken cancellationToken)
         where TEvent : class
@@ -131,10 +121,14 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     /// <summary>A stream's snapshot, read when its grain activates; a database failure is translated as in <see cref="ReadAsync{TEvent}(string, CancellationToken)"/>.</summary>
     public async Task<JournalSnapshot<TState>?> ReadSnapshotAsync<TState>(string streamId, CancellationToken cancellationToken)
         where TState : class
+        => await TranslatingDatabaseFailureAsync(streamId, () => ReadStreamSnapshotAsync<TState>(streamId, cancellationToken));
+
+    /// <summary>An activation read whose database failure becomes a <see cref="StorageFailureException"/> Orleans can carry.</summary>
+    private async Task<T> TranslatingDatabaseFailureAsync<T>(string streamId, Func<Task<T>> read)
     {
         try
         {
-            return await ReadStreamSnapshotAsync<TState>(streamId, cancellationToken);
+            return await read();
         }
         catch (System.Data.Common.DbException exception)
         {
