@@ -4,10 +4,13 @@
 # before and after; tools/LoadGen through the API in between, with a bootstrap admin key, verifying the end state and
 # the ERP ledger in that database. Prints every figure; BENCHMARKS.md records them. Exits with LoadGen's exit code.
 #
-# usage: tools/bench/api-speed.sh [LoadGen options, e.g. --shipments 10000 --routes json --anomalies off]
+# usage: tools/bench/api-speed.sh [--silos N] [LoadGen options, e.g. --shipments 10000 --routes json --anomalies off]
+#   --silos N starts N silos (default 1) on this machine, all behind the one API; their CPU and peak RSS are summed.
 #   (LoadGen's --api and --postgres are set here; see tools/LoadGen/LoadOptions.cs for the rest)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+silos=1
+if [ "${1:-}" = "--silos" ]; then silos=$2; shift 2; fi
 bin=$(dirname "$(compgen -G '/usr/lib/postgresql/*/bin/initdb' | sort -V | tail -n 1)")
 port=55433
 work=$(mktemp -d /tmp/sg-bench-XXXX)
@@ -32,8 +35,11 @@ INSERT INTO bench_kv (id, payload) VALUES (:id, repeat('x', 1000)) ON CONFLICT (
 SQL
 # CPU-seconds a process (or, for PostgreSQL, every server process) has used so far, from /proc.
 cpu_of() { awk -v tick="$(getconf CLK_TCK)" '{ s += ($14 + $15) / tick } END { printf "%.1f", s }' "$@"; }
+# pids holds the silos first, then the API.
+silo_stats() { for pid in "${pids[@]:0:$silos}"; do echo "/proc/$pid/$1"; done; }
+api_pid() { echo "${pids[$silos]}"; }
 cpu_now() {
-    echo "$(cpu_of "/proc/${pids[0]}/stat") $(cpu_of "/proc/${pids[1]}/stat") $(cpu_of $(pgrep -u postgres -x postgres | sed 's|.*|/proc/&/stat|'))"
+    echo "$(cpu_of $(silo_stats stat)) $(cpu_of "/proc/$(api_pid)/stat") $(cpu_of $(pgrep -u postgres -x postgres | sed 's|.*|/proc/&/stat|'))"
 }
 pgbench_run() {
     pgbench -h 127.0.0.1 -p "$port" -U postgres -n -c 32 -j 2 -T 20 -f "$work/upsert.sql" postgres 2>/dev/null \
@@ -48,14 +54,19 @@ export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$port;Username=postgres;
 export Auth__BootstrapKey="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export Auth__RequestsPerSecond=1000000 Auth__EventsPerSecond=100000000
 dotnet Silo/bin/Release/net10.0/ShipmentGrid.Silo.dll migrate >/dev/null
-dotnet Silo/bin/Release/net10.0/ShipmentGrid.Silo.dll \
-    --Orleans:SiloPort=21111 --Orleans:GatewayPort=31000 --Urls=http://127.0.0.1:28081 >"$work/silo.log" 2>&1 &
-pids+=($!)
-until curl -sf http://127.0.0.1:28081/health/ready >/dev/null; do sleep 0.5; done
+for ((i = 0; i < silos; i++)); do
+    dotnet Silo/bin/Release/net10.0/ShipmentGrid.Silo.dll --Orleans:SiloPort=$((21111 + i)) \
+        --Orleans:GatewayPort=$((31000 + i)) --Urls=http://127.0.0.1:$((28081 + i)) >"$work/silo$i.log" 2>&1 &
+    pids+=($!)
+done
+for ((i = 0; i < silos; i++)); do
+    until curl -sf http://127.0.0.1:$((28081 + i))/health/ready >/dev/null; do sleep 0.5; done
+done
 dotnet Client.Api/bin/Release/net10.0/ShipmentGrid.Api.dll --Urls=http://127.0.0.1:25080 >"$work/api.log" 2>&1 &
 pids+=($!)
 until curl -sf http://127.0.0.1:25080/health/ready >/dev/null; do sleep 0.5; done
 
+echo "silos: $silos"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $("$bin/postgres" --version)"
 echo "pgbench before: $(pgbench_run) single-row 1 KB upserts/s (32 clients)"
 loadgen=0
@@ -64,6 +75,6 @@ SHIPMENTGRID_API_KEY="$Auth__BootstrapKey" dotnet tools/LoadGen/bin/Release/net1
     --api http://127.0.0.1:25080 --postgres "$ConnectionStrings__Postgres" "$@" || loadgen=$?
 read -r silo_end api_end pg_end <<< "$(cpu_now)"
 echo "CPU-seconds during the LoadGen run: silo $(echo "$silo_end - $silo_cpu" | bc), API $(echo "$api_end - $api_cpu" | bc), PostgreSQL $(echo "$pg_end - $pg_cpu" | bc)"
-echo "peak RSS: silo $(awk '/VmHWM/ {print $2, $3}' "/proc/${pids[0]}/status"), API $(awk '/VmHWM/ {print $2, $3}' "/proc/${pids[1]}/status")"
+echo "peak RSS: silos $(awk '/VmHWM/ {printf "%s%s kB", sep, $2; sep=" + "}' $(silo_stats status)), API $(awk '/VmHWM/ {print $2, $3}' "/proc/$(api_pid)/status")"
 echo "pgbench after: $(pgbench_run) single-row 1 KB upserts/s (32 clients)"
 exit "$loadgen"
