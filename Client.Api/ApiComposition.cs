@@ -16,6 +16,8 @@ internal static class ApiComposition
 
     public static IServiceCollection AddShipmentGridApi(this IServiceCollection services, IConfiguration configuration, bool embedded)
     {
+        services.AddOptions<AdmissionOptions>().Bind(configuration.GetSection(AdmissionOptions.Section));
+        services.AddSingleton<AdmissionLimiter>();
         services.AddGridAccess(configuration, embedded);
         services.AddProblemDetails(options => options.CustomizeProblemDetails = BindingErrors.Describe);
 
@@ -36,7 +38,9 @@ internal static class ApiComposition
         // journal, or a grain the cluster cannot reach for now (a failover), is 503 with Retry-After, so clients retry
         // instead of treating it as a fault; neither is logged per request, which during a failover would flood the log.
         // Outside the exception handler, so the audit sees the status the caller gets; authentication and authorization
-        // (UseGridAccess) go after it, so requests they refuse are audited too.
+        // (UseGridAccess) go after it, so requests they refuse are audited too. Admission goes first: a request refused
+        // for want of capacity costs no audit row, no key lookup and no grain call.
+        app.UseMiddleware<Admission>();
         app.UseMiddleware<AuditRecorder>();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
