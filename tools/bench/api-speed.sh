@@ -54,19 +54,21 @@ export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$port;Username=postgres;
 export Auth__BootstrapKey="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export Auth__RequestsPerSecond=1000000 Auth__EventsPerSecond=100000000
 dotnet Silo/bin/Release/net10.0/ShipmentGrid.Silo.dll migrate >/dev/null
+# Silos start one after another; each one's time from launch to a ready answer (Active in the cluster) is printed.
+ready_times=()
 for ((i = 0; i < silos; i++)); do
+    started=$(date +%s.%N)
     dotnet Silo/bin/Release/net10.0/ShipmentGrid.Silo.dll --Orleans:SiloPort=$((21111 + i)) \
         --Orleans:GatewayPort=$((31000 + i)) --Urls=http://127.0.0.1:$((28081 + i)) >"$work/silo$i.log" 2>&1 &
     pids+=($!)
-done
-for ((i = 0; i < silos; i++)); do
-    until curl -sf http://127.0.0.1:$((28081 + i))/health/ready >/dev/null; do sleep 0.5; done
+    until curl -sf http://127.0.0.1:$((28081 + i))/health/ready >/dev/null; do sleep 0.05; done
+    ready_times+=("$(echo "$(date +%s.%N) - $started" | bc | xargs printf '%.2f')")
 done
 dotnet Client.Api/bin/Release/net10.0/ShipmentGrid.Api.dll --Urls=http://127.0.0.1:25080 >"$work/api.log" 2>&1 &
 pids+=($!)
 until curl -sf http://127.0.0.1:25080/health/ready >/dev/null; do sleep 0.5; done
 
-echo "silos: $silos"
+echo "silos: $silos, each ready after ${ready_times[*]} s (launch to /health/ready)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $("$bin/postgres" --version)"
 echo "pgbench before: $(pgbench_run) single-row 1 KB upserts/s (32 clients)"
 loadgen=0
