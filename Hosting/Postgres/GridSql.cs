@@ -502,7 +502,7 @@ public static class GridSql
             RETURNING (d.xmax = 0) AS first)
         INSERT INTO kpi_bucket AS k (scope, subject, day, metric, count, total_seconds, histogram)
         SELECT 0, $1, $7, 'dead-letters', 1, 0, array_fill(0::bigint, ARRAY[$8]) FROM kept WHERE kept.first
-        ON CONFLICT (scope, subject, day, metric) DO UPDATE SET count = k.count + 1
+        ON CONFLICT (scope, subject, day, metric, shard) DO UPDATE SET count = k.count + 1
         """,
         ["text", "text", "text", "bytea", "text", "timestamptz", "date", "integer", "smallint", "text", "smallint", "text"]);
 
@@ -543,19 +543,20 @@ public static class GridSql
         ["text", "timestamptz", "text", "integer"]);
 
     /// <summary>
-    /// Adds buckets (folded per key beforehand, so no row is touched twice), in key order so that readers of different
-    /// partitions lock shared rows in the same order. $9 holds every row's histogram one after another, $10 long each.
+    /// Adds buckets (folded per key beforehand, so no row is touched twice) to shard $11 (a journal reader's partition,
+    /// or -1 outside the readers; migration 0024), in key order so that writers of one shard lock its rows in the same
+    /// order. $9 holds every row's histogram one after another, $10 long each.
     /// </summary>
     public static readonly GridQuery AddKpiBuckets = new(
         nameof(AddKpiBuckets),
         """
-        INSERT INTO kpi_bucket AS k (scope, subject, day, metric, count, total_seconds, min_seconds, max_seconds, histogram)
+        INSERT INTO kpi_bucket AS k (scope, subject, day, metric, count, total_seconds, min_seconds, max_seconds, histogram, shard)
         SELECT b.scope, b.subject, b.day, b.metric, b.count, b.total_seconds, b.min_seconds, b.max_seconds,
-               $9[(b.ord - 1) * $10 + 1 : b.ord * $10]
+               $9[(b.ord - 1) * $10 + 1 : b.ord * $10], $11
         FROM unnest($1::smallint[], $2::text[], $3::date[], $4::text[], $5::bigint[], $6::numeric[], $7::numeric[], $8::numeric[])
             WITH ORDINALITY AS b (scope, subject, day, metric, count, total_seconds, min_seconds, max_seconds, ord)
         ORDER BY b.ord
-        ON CONFLICT (scope, subject, day, metric) DO UPDATE
+        ON CONFLICT (scope, subject, day, metric, shard) DO UPDATE
         SET count = k.count + excluded.count,
             total_seconds = k.total_seconds + excluded.total_seconds,
             min_seconds = LEAST(k.min_seconds, excluded.min_seconds),
@@ -563,9 +564,9 @@ public static class GridSql
             histogram = ARRAY(
                 SELECT h.kept + h.added FROM unnest(k.histogram, excluded.histogram) WITH ORDINALITY AS h (kept, added, ord) ORDER BY h.ord)
         """,
-        ["smallint[]", "text[]", "date[]", "text[]", "bigint[]", "numeric[]", "numeric[]", "numeric[]", "bigint[]", "integer"]);
+        ["smallint[]", "text[]", "date[]", "text[]", "bigint[]", "numeric[]", "numeric[]", "numeric[]", "bigint[]", "integer", "smallint"]);
 
-    /// <summary>$1 scope, $2 subject, $3 first day, $4 end day (excluded).</summary>
+    /// <summary>$1 scope, $2 subject, $3 first day, $4 end day (excluded): every shard's row of each day.</summary>
     public static readonly GridQuery ReadKpiBuckets = new(
         nameof(ReadKpiBuckets),
         """

@@ -244,7 +244,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
         {
             batch.BatchCommands.Add(GridSql.AdvanceJournalCheckpoint.CreateBatchCommand(
                 partition, current.Transaction, current.Position, advanced.Transaction, advanced.Position, writer));
-            readModels.AddChanges(batch, changes);
+            readModels.AddChanges(batch, changes, checked((short)partition));
 
             // The checkpoint's fence holds a share lock on this writer's row until the commit, a second round trip. A
             // silo cut off between the two would hold it until its connection is found dead (hours of TCP keepalive),

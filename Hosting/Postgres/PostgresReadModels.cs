@@ -34,18 +34,22 @@ public sealed class PostgresReadModels(NpgsqlDataSource dataSource, Serializer s
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var batch = new NpgsqlBatch(connection, transaction))
         {
-            AddChanges(batch, changes);
+            AddChanges(batch, changes, OutsideReaders);
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
     }
 
+    /// <summary>The KPI shard of read-model writes made outside the journal readers.</summary>
+    public const short OutsideReaders = -1;
+
     /// <summary>
     /// Appends the statements that write <paramref name="changes"/> to a batch the caller runs in its transaction (the
-    /// journal puts its checkpoint move first).
+    /// journal puts its checkpoint move first). KPI increments go to <paramref name="kpiShard"/>: a journal reader passes
+    /// its partition, so readers of different partitions never wait for each other's KPI rows.
     /// </summary>
-    public void AddChanges(NpgsqlBatch batch, IReadOnlyList<ReadModelChange> changes)
+    public void AddChanges(NpgsqlBatch batch, IReadOnlyList<ReadModelChange> changes, short kpiShard)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(changes);
@@ -170,7 +174,8 @@ public sealed class PostgresReadModels(NpgsqlDataSource dataSource, Serializer s
                 kpis.Values.Select(bucket => bucket.MinSeconds).ToArray(),
                 kpis.Values.Select(bucket => bucket.MaxSeconds).ToArray(),
                 kpis.Values.SelectMany(bucket => bucket.Histogram).ToArray(),
-                KpiHistogram.Buckets));
+                KpiHistogram.Buckets,
+                kpiShard));
         }
     }
 

@@ -4,21 +4,36 @@
 # before and after; tools/LoadGen through the API in between, with a bootstrap admin key, verifying the end state and
 # the ERP ledger in that database. Prints every figure; BENCHMARKS.md records them. Exits with LoadGen's exit code.
 #
-# usage: tools/bench/api-speed.sh [--silos N] [LoadGen options, e.g. --shipments 10000 --routes json --anomalies off]
+# usage: tools/bench/api-speed.sh [--silos N] [--profile] [LoadGen options, e.g. --shipments 10000 --routes json --anomalies off]
 #   --silos N starts N silos (default 1) on this machine, all behind the one API; their CPU and peak RSS are summed.
+#   --profile samples every CPU of the machine with perf during the LoadGen run (the .NET processes write perf maps, so
+#     JIT-compiled frames have names) and prints the hottest functions of each process, and PostgreSQL's statements by
+#     total time from pg_stat_statements. Sampling costs a few per cent; compare figures only between runs alike.
 #   (LoadGen's --api and --postgres are set here; see tools/LoadGen/LoadOptions.cs for the rest)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 silos=1
-if [ "${1:-}" = "--silos" ]; then silos=$2; shift 2; fi
+profile=false
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --silos) silos=$2; shift 2 ;;
+        --profile) profile=true; shift ;;
+        *) break ;;
+    esac
+done
 bin=$(dirname "$(compgen -G '/usr/lib/postgresql/*/bin/initdb' | sort -V | tail -n 1)")
 port=55433
 work=$(mktemp -d /tmp/sg-bench-XXXX)
 chmod 777 "$work"
+pg_options="-p $port -k $work -c max_connections=200"
+if $profile; then
+    pg_options+=" -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
+    export DOTNET_PerfMapEnabled=1
+fi
 as_postgres=(); [ "$(id -u)" -eq 0 ] && as_postgres=(runuser -u postgres --)
 pids=()
 cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}" ${perf_pid:-}; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
     "${as_postgres[@]}" "$bin/pg_ctl" -D "$work/data" stop -m immediate >/dev/null 2>&1 || true
     rm -rf "$work"
@@ -26,8 +41,9 @@ cleanup() {
 trap cleanup EXIT
 
 "${as_postgres[@]}" "$bin/initdb" -D "$work/data" -A trust -U postgres >/dev/null
-"${as_postgres[@]}" "$bin/pg_ctl" -D "$work/data" -o "-p $port -k $work -c max_connections=200" -l "$work/pg.log" -w start >/dev/null
+"${as_postgres[@]}" "$bin/pg_ctl" -D "$work/data" -o "$pg_options" -l "$work/pg.log" -w start >/dev/null
 psql_run() { psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q "$@"; }
+if $profile; then psql_run -c "CREATE EXTENSION pg_stat_statements"; fi
 psql_run -c "CREATE TABLE bench_kv (id integer PRIMARY KEY, payload text NOT NULL)"
 cat > "$work/upsert.sql" <<'SQL'
 \set id random(1, 100000)
@@ -73,9 +89,30 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 echo "pgbench before: $(pgbench_run) single-row 1 KB upserts/s (32 clients)"
 loadgen=0
 read -r silo_cpu api_cpu pg_cpu <<< "$(cpu_now)"
+if $profile; then
+    psql_run -c "SELECT pg_stat_statements_reset()" >/dev/null
+    perf record -e cpu-clock -F 99 -g -a -o "$work/perf.data" >/dev/null 2>&1 &
+    perf_pid=$!
+fi
 SHIPMENTGRID_API_KEY="$Auth__BootstrapKey" dotnet tools/LoadGen/bin/Release/net10.0/ShipmentGrid.LoadGen.dll \
     --api http://127.0.0.1:25080 --postgres "$ConnectionStrings__Postgres" "$@" || loadgen=$?
 read -r silo_end api_end pg_end <<< "$(cpu_now)"
+if $profile; then
+    kill -INT "$perf_pid"; wait "$perf_pid" || true
+    # Self time by function, per process: where each process spends its CPU, hottest first.
+    hottest() { # label, then perf report's filter (--pid LIST or --comm NAME)
+        echo "## hottest functions: $1 (self time, % of that process's samples)"
+        perf report -i "$work/perf.data" --no-children "$2" "$3" --sort dso,symbol --stdio -g none --percentage relative \
+            --percent-limit 1 2>/dev/null | grep -E '^ +[0-9]' | head -n 25 || true
+    }
+    hottest silo --pid "$(IFS=,; echo "${pids[*]:0:$silos}")"
+    hottest API --pid "$(api_pid)"
+    hottest PostgreSQL --comm postgres
+    echo "## PostgreSQL statements by total time (pg_stat_statements)"
+    psql_run -P pager=off -c "SELECT calls, round(total_exec_time::numeric) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms, rows,
+        left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS statement
+        FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15"
+fi
 echo "CPU-seconds during the LoadGen run: silo $(echo "$silo_end - $silo_cpu" | bc), API $(echo "$api_end - $api_cpu" | bc), PostgreSQL $(echo "$pg_end - $pg_cpu" | bc)"
 echo "peak RSS: silos $(awk '/VmHWM/ {printf "%s%s kB", sep, $2; sep=" + "}' $(silo_stats status)), API $(awk '/VmHWM/ {print $2, $3}' "/proc/$(api_pid)/status")"
 echo "pgbench after: $(pgbench_run) single-row 1 KB upserts/s (32 clients)"

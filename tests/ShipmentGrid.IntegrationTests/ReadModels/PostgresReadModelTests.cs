@@ -53,6 +53,46 @@ public sealed class PostgresReadModelTests(PostgresServer server) : ReadModelCon
         Assert.Empty(await Store.ReadKpisAsync(KpiSubject.Carrier("CARR-1"), DateOnly.MinValue, DateOnly.MaxValue, default));
     }
 
+    /// <summary>
+    /// Readers of two partitions add to the same carrier's day at once: the second commits while the first still holds
+    /// its transaction open (each adds to its own shard; with shared rows it would wait for the first's commit and run
+    /// into the lock timeout), and a read sums both.
+    /// </summary>
+    [Fact]
+    public async Task Readers_of_different_partitions_add_to_one_kpi_day_without_waiting_for_each_other()
+    {
+        var carrier = KpiSubject.Carrier("CARR-SHARD");
+        var store = (PostgresReadModels)Store;
+        await using var first = await dataSource.OpenConnectionAsync();
+        await using var firstTransaction = await first.BeginTransactionAsync();
+        await using (var batch = new NpgsqlBatch(first, firstTransaction))
+        {
+            store.AddChanges(batch, [new CountKpi(carrier, KpiMetrics.Bookings, T0, 2), new ObserveKpi(carrier, KpiMetrics.Lateness, T0, TimeSpan.FromMinutes(10))], kpiShard: 1);
+            await batch.ExecuteNonQueryAsync();
+        }
+
+        await using (var second = await dataSource.OpenConnectionAsync())
+        await using (var secondTransaction = await second.BeginTransactionAsync())
+        {
+            await using (var batch = new NpgsqlBatch(second, secondTransaction))
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL lock_timeout = '2s'"));
+                store.AddChanges(batch, [new CountKpi(carrier, KpiMetrics.Bookings, T0, 3), new ObserveKpi(carrier, KpiMetrics.Lateness, T0, TimeSpan.FromMinutes(30))], kpiShard: 2);
+                await batch.ExecuteNonQueryAsync();
+            }
+
+            await secondTransaction.CommitAsync();
+        }
+
+        await firstTransaction.CommitAsync();
+        var kpis = (await Store.ReadKpisAsync(carrier, DateOnly.MinValue, DateOnly.MaxValue, default)).ToDictionary(kpi => kpi.Metric);
+        Assert.Equal(5, kpis[KpiMetrics.Bookings].Count);
+        Assert.Equal(2, kpis[KpiMetrics.Lateness].Count);
+        Assert.Equal(2400m, kpis[KpiMetrics.Lateness].TotalSeconds);
+        Assert.Equal(600m, kpis[KpiMetrics.Lateness].MinSeconds);
+        Assert.Equal(1800m, kpis[KpiMetrics.Lateness].MaxSeconds);
+    }
+
     [Fact]
     public async Task Retention_removes_decided_queued_event_outcomes_past_their_days_and_keeps_undecided_ones()
     {
