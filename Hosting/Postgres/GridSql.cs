@@ -544,7 +544,7 @@ public static class GridSql
 
     /// <summary>
     /// Adds buckets (folded per key beforehand, so no row is touched twice) to shard $11 (a journal reader's partition,
-    /// or -1 outside the readers; migration 0024), in key order so that writers of one shard lock its rows in the same
+    /// or -1 outside the readers; migration 0026), in key order so that writers of one shard lock its rows in the same
     /// order. $9 holds every row's histogram one after another, $10 long each.
     /// </summary>
     public static readonly GridQuery AddKpiBuckets = new(
