@@ -101,6 +101,9 @@ if $profile; then
     kill -INT "$perf_pid"; wait "$perf_pid" || true
     # Self time by function, per process: where each process spends its CPU, hottest first.
     hottest() { # label, then perf report's filter (--pid LIST or --comm NAME)
+        echo "## where $1 spends its CPU: by binary (JIT-compiled .NET code is the perf map, 'perf-PID.map')"
+        perf report -i "$work/perf.data" --no-children "$2" "$3" --sort dso --stdio -g none --percentage relative \
+            --percent-limit 2 2>/dev/null | grep -E '^ +[0-9]' | head -n 8 || true
         echo "## hottest functions: $1 (self time, % of that process's samples)"
         perf report -i "$work/perf.data" --no-children "$2" "$3" --sort dso,symbol --stdio -g none --percentage relative \
             --percent-limit 1 2>/dev/null | grep -E '^ +[0-9]' | head -n 25 || true
