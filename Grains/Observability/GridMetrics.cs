@@ -28,6 +28,12 @@ public sealed class GridMetrics
     /// <summary>From a minute to a month: proof of delivery or pickup to posted spans hours to weeks.</summary>
     private static readonly double[] CycleBuckets = [60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400, 172800, 345600, 604800, 1209600, 2592000];
 
+    /// <summary>
+    /// The SLA tolerances the carrier scorecard judges exactly (0, 5, 15 and 30 minutes; 1, 2, 4, 8 and 12 hours; 1, 2, 3,
+    /// 7, 14 and 30 days), so a carrier's compliance with its tolerance is one bucket's share of the count.
+    /// </summary>
+    private static readonly double[] LatenessBuckets = [0, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400, 172800, 259200, 604800, 1209600, 2592000];
+
     /// <summary>One ERP call, retries included, stays under 30 s (<c>ErpResilience</c>).</summary>
     private static readonly double[] CallBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30];
 
@@ -45,6 +51,7 @@ public sealed class GridMetrics
     private readonly Counter<long> held;
     private readonly Counter<long> webhookDeliveries;
     private readonly Counter<long> webhookFailures;
+    private readonly Histogram<double> deliveryLateness;
 
     public GridMetrics(IMeterFactory meters)
     {
@@ -75,6 +82,10 @@ public sealed class GridMetrics
             "shipment_grid.webhook.deliveries", "{delivery}", "Webhook delivery attempts, per outcome (succeeded, failed).");
         webhookFailures = Meter.CreateCounter<long>(
             "shipment_grid.webhook.delivery_failures", "{delivery}", "Webhook delivery attempts that failed (an error status, no answer in time, no connection).");
+        deliveryLateness = Meter.CreateHistogram(
+            "shipment_grid.delivery.lateness", "s",
+            "How late a delivery came after its planned delivery, per carrier (0 when on time or early): a carrier's SLA compliance is the share at or under its tolerance.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatenessBuckets });
     }
 
     /// <summary>The meter, for the instruments a host adds (gauges it observes).</summary>
@@ -123,6 +134,16 @@ public sealed class GridMetrics
     }
 
     public void InvoiceHeld() => held.Add(1);
+
+    /// <summary>A delivery the shipment recorded, judged against its planned delivery when the booking planned one.</summary>
+    public void Delivered(ShipmentDelivered delivered)
+    {
+        ArgumentNullException.ThrowIfNull(delivered);
+        if (delivered is { CarrierId: { } carrierId, PlannedDelivery: { } planned })
+        {
+            deliveryLateness.Record(Math.Max(0, (delivered.OccurredAt - planned).TotalSeconds), new KeyValuePair<string, object?>(CarrierAttribute, carrierId));
+        }
+    }
 
     public void WebhookAttempt(bool succeeded)
     {

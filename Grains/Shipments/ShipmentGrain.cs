@@ -112,6 +112,11 @@ public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels rea
             metrics.CarrierEventDecided(carrierEvent, decision.Outcome, decision.Rejection, deadLettered: Kept(carrierEvent, decision) && decision.Outcome == CommandOutcome.Rejected);
         }
 
+        foreach (var delivered in decisions.SelectMany(decision => decision.Events).OfType<ShipmentDelivered>())
+        {
+            metrics.Delivered(delivered);
+        }
+
         return [.. decisions.Select(decision => decision.ToResult())];
     }
 

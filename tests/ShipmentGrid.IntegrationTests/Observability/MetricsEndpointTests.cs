@@ -53,7 +53,8 @@ public sealed class MetricsEndpointTests(EmbeddedApiFactory factory) : IClassFix
                 return Value(scraped, "shipment_grid_carrier_events_received_total") == 3
                     && scraped.Any(sample => sample.Name == "shipment_grid_exceptions_open" && sample.Has("shipment_grid_exception_queue", "dead-letter"))
                     ? scraped
-                    : throw new InvalidOperationException("not yet");
+                    : throw new InvalidOperationException(
+                        $"received {Value(scraped, "shipment_grid_carrier_events_received_total")}, dead-letter queue series: {scraped.Count(sample => sample.Name == "shipment_grid_exceptions_open" && sample.Has("shipment_grid_exception_queue", "dead-letter"))}");
             },
             Deadline,
             "three events received and the dead letter's exception item counted");
@@ -69,6 +70,40 @@ public sealed class MetricsEndpointTests(EmbeddedApiFactory factory) : IClassFix
         var ids = new HashSet<string>([Customer, Shipment, Unbooked, "M-1", "M-2"], StringComparer.Ordinal);
         var leaks = samples.Where(sample => sample.Labels.Values.Any(ids.Contains)).Select(sample => sample.Name).Distinct().ToList();
         Assert.True(leaks.Count == 0, "Series with a customer, shipment or event id as a label: " + string.Join(", ", leaks));
+    }
+
+    /// <summary>
+    /// A delivery 20 minutes after its planned delivery lands in the carrier's lateness histogram between the 15- and
+    /// 30-minute tolerances, so an SLA of 30 minutes counts it as met and one of 15 minutes does not.
+    /// </summary>
+    [Fact]
+    public async Task A_late_delivery_is_judged_in_its_carriers_lateness_histogram()
+    {
+        const string carrier = "K-METRICS-SLA";
+        var planned = DateTimeOffset.UtcNow.AddHours(-1);
+        using (var customer = await admin.PostAsJsonAsync(new Uri("/api/v1/customers", UriKind.Relative), SampleBookings.Customer(Customer)))
+        using (var booked = await admin.PostAsJsonAsync(
+            new Uri("/api/v1/shipments", UriKind.Relative),
+            SampleBookings.Booking("S-METRICS-SLA", Customer, carrier) with { PlannedPickup = planned.AddDays(-1), PlannedDelivery = planned }))
+        {
+            Assert.Equal(HttpStatusCode.Created, booked.StatusCode);
+        }
+
+        foreach (var (milestone, at) in new[] { ("PickedUp", planned.AddHours(-20)), ("Delivered", planned.AddMinutes(20)) })
+        {
+            await SendAsync(new JsonObject
+            {
+                ["eventId"] = "SLA-" + milestone, ["carrierId"] = carrier, ["shipmentId"] = "S-METRICS-SLA", ["milestone"] = milestone, ["occurredAt"] = at,
+            });
+        }
+
+        var samples = await ScrapeAsync();
+        double Bucket(string bound) => samples
+            .Where(sample => sample.Name == "shipment_grid_delivery_lateness_seconds_bucket" && sample.Has("shipment_grid_carrier_id", carrier) && sample.Has("le", bound))
+            .Sum(sample => sample.Value);
+        Assert.Equal(0, Bucket("900"));
+        Assert.Equal(1, Bucket("1800"));
+        Assert.Equal(1, samples.Where(sample => sample.Name == "shipment_grid_delivery_lateness_seconds_count" && sample.Has("shipment_grid_carrier_id", carrier)).Sum(sample => sample.Value));
     }
 
     [Fact]
