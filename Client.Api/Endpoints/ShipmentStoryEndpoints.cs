@@ -1,0 +1,91 @@
+using System.Collections.Immutable;
+using Microsoft.AspNetCore.Http.HttpResults;
+using ShipmentGrid.Api.Access;
+using ShipmentGrid.Billing;
+using ShipmentGrid.CustomerService;
+using ShipmentGrid.Operations;
+using ShipmentGrid.ReadModels;
+using ShipmentGrid.Shipments;
+
+namespace ShipmentGrid.Api.Endpoints;
+
+/// <summary>
+/// A shipment's whole story on one read: its state, every recorded event with the carrier event's source, its invoice
+/// documents with the ERP document, and the exception items, service cases and CRM notifications its events made. The
+/// read-model rows are found by the keys the read-model projection gives the shipment's own events (and its invoices'
+/// subjects), so each is a lookup by key, never a scan of a customer's lists.
+/// </summary>
+internal static class ShipmentStoryEndpoints
+{
+    public static RouteGroupBuilder MapShipmentStory(this RouteGroupBuilder api)
+    {
+        api.MapGet("/shipments/{shipmentId}/story", GetStoryAsync)
+            .WithTags("Shipments")
+            .WithName("GetShipmentStory")
+            .WithSummary("A shipment's whole story: state, recorded events with their source, invoices with the ERP document, and the exception "
+                + "items (staff only), service cases and CRM notifications its events made.");
+        return api;
+    }
+
+    private static async Task<Results<Ok<ShipmentStory>, ProblemHttpResult>> GetStoryAsync(
+        string shipmentId, HttpContext context, IGrainFactory grains, IReadModels readModels, CancellationToken cancellationToken)
+    {
+        var shipmentGrain = grains.GetGrain<IShipmentGrain>(shipmentId);
+        if (await shipmentGrain.GetView() is not { } shipment)
+        {
+            return Problems.NotFound("shipment", shipmentId);
+        }
+
+        var history = await shipmentGrain.GetHistory();
+        var invoices = await BillingEndpoints.ReadInvoicesAsync(shipment, grains);
+        var changes = history.SelectMany(ReadModelProjection.Project).ToList();
+
+        var invoiceSubjects = invoices?.Invoices.Select(invoice => ReadModelProjection.InvoiceSubject(invoice.InvoiceNumber)).ToList() ?? [];
+        var exceptionIds = changes.OfType<OpenExceptionItem>().Select(open => open.Item.ExceptionId)
+            .Concat(invoiceSubjects.SelectMany(subject => new[]
+            {
+                ExceptionRouting.ExceptionIdOf(ExceptionQueue.CreditHold, subject),
+                ExceptionRouting.ExceptionIdOf(ExceptionQueue.ErpFailure, subject),
+            }))
+            .Distinct(StringComparer.Ordinal);
+        var caseIds = changes.OfType<OpenServiceCase>().Select(open => open.CaseId)
+            .Concat(invoices?.Invoices.Select(invoice => ReadModelProjection.CreditCaseId(invoice.InvoiceNumber)) ?? [])
+            .Distinct(StringComparer.Ordinal);
+
+        // Exception items are staff work (the queues' own policy); a customer or carrier reading its shipment sees the rest.
+        var exceptions = context.Caller().IsStaff
+            ? await Task.WhenAll(exceptionIds.Select(id => readModels.FindExceptionAsync(id, cancellationToken)))
+            : [];
+        var customerId = shipment.Booking.CustomerId;
+        var cases = await Task.WhenAll(caseIds.Select(id => readModels.FindCaseAsync(customerId, id, cancellationToken)));
+
+        return TypedResults.Ok(new ShipmentStory(
+            shipment,
+            [.. history.Select((recorded, index) => new StoryStep(
+                index + 1, recorded.GetType().Name, recorded.EventId, recorded.OccurredAt, SourceOf(recorded), recorded))],
+            invoices?.Invoices ?? [],
+            [.. exceptions.OfType<ExceptionItem>().OrderBy(item => item.OpenedAt)],
+            [.. cases.OfType<ServiceCaseView>().OrderBy(serviceCase => serviceCase.OpenedAt)],
+            [.. changes.OfType<QueueNotification>().Select(queued => queued.Notification)]));
+    }
+
+    /// <summary>Where a carrier's report came in (API, stream, EDI); null for what the grid recorded itself.</summary>
+    private static EventSource? SourceOf(IShipmentEvent recorded) => recorded switch
+    {
+        MilestoneRecorded milestone => milestone.CarrierEvent.Source,
+        ShipmentExceptionOpened opened => opened.CarrierEvent.Source,
+        _ => null,
+    };
+}
+
+/// <summary>One shipment's story: everything the operations page shows on one screen.</summary>
+internal sealed record ShipmentStory(
+    ShipmentView Shipment,
+    ImmutableArray<StoryStep> Steps,
+    ImmutableArray<InvoiceView> Invoices,
+    ImmutableArray<ExceptionItem> Exceptions,
+    ImmutableArray<ServiceCaseView> Cases,
+    ImmutableArray<CrmNotification> Notifications);
+
+/// <summary>One recorded event of the shipment, oldest first, with the carrier event's source where one reported it.</summary>
+internal sealed record StoryStep(int Version, string Type, string EventId, DateTimeOffset OccurredAt, EventSource? Source, object Event);
