@@ -288,16 +288,34 @@ function exceptionRow(item) {
       await Promise.all([loadExceptions(), loadDeadLetters()]);
     }, `Retry ${item.exceptionId}`));
   }
+  const tr = row([queue, { text: item.subject, className: 'id' }, item.reason, item.owners, { text: age(item.openedAt), className: 'num' }]);
   actions.append(button('Resolve', async () => {
     const resolution = await askNote('Resolve exception', item.exceptionId);
     if (!resolution) return;
     await call(`${api}/exceptions/resolve`, { method: 'POST', body: { exceptionId: item.exceptionId, resolution } });
+    // A delivery exception is resolved on its shipment and its queue item follows through the journal a moment later,
+    // so the row goes now rather than on the next read of the list.
+    tr.remove();
+    countQueues();
     say(`Resolved ${item.exceptionId}.`);
-    await loadExceptions();
   }, `Resolve ${item.exceptionId}`));
-  const tr = row([queue, { text: item.subject, className: 'id' }, item.reason, item.owners, { text: age(item.openedAt), className: 'num' }]);
   tr.append(actions);
   return tr;
+}
+
+/** The listed items by queue, at a glance (the list's own count, not the queue's: the list is paged). */
+function countQueues() {
+  const counts = new Map();
+  for (const tr of $('#exception-table').tBodies[0].rows) {
+    if (tr.cells.length < 5) continue;
+    const queue = tr.cells[0].textContent;
+    counts.set(queue, (counts.get(queue) ?? 0) + 1);
+  }
+  $('#exception-ages').replaceChildren(...[...counts].map(([queue, count]) => {
+    const tile = el('div', null, 'tile');
+    tile.append(el('strong', count), el('span', queue));
+    return tile;
+  }));
 }
 
 async function loadExceptions(append = false) {
@@ -307,19 +325,7 @@ async function loadExceptions(append = false) {
   if (append) $('#exception-table').tBodies[0].append(...rows);
   else fill($('#exception-table'), rows, 'No open items.');
   $('#exception-more').hidden = !page.next;
-
-  // The shown items by queue and age band: how long work has waited, at a glance.
-  const bands = new Map();
-  for (const tr of $('#exception-table').tBodies[0].rows) {
-    if (tr.cells.length < 5) continue;
-    const queue = tr.cells[0].textContent;
-    bands.set(queue, (bands.get(queue) ?? 0) + 1);
-  }
-  $('#exception-ages').replaceChildren(...[...bands].map(([queue, count]) => {
-    const tile = el('div', null, 'tile');
-    tile.append(el('strong', count), el('span', queue));
-    return tile;
-  }));
+  countQueues();
 }
 
 // ---- Dead letters -------------------------------------------------------------------------------------------------
@@ -340,14 +346,16 @@ async function loadDeadLetters(append = false) {
         const result = await call(`${api}/dead-letters/replay`, { method: 'POST', body: { items: [key] } });
         const outcome = result.results[0];
         say(`Replay of ${e.eventId}: ${outcome.outcome}${outcome.outcome === 'StillRejected' ? ` (${outcome.letter?.reason})` : ''}.`, outcome.outcome !== 'Replayed');
-        await Promise.all([loadDeadLetters(), loadExceptions()]);
+        if (outcome.outcome !== 'StillRejected') tr.remove();
+        await loadExceptions();
       }, `Replay ${e.eventId}`),
       button('Discard', async () => {
         const reason = await askNote('Discard dead letter', `${e.carrierId} / ${e.eventId}`);
         if (!reason) return;
         await call(`${api}/dead-letters/discard`, { method: 'POST', body: { items: [key], reason } });
         say(`Discarded ${e.eventId}.`);
-        await Promise.all([loadDeadLetters(), loadExceptions()]);
+        tr.remove();
+        await loadExceptions();
       }, `Discard ${e.eventId}`),
     );
     const tr = row([e.carrierId, { text: e.eventId, className: 'id' }, { text: e.shipmentId, className: 'id' }, e.source, letter.reason,

@@ -102,6 +102,7 @@ public sealed class OpsPageBrowserTests
             ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
         });
         browser.SetDefaultTimeout((float)Deadline.TotalMilliseconds);
+        SetDefaultExpectTimeout((float)Deadline.TotalMilliseconds);
         var tab = browser.Pages.Count > 0 ? browser.Pages[0] : await browser.NewPageAsync();
         var scriptErrors = new List<string>();
         tab.Console += (_, message) =>
@@ -157,9 +158,13 @@ public sealed class OpsPageBrowserTests
             await dialog.GetByRole(AriaRole.Button, new() { Name = "Confirm" }).ClickAsync();
             await Expect(tab.GetByRole(AriaRole.Status)).ToHaveTextAsync($"Resolved {exceptionId}.");
             await Expect(exceptions.Locator("#exception-table")).Not.ToContainTextAsync("shipment/SHP-OPS-2/");
-            var resolved = (await grid.ItemsAsync("/api/v1/exceptions?queue=delivery-exception&status=all"))
-                .Single(item => (string)item!["exceptionId"]! == exceptionId)!;
-            Assert.Equal("Replacement pallet sent; customer agreed.", (string?)resolved["resolution"]);
+            // The shipment took the resolution; its queue item follows through the journal.
+            await Eventually.Holds(
+                async () => (await grid.ItemsAsync("/api/v1/exceptions?queue=delivery-exception&status=all"))
+                    .Single(item => (string)item!["exceptionId"]! == exceptionId)!["resolution"]?.GetValue<string>() == "Replacement pallet sent; customer agreed.",
+                Deadline,
+                "the queue item resolved");
+            Assert.Empty((await grid.GetAsync("/api/v1/shipments/SHP-OPS-2"))["openExceptions"]!.AsArray());
 
             // The dead letter replayed through the page, now that its shipment is booked.
             var letters = tab.Locator("#dead-letters");
