@@ -141,6 +141,7 @@ public sealed class AccessMatrixTests(EmbeddedApiFactory factory) : IClassFixtur
             new("POST", "/api/v1/shipments/{shipmentId}/charges", "/api/v1/shipments/S-B/charges", charge.ToJsonString(), "o3o3444"),
             new("POST", "/api/v1/shipments/{shipmentId}/charges/{chargeId}/void", "/api/v1/shipments/S-A/charges/ACC-1/void", """{"reason":"audit"}""", "o3o3334"),
             new("GET", "/api/v1/shipments/{shipmentId}/history", "/api/v1/shipments/S-A/history", null, "oooooo4"),
+            new("GET", "/api/v1/shipments/{shipmentId}/story", "/api/v1/shipments/S-A/story", null, "oooooo4"),
             new("POST", "/api/v1/admin/shipments/{shipmentId}/rebuild", "/api/v1/admin/shipments/S-A/rebuild", null, "o333334"),
             new("POST", "/api/v1/carrier-events", "/api/v1/carrier-events", Json(Event("M-1", "K-A", "S-A", "InTransit")), "o333o34"),
             new("POST", "/api/v1/carrier-events/stream", "/api/v1/carrier-events/stream", Json(Event("M-2", "K-A", "S-A", "InTransit")), "o333o34"),
