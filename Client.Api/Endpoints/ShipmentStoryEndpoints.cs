@@ -10,9 +10,9 @@ using ShipmentGrid.Shipments;
 namespace ShipmentGrid.Api.Endpoints;
 
 /// <summary>
-/// A shipment's whole story on one read: its state, every recorded event with the carrier event's source, its invoice
-/// documents with the ERP document, and the exception items, service cases and CRM notifications its events made. The
-/// read-model rows are found by the keys the read-model projection gives the shipment's own events (and its invoices'
+/// A shipment's whole story on one read: its state, every recorded event with the carrier event's source and its trace
+/// id, its invoice documents with the ERP document, and the exception items, service cases and CRM notifications its
+/// events made. The read-model rows are found by the keys the read-model projection gives the shipment's own events (and its invoices'
 /// subjects), so each is a lookup by key, never a scan of a customer's lists.
 /// </summary>
 internal static class ShipmentStoryEndpoints
@@ -37,6 +37,7 @@ internal static class ShipmentStoryEndpoints
         }
 
         var history = await shipmentGrain.GetHistory();
+        var traces = await shipmentGrain.GetHistoryTraces();
         var invoices = await BillingEndpoints.ReadInvoicesAsync(shipment, grains);
         var changes = history.SelectMany(ReadModelProjection.Project).ToList();
 
@@ -62,12 +63,17 @@ internal static class ShipmentStoryEndpoints
         return TypedResults.Ok(new ShipmentStory(
             shipment,
             [.. history.Select((recorded, index) => new StoryStep(
-                index + 1, recorded.GetType().Name, recorded.EventId, recorded.OccurredAt, SourceOf(recorded), recorded))],
+                index + 1, recorded.GetType().Name, recorded.EventId, recorded.OccurredAt, SourceOf(recorded),
+                index < traces.Length ? TraceIdOf(traces[index]) : null, recorded))],
             invoices?.Invoices ?? [],
             [.. exceptions.OfType<ExceptionItem>().OrderBy(item => item.OpenedAt)],
             [.. cases.OfType<ServiceCaseView>().OrderBy(serviceCase => serviceCase.OpenedAt)],
             [.. changes.OfType<QueueNotification>().Select(queued => queued.Notification)]));
     }
+
+    /// <summary>The trace id of a W3C <c>traceparent</c> (<c>00-{trace id}-{span id}-{flags}</c>); null for none or another format.</summary>
+    private static string? TraceIdOf(string? traceParent) =>
+        traceParent?.Split('-') is [_, { Length: 32 } traceId, _, _] ? traceId : null;
 
     /// <summary>Where a carrier's report came in (API, stream, EDI); null for what the grid recorded itself.</summary>
     private static EventSource? SourceOf(IShipmentEvent recorded) => recorded switch
@@ -87,5 +93,8 @@ internal sealed record ShipmentStory(
     ImmutableArray<ServiceCaseView> Cases,
     ImmutableArray<CrmNotification> Notifications);
 
-/// <summary>One recorded event of the shipment, oldest first, with the carrier event's source where one reported it.</summary>
-internal sealed record StoryStep(int Version, string Type, string EventId, DateTimeOffset OccurredAt, EventSource? Source, object Event);
+/// <summary>
+/// One recorded event of the shipment, oldest first, with the carrier event's source where one reported it and the
+/// trace it was recorded under (the trace of the request or of the journal reader's work that caused it).
+/// </summary>
+internal sealed record StoryStep(int Version, string Type, string EventId, DateTimeOffset OccurredAt, EventSource? Source, string? TraceId, object Event);

@@ -160,7 +160,7 @@ async function showStory(shipmentId) {
   $('#story-summary').replaceChildren(...facts.flatMap(([name, value]) => [el('dt', name), el('dd', value ?? '—')]));
   fill($('#story-timeline'), story.steps.map((step) => row([
     { text: step.version, className: 'num' }, when(step.occurredAt), step.type, describe(step), step.source ?? 'grid',
-    { text: step.eventId, className: 'id' },
+    { text: step.eventId, className: 'id' }, { text: step.traceId ?? '—', className: 'id' },
   ])), 'No events.');
   fill($('#story-charges'), s.charges.map((c) => row([
     { text: c.chargeId, className: 'id' }, c.type, { text: money(c.amount), className: 'num' }, c.source, c.sourceReference,

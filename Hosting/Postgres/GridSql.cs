@@ -52,6 +52,12 @@ public static class GridSql
         "SELECT payload FROM event_journal WHERE stream_id = $1 ORDER BY version",
         ["text"]);
 
+    /// <summary>The trace context of each of a stream's rows, in version order (a shipment's story).</summary>
+    public static readonly GridQuery ReadJournalStreamTraces = new(
+        nameof(ReadJournalStreamTraces),
+        "SELECT trace_parent FROM event_journal WHERE stream_id = $1 ORDER BY version",
+        ["text"]);
+
     /// <summary>
     /// One commit of the writer: $1-$6 the events, $7-$11 the snapshots (stream, version, commits, type, state) with
     /// $12 whether each event belongs to a snapshot commit. A snapshot lands only over the commit its writer read

@@ -5,14 +5,17 @@ using ShipmentGrid.IntegrationTests.Infrastructure;
 
 namespace ShipmentGrid.IntegrationTests.Api;
 
-/// <summary>A shipment's story gathers what its events made in the read models, and shows a customer all of it but the staff queues.</summary>
+/// <summary>
+/// A shipment's story gathers what its events made in the read models with the trace of each, and shows a customer all
+/// of it but the staff queues.
+/// </summary>
 public sealed class ShipmentStoryApiTests(EmbeddedApiFactory factory) : IClassFixture<EmbeddedApiFactory>
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
     private readonly HttpClient admin = factory.CreateClient();
 
     [Fact]
-    public async Task The_story_holds_the_events_with_their_source_and_the_exception_items_cases_and_notifications_they_made()
+    public async Task The_story_holds_the_events_with_their_source_and_trace_and_the_exception_items_cases_and_notifications_they_made()
     {
         await PostAsync("/api/v1/customers", SampleBookings.Customer("C-STORY"));
         await PostAsync("/api/v1/shipments", SampleBookings.Booking("S-STORY", "C-STORY", "K-STORY"));
@@ -35,6 +38,14 @@ public sealed class ShipmentStoryApiTests(EmbeddedApiFactory factory) : IClassFi
         Assert.Null((string?)steps[0]!["source"]);
         Assert.Equal("Stream", (string?)steps.Single(step => (string?)step!["type"] == "ShipmentExceptionOpened")!["source"]);
         Assert.Contains(steps, step => (string?)step!["type"] == "MilestoneRecorded" && (string?)step["source"] == "Api");
+        // Each step carries the trace it was recorded under: the milestones the trace of the request that sent them, as
+        // the audit log recorded it.
+        var sent = Assert.Single((await admin.GetFromJsonAsync<JsonObject>(
+            new Uri($"/api/v1/audit?route={Uri.EscapeDataString("/api/v1/carrier-events")}", UriKind.Relative)))!["items"]!.AsArray())!;
+        var milestones = steps.Where(step => (string?)step!["type"] == "MilestoneRecorded").Select(step => (string?)step!["traceId"]).ToList();
+        Assert.Equal(2, milestones.Count);
+        Assert.All(milestones, traceId => Assert.Equal((string?)sent["traceId"], traceId));
+        Assert.All(steps, step => Assert.Matches("^[0-9a-f]{32}$", (string?)step!["traceId"]));
         Assert.Equal(
             ["billing-incomplete/shipment/S-STORY", "delivery-exception/shipment/S-STORY/exception/K-STORY:ST-X"],
             story["exceptions"]!.AsArray().Select(item => (string?)item!["exceptionId"]).Order(StringComparer.Ordinal));
