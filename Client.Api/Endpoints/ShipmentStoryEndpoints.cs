@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using ShipmentGrid.Api.Access;
 using ShipmentGrid.Billing;
 using ShipmentGrid.CustomerService;
+using ShipmentGrid.Hosting.Webhooks;
 using ShipmentGrid.Operations;
 using ShipmentGrid.ReadModels;
 using ShipmentGrid.Shipments;
@@ -12,23 +13,26 @@ namespace ShipmentGrid.Api.Endpoints;
 /// <summary>
 /// A shipment's whole story on one read: its state, every recorded event with the carrier event's source and its trace
 /// id, its invoice documents with the ERP document, and the exception items, service cases and CRM notifications its
-/// events made. The read-model rows are found by the keys the read-model projection gives the shipment's own events (and its invoices'
+/// events made, with their webhook deliveries. The read-model rows are found by the keys the read-model projection gives the shipment's own events (and its invoices'
 /// subjects), so each is a lookup by key, never a scan of a customer's lists.
 /// </summary>
 internal static class ShipmentStoryEndpoints
 {
+    /// <summary>The newest webhook delivery attempts of the story's notifications that it shows.</summary>
+    private const int MaxDeliveries = 100;
+
     public static RouteGroupBuilder MapShipmentStory(this RouteGroupBuilder api)
     {
         api.MapGet("/shipments/{shipmentId}/story", GetStoryAsync)
             .WithTags("Shipments")
             .WithName("GetShipmentStory")
-            .WithSummary("A shipment's whole story: state, recorded events with their source, invoices with the ERP document, and the exception "
-                + "items (staff only), service cases and CRM notifications its events made.");
+            .WithSummary("A shipment's whole story: state, recorded events with their source and trace id, invoices with the ERP document, and "
+                + "the exception items (staff only), service cases, CRM notifications and their webhook deliveries (staff only) its events made.");
         return api;
     }
 
     private static async Task<Results<Ok<ShipmentStory>, ProblemHttpResult>> GetStoryAsync(
-        string shipmentId, HttpContext context, IGrainFactory grains, IReadModels readModels, CancellationToken cancellationToken)
+        string shipmentId, HttpContext context, IGrainFactory grains, IReadModels readModels, IWebhookDeliveries deliveries, CancellationToken cancellationToken)
     {
         var shipmentGrain = grains.GetGrain<IShipmentGrain>(shipmentId);
         if (await shipmentGrain.GetView() is not { } shipment)
@@ -53,9 +57,15 @@ internal static class ShipmentStoryEndpoints
             .Concat(invoices?.Invoices.Select(invoice => ReadModelProjection.CreditCaseId(invoice.InvoiceNumber)) ?? [])
             .Distinct(StringComparer.Ordinal);
 
-        // Exception items are staff work (the queues' own policy); a customer or carrier reading its shipment sees the rest.
-        var exceptions = context.Caller().IsStaff
+        // Exception items and webhook deliveries are staff matters (the queues' and the subscriptions' own policies); a
+        // customer or carrier reading its shipment sees the rest.
+        var staff = context.Caller().IsStaff;
+        var exceptions = staff
             ? await Task.WhenAll(exceptionIds.Select(id => readModels.FindExceptionAsync(id, cancellationToken)))
+            : [];
+        var notifications = changes.OfType<QueueNotification>().Select(queued => queued.Notification).ToList();
+        var attempts = staff && notifications.Count > 0
+            ? await deliveries.ListNotificationAttemptsAsync([.. notifications.Select(notification => notification.NotificationId)], MaxDeliveries, cancellationToken)
             : [];
         var customerId = shipment.Booking.CustomerId;
         var cases = await Task.WhenAll(caseIds.Select(id => readModels.FindCaseAsync(customerId, id, cancellationToken)));
@@ -68,7 +78,8 @@ internal static class ShipmentStoryEndpoints
             invoices?.Invoices ?? [],
             [.. exceptions.OfType<ExceptionItem>().OrderBy(item => item.OpenedAt)],
             [.. cases.OfType<ServiceCaseView>().OrderBy(serviceCase => serviceCase.OpenedAt)],
-            [.. changes.OfType<QueueNotification>().Select(queued => queued.Notification)]));
+            [.. notifications],
+            attempts));
     }
 
     /// <summary>The trace id of a W3C <c>traceparent</c> (<c>00-{trace id}-{span id}-{flags}</c>); null for none or another format.</summary>
@@ -91,7 +102,8 @@ internal sealed record ShipmentStory(
     ImmutableArray<InvoiceView> Invoices,
     ImmutableArray<ExceptionItem> Exceptions,
     ImmutableArray<ServiceCaseView> Cases,
-    ImmutableArray<CrmNotification> Notifications);
+    ImmutableArray<CrmNotification> Notifications,
+    ImmutableArray<DeliveryAttempt> WebhookDeliveries);
 
 /// <summary>
 /// One recorded event of the shipment, oldest first, with the carrier event's source where one reported it and the

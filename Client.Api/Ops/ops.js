@@ -178,6 +178,11 @@ async function showStory(shipmentId) {
   fill($('#story-notifications'), story.notifications.map((n) => row([
     { text: n.notificationId, className: 'id' }, n.kind, when(n.occurredAt), n.text,
   ])), 'No notifications.');
+  fill($('#story-deliveries'), story.webhookDeliveries.map((d) => row([
+    { text: d.notificationId, className: 'id' }, { text: d.subscriptionId, className: 'id' }, { text: d.attempt, className: 'num' }, when(d.attemptedAt),
+    d.succeeded ? { text: `Delivered${d.statusCode ? ` (${d.statusCode})` : ''}`, className: 'good' }
+      : { text: `Failed${d.statusCode ? ` (${d.statusCode})` : ''}${d.error ? `: ${d.error}` : ''}`, className: 'bad' },
+  ])), 'No webhook deliveries.');
   $('#story-view').hidden = false;
   $('#kpi-carrier').value = b.carrierId;
   $('#kpi-customer').value = b.customerId;

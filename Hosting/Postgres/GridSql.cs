@@ -890,6 +890,18 @@ public static class GridSql
         """,
         ["text", "timestamptz", "text", "integer"]);
 
+    /// <summary>Attempts to deliver any of the notifications $1, newest first, at most $2.</summary>
+    public static readonly GridQuery ListNotificationWebhookAttempts = new(
+        nameof(ListNotificationWebhookAttempts),
+        """
+        SELECT attempt_id, subscription_id, notification_id, attempt, attempted_at, status_code, error, succeeded, next_attempt_at
+        FROM webhook_delivery_attempt
+        WHERE notification_id = ANY($1)
+        ORDER BY attempted_at DESC, attempt_id DESC
+        LIMIT $2
+        """,
+        ["text[]", "integer"]);
+
     /// <summary>Queues notification $2 again for subscription $1, due at $3, as a fresh delivery; nothing when it is not kept.</summary>
     public static readonly GridQuery RedeliverWebhookNotification = new(
         nameof(RedeliverWebhookNotification),
