@@ -19,21 +19,32 @@ public sealed class OpsPageBrowserTests
     private const string Chromium = "/usr/bin/chromium";
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
+    /// <summary>The screenshots the README's "Seeing the grid" shows, under docs/images.</summary>
+    private static readonly HashSet<string> ReadmePictures = new(["ops-story", "ops-exceptions", "ops-kpis", "dashboard"], StringComparer.Ordinal);
+
     [Fact]
     public async Task An_operator_follows_a_shipment_to_its_posted_invoice_resolves_an_exception_and_replays_a_dead_letter_on_the_page()
     {
+        await using var crm = await Webhooks.WebhookReceiver.StartAsync();
         await using var api = GridProcess.Start("api", "Client.Api", "ShipmentGrid.Api.dll", new Dictionary<string, string>
         {
             ["Orleans__SiloPort"] = LoopbackPorts.Next().ToString(CultureInfo.InvariantCulture),
             ["Orleans__GatewayPort"] = LoopbackPorts.Next().ToString(CultureInfo.InvariantCulture),
+            ["Webhooks__AllowedHosts__0"] = "127.0.0.1",
+            ["Webhooks__PollInterval"] = "00:00:00.100",
         });
         await api.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
         using var http = TestKeys.AdminClient(api.BaseAddress, TimeSpan.FromSeconds(30));
         var grid = new Grid(http);
 
-        // Through the API, as a partner would: a shipment to its posted invoice, a delivery exception, a dead letter.
+        // Through the API, as a partner would: a CRM subscribed to deliveries, a shipment to its posted invoice, a delivery
+        // exception, a dead letter.
         var now = DateTimeOffset.UtcNow;
         await grid.PostAsync("/api/v1/customers", SampleBookings.Customer("CUST-OPS"));
+        var subscription = (string)(await grid.PostAsync("/api/v1/webhooks", new JsonObject
+        {
+            ["url"] = crm.UrlOf("crm"), ["eventTypes"] = new JsonArray("DeliveryConfirmed"), ["customerId"] = "CUST-OPS", ["description"] = "CRM of CUST-OPS",
+        }))["subscription"]!["subscriptionId"]!;
         await grid.PostAsync("/api/v1/shipments", SampleBookings.Booking("SHP-OPS-1", "CUST-OPS", "CARR-OPS") with
         {
             References = new Shipments.ShipmentReferences("PRO-OPS-1", "BOL-OPS-1", "PO-OPS-1"),
@@ -51,6 +62,10 @@ public sealed class OpsPageBrowserTests
             Deadline,
             "the invoice posted");
         var erpDocument = (string)invoice["erpDocumentNumber"]!;
+        await Eventually.Holds(
+            async () => (await grid.ItemsAsync($"/api/v1/webhooks/{subscription}/deliveries")).Any(attempt => (bool)attempt!["succeeded"]!),
+            Deadline,
+            "the delivery confirmation delivered to the CRM");
 
         await grid.PostAsync("/api/v1/shipments", SampleBookings.Booking("SHP-OPS-2", "CUST-OPS", "CARR-OPS"));
         await grid.PostAsync("/api/v1/carrier-events", new JsonArray(Event("OPS-2-X", "SHP-OPS-2", "deliveryException", "Damaged", now.AddHours(-1))));
@@ -135,6 +150,9 @@ public sealed class OpsPageBrowserTests
             await Expect(story.Locator("#story-timeline")).ToContainTextAsync("Api");
             await Expect(story.Locator("#story-charges")).ToContainTextAsync("OPS-1-FS");
             await Expect(story.Locator("#story-notifications")).ToContainTextAsync("DeliveryConfirmed");
+            await Expect(story.Locator("#story-deliveries")).ToContainTextAsync(subscription);
+            await Expect(story.Locator("#story-deliveries")).ToContainTextAsync("Delivered (204)");
+            await Expect(tab.Locator("#webhook-table")).ToContainTextAsync("Healthy");
             await ShootAsync(story, artifacts, "ops-story");
             await AssertAccessibleAsync(tab, "the shipment story");
 
@@ -183,6 +201,7 @@ public sealed class OpsPageBrowserTests
             await Expect(tab.Locator("#kpi-customer-table")).ToContainTextAsync(now.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
             await Expect(tab.Locator("#kpi-carrier-table")).ToContainTextAsync("7 days");
             await ShootAsync(tab.Locator("#kpis"), artifacts, "ops-kpis");
+            await ShootAsync(tab.Locator("#webhooks"), artifacts, "ops-webhooks");
             await AssertAccessibleAsync(tab, "the whole page");
 
             // The Orleans dashboard, behind the same session.
@@ -214,11 +233,11 @@ public sealed class OpsPageBrowserTests
                 $"{violation.Id} ({violation.Impact}): {string.Join(", ", violation.Nodes.Select(node => node.Target.ToString()))}")));
     }
 
-    /// <summary>Saves the element's screenshot as a test artifact, and refreshes the README's copy when asked to.</summary>
+    /// <summary>Saves the element's screenshot as a test artifact, and refreshes the README's copy of the pictures it shows when asked to.</summary>
     private static async Task ShootAsync(ILocator element, string artifacts, string name)
     {
         var image = await element.ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(artifacts, name + ".png") });
-        if (Environment.GetEnvironmentVariable("SHIPMENTGRID_UPDATE_SCREENSHOTS") == "1")
+        if (Environment.GetEnvironmentVariable("SHIPMENTGRID_UPDATE_SCREENSHOTS") == "1" && ReadmePictures.Contains(name))
         {
             await File.WriteAllBytesAsync(Path.Combine(RepositoryLayout.Root, "docs", "images", name + ".png"), image);
         }
