@@ -10,11 +10,13 @@ using static Microsoft.Playwright.Assertions;
 namespace ShipmentGrid.IntegrationTests.Ops;
 
 /// <summary>
-/// The operations page in a real headless browser (Debian's chromium, driven by Playwright): a person signs in with a
-/// key, follows a shipment booked through the API to its posted invoice, resolves an exception and replays a dead
-/// letter through the page; every change is checked through the API too, and axe-core checks each view.
+/// The operations page in a real headless browser (Debian's chromium, driven by Playwright) against the grid in
+/// PostgreSQL mode (a silo and the API as processes on a throwaway server): a person signs in with a key, follows a
+/// shipment booked through the API to its posted invoice, resolves an exception and replays a dead letter through the
+/// page; every change is checked through the API too, and axe-core checks each view.
 /// </summary>
-public sealed class OpsPageBrowserTests
+[Collection(SharedPostgres.Name)]
+public sealed class OpsPageBrowserTests(PostgresServer postgres)
 {
     private const string Chromium = "/usr/bin/chromium";
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
@@ -26,15 +28,13 @@ public sealed class OpsPageBrowserTests
     public async Task An_operator_follows_a_shipment_to_its_posted_invoice_resolves_an_exception_and_replays_a_dead_letter_on_the_page()
     {
         await using var crm = await Webhooks.WebhookReceiver.StartAsync();
-        await using var api = GridProcess.Start("api", "Client.Api", "ShipmentGrid.Api.dll", new Dictionary<string, string>
+        await using var cluster = await Cluster.FaultCluster.StartAsync(postgres, "ops_page", silos: 1, new Dictionary<string, string>
         {
-            ["Orleans__SiloPort"] = LoopbackPorts.Next().ToString(CultureInfo.InvariantCulture),
-            ["Orleans__GatewayPort"] = LoopbackPorts.Next().ToString(CultureInfo.InvariantCulture),
             ["Webhooks__AllowedHosts__0"] = "127.0.0.1",
             ["Webhooks__PollInterval"] = "00:00:00.100",
         });
-        await api.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
-        using var http = TestKeys.AdminClient(api.BaseAddress, TimeSpan.FromSeconds(30));
+        var address = cluster.ApiAddress;
+        using var http = TestKeys.AdminClient(address, TimeSpan.FromSeconds(30));
         var grid = new Grid(http);
 
         // Through the API, as a partner would: a CRM subscribed to deliveries, a shipment to its posted invoice, a delivery
@@ -78,7 +78,7 @@ public sealed class OpsPageBrowserTests
         await grid.PostAsync("/api/v1/shipments", SampleBookings.Booking("SHP-OPS-3", "CUST-OPS", "CARR-OPS"));
 
         // The page is for staff only, and allows scripts, styles and fetches of its own origin only.
-        using (var anonymous = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = api.BaseAddress })
+        using (var anonymous = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = address })
         using (var response = await anonymous.GetAsync(new Uri("/ops/", UriKind.Relative)))
         {
             Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
@@ -92,7 +92,7 @@ public sealed class OpsPageBrowserTests
         }
 
         var carrierKey = await grid.PostAsync("/api/v1/keys", new JsonObject { ["partner"] = "CARR-OPS", ["roles"] = new JsonArray("carrier:CARR-OPS") });
-        using (var carrier = TestKeys.AdminClient(api.BaseAddress, TimeSpan.FromSeconds(30)))
+        using (var carrier = TestKeys.AdminClient(address, TimeSpan.FromSeconds(30)))
         {
             carrier.DefaultRequestHeaders.Authorization = TestKeys.Bearer((string)carrierKey["token"]!);
             using var refused = await carrier.GetAsync(new Uri("/ops/", UriKind.Relative));
@@ -113,7 +113,7 @@ public sealed class OpsPageBrowserTests
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync",
             ],
-            BaseURL = api.BaseAddress.ToString(),
+            BaseURL = address.ToString(),
             ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
         });
         browser.SetDefaultTimeout((float)Deadline.TotalMilliseconds);
@@ -123,7 +123,7 @@ public sealed class OpsPageBrowserTests
         tab.Console += (_, message) =>
         {
             // The browser asks for /favicon.ico by itself; nothing of the grid's serves one.
-            if (message.Type == "error" && !message.Location.StartsWith(new Uri(api.BaseAddress, "favicon.ico").ToString(), StringComparison.Ordinal))
+            if (message.Type == "error" && !message.Location.StartsWith(new Uri(address, "favicon.ico").ToString(), StringComparison.Ordinal))
             {
                 scriptErrors.Add($"{message.Text} ({message.Location})");
             }
