@@ -208,6 +208,13 @@ public sealed class OpsPageBrowserTests(PostgresServer postgres)
             await tab.GotoAsync("/dashboard/");
             await Expect(tab.GetByText("Silos").First).ToBeVisibleAsync();
             await ShootAsync(tab.Locator("body"), artifacts, "dashboard");
+
+            // Signing out ends the session: the page sends the browser back to sign in.
+            await tab.GotoAsync("/ops/");
+            await tab.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+            await Expect(tab).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/session/sign-in"));
+            await tab.GotoAsync("/ops/");
+            await Expect(tab).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/session/sign-in\\?returnUrl=%2Fops%2F"));
             Assert.True(scriptErrors.Count == 0, string.Join(Environment.NewLine, scriptErrors));
         }
         catch
