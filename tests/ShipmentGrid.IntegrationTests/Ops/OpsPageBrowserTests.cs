@@ -62,6 +62,8 @@ public sealed class OpsPageBrowserTests(PostgresServer postgres)
             Deadline,
             "the invoice posted");
         var erpDocument = (string)invoice["erpDocumentNumber"]!;
+        var storySteps = (await grid.GetAsync("/api/v1/shipments/SHP-OPS-1/story"))["steps"]!.AsArray();
+        Assert.All(storySteps, step => Assert.Matches("^[0-9a-f]{32}$", (string?)step!["traceId"]));
         await Eventually.Holds(
             async () => (await grid.ItemsAsync($"/api/v1/webhooks/{subscription}/deliveries")).Any(attempt => (bool)attempt!["succeeded"]!),
             Deadline,
@@ -148,6 +150,7 @@ public sealed class OpsPageBrowserTests(PostgresServer postgres)
             await Expect(story.Locator("#story-invoices")).ToContainTextAsync("Posted");
             await Expect(story.Locator("#story-timeline")).ToContainTextAsync("ProofOfDelivery");
             await Expect(story.Locator("#story-timeline")).ToContainTextAsync("Api");
+            await Expect(story.Locator("#story-timeline")).ToContainTextAsync((string)storySteps[^1]!["traceId"]!);
             await Expect(story.Locator("#story-charges")).ToContainTextAsync("OPS-1-FS");
             await Expect(story.Locator("#story-notifications")).ToContainTextAsync("DeliveryConfirmed");
             await Expect(story.Locator("#story-deliveries")).ToContainTextAsync(subscription);
