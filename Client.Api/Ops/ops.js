@@ -301,26 +301,19 @@ function exceptionRow(item) {
     // A delivery exception is resolved on its shipment and its queue item follows through the journal a moment later,
     // so the row goes now rather than on the next read of the list.
     tr.remove();
-    countQueues();
     say(`Resolved ${item.exceptionId}.`);
   }, `Resolve ${item.exceptionId}`));
   tr.append(actions);
   return tr;
 }
 
-/** The listed items by queue, at a glance (the list's own count, not the queue's: the list is paged). */
-function countQueues() {
-  const counts = new Map();
-  for (const tr of $('#exception-table').tBodies[0].rows) {
-    if (tr.cells.length < 5) continue;
-    const queue = tr.cells[0].textContent;
-    counts.set(queue, (counts.get(queue) ?? 0) + 1);
-  }
-  $('#exception-ages').replaceChildren(...[...counts].map(([queue, count]) => {
-    const tile = el('div', null, 'tile');
-    tile.append(el('strong', count), el('span', queue));
-    return tile;
-  }));
+/** Every queue's open items by age band, counted by the read models (not only the items listed). */
+async function countQueues() {
+  const queues = await call(`${api}/exceptions/ages`);
+  const num = (value) => ({ text: value, className: 'num' });
+  fill($('#exception-ages'), queues.map((q) => row([
+    q.queue, num(q.underAnHour), num(q.underADay), num(q.underAWeek), num(q.older), num(q.total), num(q.oldestOpenedAt ? age(q.oldestOpenedAt) : '—'),
+  ])), 'No queues.');
 }
 
 async function loadExceptions(append = false) {
@@ -330,7 +323,7 @@ async function loadExceptions(append = false) {
   if (append) $('#exception-table').tBodies[0].append(...rows);
   else fill($('#exception-table'), rows, 'No open items.');
   $('#exception-more').hidden = !page.next;
-  countQueues();
+  await countQueues();
 }
 
 // ---- Dead letters -------------------------------------------------------------------------------------------------

@@ -156,6 +156,7 @@ public sealed class AccessMatrixTests(EmbeddedApiFactory factory) : IClassFixtur
             new("POST", "/api/v1/customers/{customerId}/payments", "/api/v1/customers/C-A/payments", """{"paymentId":"P-1","amount":10}""", "o3o3434"),
             new("POST", "/api/v1/customers/{customerId}/payments", "/api/v1/customers/C-B/payments", """{"paymentId":"P-1","amount":10}""", "o3o3444"),
             new("GET", "/api/v1/exceptions/", "/api/v1/exceptions", null, "oooo444"),
+            new("GET", "/api/v1/exceptions/ages", "/api/v1/exceptions/ages", null, "oooo444"),
             new("POST", "/api/v1/exceptions/retry", "/api/v1/exceptions/retry", """{"exceptionId":"not-an-item"}""", "oo33334"),
             new("POST", "/api/v1/exceptions/resolve", "/api/v1/exceptions/resolve", """{"exceptionId":"not-an-item","resolution":"done"}""", "ooo3334"),
             new("POST", "/api/v1/shipments/{shipmentId}/exceptions/{exceptionId}/resolve", $"/api/v1/shipments/S-A/exceptions/{seeded.ExceptionId}/resolve", """{"resolution":"done"}""", "oo33334"),

@@ -53,6 +53,14 @@ public sealed class ShipmentStoryApiTests(EmbeddedApiFactory factory) : IClassFi
         Assert.Equal(["DeliveryConfirmed", "ExceptionOpened"], story["notifications"]!.AsArray().Select(n => (string?)n!["kind"]).Order(StringComparer.Ordinal));
         Assert.Empty(story["invoices"]!.AsArray());
 
+        // The queues' open items by age, as the operations page shows them: the exception as old as the carrier's report
+        // (four hours), the billing gap as old as billing's decision (just now).
+        var ages = (await admin.GetFromJsonAsync<JsonArray>(new Uri("/api/v1/exceptions/ages", UriKind.Relative)))!
+            .ToDictionary(queue => (string)queue!["queue"]!, queue => ((long)queue!["underAnHour"]!, (long)queue["underADay"]!, (long)queue["total"]!));
+        Assert.Equal((0L, 1L, 1L), ages["delivery-exception"]);
+        Assert.Equal((1L, 0L, 1L), ages["billing-incomplete"]);
+        Assert.Equal((0L, 0L, 0L), ages["credit-hold"]);
+
         // The shipment's customer reads the same story without the staff's exception queues.
         using var customer = factory.CreateClient();
         customer.DefaultRequestHeaders.Authorization = TestKeys.Bearer(await MintAsync("customer:C-STORY"));
