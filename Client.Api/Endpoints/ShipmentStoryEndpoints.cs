@@ -13,8 +13,8 @@ namespace ShipmentGrid.Api.Endpoints;
 /// <summary>
 /// A shipment's whole story on one read: its state, every recorded event with the carrier event's source and its trace
 /// id, its invoice documents with the ERP document, and the exception items, service cases and CRM notifications its
-/// events made, with their webhook deliveries. The read-model rows are found by the keys the read-model projection gives the shipment's own events (and its invoices'
-/// subjects), so each is a lookup by key, never a scan of a customer's lists.
+/// events and its invoices' events made, with their webhook deliveries. The read-model rows are found by the keys the
+/// read-model projection gives those events, so each is a lookup by key, never a scan of a customer's lists.
 /// </summary>
 internal static class ShipmentStoryEndpoints
 {
@@ -43,19 +43,12 @@ internal static class ShipmentStoryEndpoints
         var history = await shipmentGrain.GetHistory();
         var traces = await shipmentGrain.GetHistoryTraces();
         var invoices = await BillingEndpoints.ReadInvoicesAsync(shipment, grains);
-        var changes = history.SelectMany(ReadModelProjection.Project).ToList();
-
-        var invoiceSubjects = invoices?.Invoices.Select(invoice => ReadModelProjection.InvoiceSubject(invoice.InvoiceNumber)).ToList() ?? [];
-        var exceptionIds = changes.OfType<OpenExceptionItem>().Select(open => open.Item.ExceptionId)
-            .Concat(invoiceSubjects.SelectMany(subject => new[]
-            {
-                ExceptionRouting.ExceptionIdOf(ExceptionQueue.CreditHold, subject),
-                ExceptionRouting.ExceptionIdOf(ExceptionQueue.ErpFailure, subject),
-            }))
-            .Distinct(StringComparer.Ordinal);
-        var caseIds = changes.OfType<OpenServiceCase>().Select(open => open.CaseId)
-            .Concat(invoices?.Invoices.Select(invoice => ReadModelProjection.CreditCaseId(invoice.InvoiceNumber)) ?? [])
-            .Distinct(StringComparer.Ordinal);
+        var invoiceHistories = await Task.WhenAll((invoices?.Invoices ?? []).Select(invoice =>
+            grains.GetGrain<IInvoiceGrain>(InvoiceNumbering.GrainKeyOf(invoice.InvoiceNumber)!).GetHistory()));
+        var changes = history.Cast<object>().Concat(invoiceHistories.SelectMany(events => events))
+            .SelectMany(ReadModelProjection.Project).ToList();
+        var exceptionIds = changes.OfType<OpenExceptionItem>().Select(open => open.Item.ExceptionId).Distinct(StringComparer.Ordinal);
+        var caseIds = changes.OfType<OpenServiceCase>().Select(open => open.CaseId).Distinct(StringComparer.Ordinal);
 
         // Exception items and webhook deliveries are staff matters (the queues' and the subscriptions' own policies); a
         // customer or carrier reading its shipment sees the rest.

@@ -59,7 +59,7 @@ public sealed class ShipmentStoryApiTests(EmbeddedApiFactory factory) : IClassFi
             .ToDictionary(queue => (string)queue!["queue"]!, queue => ((long)queue!["underAnHour"]!, (long)queue["underADay"]!, (long)queue["total"]!));
         Assert.Equal((0L, 1L, 1L), ages["delivery-exception"]);
         Assert.Equal((1L, 0L, 1L), ages["billing-incomplete"]);
-        Assert.Equal((0L, 0L, 0L), ages["credit-hold"]);
+        Assert.Equal((0L, 0L, 0L), ages["erp-failure"]);
 
         // The shipment's customer reads the same story without the staff's exception queues.
         using var customer = factory.CreateClient();
@@ -74,8 +74,42 @@ public sealed class ShipmentStoryApiTests(EmbeddedApiFactory factory) : IClassFi
         Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
     }
 
-    private static async Task<JsonObject> StoryAsync(HttpClient http) =>
-        await http.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/shipments/S-STORY/story", UriKind.Relative)) ?? throw new InvalidOperationException("no story");
+    [Fact]
+    public async Task An_invoice_held_on_credit_brings_its_credit_hold_item_case_and_notification_into_the_story()
+    {
+        await PostAsync("/api/v1/customers", SampleBookings.Customer("C-STORY-HOLD"));
+        await PostAsync("/api/v1/customers/C-STORY-HOLD/credit-hold", new JsonObject { ["reason"] = "Disputed invoices" });
+        await PostAsync("/api/v1/shipments", SampleBookings.Booking("S-STORY-HOLD", "C-STORY-HOLD", "K-STORY"));
+        foreach (var (id, type, amount) in new[] { ("H-LH", "LINEHAUL", 900m), ("H-FS", "FUEL_SURCHARGE", 80m) })
+        {
+            await PostAsync("/api/v1/shipments/S-STORY-HOLD/charges", new JsonObject
+            {
+                ["chargeId"] = id, ["type"] = type, ["amount"] = new JsonObject { ["amount"] = amount, ["currency"] = "USD" },
+                ["source"] = "Rating", ["sourceReference"] = "RATE-1",
+            });
+        }
+
+        await PostAsync("/api/v1/carrier-events", new JsonArray(new JsonObject
+        {
+            ["eventId"] = "H-POD", ["carrierId"] = "K-STORY", ["shipmentId"] = "S-STORY-HOLD", ["milestone"] = "ProofOfDelivery",
+            ["occurredAt"] = DateTimeOffset.UtcNow.AddHours(-1),
+        }));
+
+        var story = await Eventually.Succeeds(
+            async () => await StoryAsync(admin, "S-STORY-HOLD") is { } read && read["cases"]!.AsArray().Count == 1 && read["exceptions"]!.AsArray().Count == 1
+                ? read
+                : throw new InvalidOperationException("not projected yet"),
+            Deadline,
+            "the held invoice's item and case in the story");
+
+        Assert.Equal("OnHold", (string?)story["invoices"]![0]!["status"]);
+        Assert.Equal("credit-hold/invoice/INV-S-STORY-HOLD", (string?)story["exceptions"]![0]!["exceptionId"]);
+        Assert.Equal(("CASE-INV-S-STORY-HOLD-credit", "CreditHold"), ((string?)story["cases"]![0]!["caseId"], (string?)story["cases"]![0]!["reason"]));
+        Assert.Contains(story["notifications"]!.AsArray(), notification => (string?)notification!["kind"] == "InvoiceHeld");
+    }
+
+    private static async Task<JsonObject> StoryAsync(HttpClient http, string shipmentId = "S-STORY") =>
+        await http.GetFromJsonAsync<JsonObject>(new Uri($"/api/v1/shipments/{shipmentId}/story", UriKind.Relative)) ?? throw new InvalidOperationException("no story");
 
     private static JsonObject Event(string eventId, string kind, string value, DateTimeOffset occurredAt) => new()
     {

@@ -153,6 +153,7 @@ public sealed class OpsPageBrowserTests(PostgresServer postgres)
             await Expect(story.Locator("#story-timeline")).ToContainTextAsync((string)storySteps[^1]!["traceId"]!);
             await Expect(story.Locator("#story-charges")).ToContainTextAsync("OPS-1-FS");
             await Expect(story.Locator("#story-notifications")).ToContainTextAsync("DeliveryConfirmed");
+            await Expect(story.Locator("#story-notifications")).ToContainTextAsync($"Posted to the ERP as {erpDocument}.");
             await Expect(story.Locator("#story-deliveries")).ToContainTextAsync(subscription);
             await Expect(story.Locator("#story-deliveries")).ToContainTextAsync("Delivered (204)");
             await Expect(tab.Locator("#webhook-table")).ToContainTextAsync("Healthy");
