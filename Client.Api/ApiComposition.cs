@@ -3,6 +3,7 @@ using Scalar.AspNetCore;
 using ShipmentGrid.Api.Access;
 using ShipmentGrid.Api.Audit;
 using ShipmentGrid.Api.Endpoints;
+using ShipmentGrid.Api.Ops;
 using ShipmentGrid.Hosting.Webhooks;
 using ShipmentGrid.Journal;
 
@@ -81,12 +82,14 @@ internal static class ApiComposition
         endpoints.MapScalarApiReference("/reference", options => options.WithTitle("Shipment Grid API").DisableDefaultFonts())
             .AllowAnonymous();
         endpoints.MapSessions();
+        endpoints.MapOpsPage();
         var v1 = endpoints.MapGroup("/api/v1").RequireAuthorization(AccessPolicies.Partner).WithMetadata(BodyLimit.Default);
         v1.AddEndpointFilter<PathIdValidation>();
         v1.AddEndpointFilter<TenantScope>();
         v1.MapKeys();
         v1.MapCustomers();
         v1.MapShipments();
+        v1.MapShipmentStory();
         v1.MapCarrierEvents();
         v1.MapOperations();
         v1.MapBilling();

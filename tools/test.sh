@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian machine with the .NET 10 SDK: installs the PostgreSQL server
-# binaries when they are missing (the tests start their own throwaway server), builds and runs every test.
+# binaries (the tests start their own throwaway server) and Debian's chromium (the operations page's browser
+# test drives it with Playwright; no browser is downloaded) when they are missing, builds and runs every test.
+# Test artifacts (the browser test's screenshots) are kept in artifacts/test, or in $SHIPMENTGRID_TEST_ARTIFACTS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,13 +10,18 @@ have_postgres() {
     command -v initdb >/dev/null 2>&1 || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
 }
 
-if ! have_postgres; then
-    echo "PostgreSQL server binaries not found: installing Debian's postgresql package."
+missing=()
+have_postgres || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "Not found: installing Debian's ${missing[*]}."
     sudo_cmd=()
     [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
     "${sudo_cmd[@]}" apt-get update
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y --no-install-recommends postgresql
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
 fi
+
+export SHIPMENTGRID_TEST_ARTIFACTS="${SHIPMENTGRID_TEST_ARTIFACTS:-$PWD/artifacts/test}"
 
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT

@@ -54,17 +54,25 @@ internal static class BillingEndpoints
 
     private static async Task<Results<Ok<ShipmentInvoices>, ProblemHttpResult>> GetShipmentInvoicesAsync(string shipmentId, IGrainFactory grains)
     {
-        var original = await grains.GetGrain<IInvoiceGrain>(shipmentId).GetView();
-        var shipment = original is null ? null : await grains.GetGrain<IShipmentGrain>(shipmentId).GetView();
-        if (original is null || shipment is null)
+        var shipment = await grains.GetGrain<IShipmentGrain>(shipmentId).GetView();
+        return shipment is not null && await ReadInvoicesAsync(shipment, grains) is { } invoices
+            ? TypedResults.Ok(invoices)
+            : Problems.NotFound("invoice", InvoiceNumbering.For(shipmentId));
+    }
+
+    /// <summary>The shipment's invoice documents, or null before its invoice is opened.</summary>
+    public static async Task<ShipmentInvoices?> ReadInvoicesAsync(ShipmentView shipment, IGrainFactory grains)
+    {
+        var shipmentId = shipment.Booking.ShipmentId;
+        if (await grains.GetGrain<IInvoiceGrain>(shipmentId).GetView() is not { } original)
         {
-            return Problems.NotFound("invoice", InvoiceNumbering.For(shipmentId));
+            return null;
         }
 
         // An adjustment raised but not yet opened by the shipment's reader is left out until it is.
         var adjustments = await Task.WhenAll(shipment.AdjustmentNumbers
             .Select(number => grains.GetGrain<IInvoiceGrain>(InvoiceNumbering.GrainKeyOf(number)!).GetView()));
-        return TypedResults.Ok(new ShipmentInvoices(shipmentId, [original, .. adjustments.OfType<InvoiceView>()]));
+        return new ShipmentInvoices(shipmentId, [original, .. adjustments.OfType<InvoiceView>()]);
     }
 
     private static Task<Results<Ok<CustomerProfile>, ProblemHttpResult, ValidationProblem>> PlaceHoldAsync(

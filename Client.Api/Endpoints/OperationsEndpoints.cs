@@ -24,6 +24,9 @@ internal static class OperationsEndpoints
         exceptions.MapGet("/", ListExceptionsAsync)
             .WithName("ListExceptions")
             .WithSummary("Exception items, oldest first, filtered by queue, owner team, status (open by default) and minimum age; paged.");
+        exceptions.MapGet("/ages", CountAgesAsync)
+            .WithName("CountOpenExceptionsByAge")
+            .WithSummary("Open exception items of every queue by age (under an hour, a day, a week, older) and the oldest one's opening time.");
         exceptions.MapPost("/retry", RetryAsync)
             .WithName("RetryException")
             .WithSummary("Retries what an item is about: replays a dead-lettered event, or posts a failed invoice to the ERP now.")
@@ -115,6 +118,16 @@ internal static class OperationsEndpoints
         return queues.Length == 0
             ? TypedResults.Ok(new Page<ExceptionItem>([], null))
             : TypedResults.Ok(await readModels.ListExceptionsAsync(new ExceptionQuery([.. queues], status == "open", openedBefore), page, cancellationToken));
+    }
+
+    private static async Task<Ok<ImmutableArray<QueueAges>>> CountAgesAsync(IReadModels readModels, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var open = await readModels.CountOpenExceptionsAsync(clock.GetUtcNow(), cancellationToken);
+        return TypedResults.Ok(Enum.GetValues<ExceptionQueue>()
+            .Select(queue => open.FirstOrDefault(ages => ages.Queue == queue) is { } ages
+                ? new QueueAges(ExceptionRouting.QueueName(queue), ages.UnderAnHour, ages.UnderADay, ages.UnderAWeek, ages.Older, ages.Total, ages.OldestOpenedAt)
+                : new QueueAges(ExceptionRouting.QueueName(queue), 0, 0, 0, 0, 0, null))
+            .ToImmutableArray());
     }
 
     private static async Task<Results<Ok<ExceptionItem>, ProblemHttpResult, ValidationProblem>> RetryAsync(
@@ -249,5 +262,8 @@ internal static class OperationsEndpoints
 }
 
 internal sealed record ResolutionRequest(string? Resolution);
+
+/// <summary>A queue's open items by age band, the total, and when the oldest was opened (null when none is open).</summary>
+internal sealed record QueueAges(string Queue, long UnderAnHour, long UnderADay, long UnderAWeek, long Older, long Total, DateTimeOffset? OldestOpenedAt);
 
 internal sealed record ExceptionCommand(string? ExceptionId, string? Resolution);

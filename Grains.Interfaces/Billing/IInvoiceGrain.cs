@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Orleans.Concurrency;
 using ShipmentGrid.Operations;
 using ShipmentGrid.Shipments;
@@ -37,6 +38,10 @@ public interface IInvoiceGrain : IGrainWithStringKey
     /// <summary>The invoice, or null when the shipment was never billed.</summary>
     [Alias("GetView")]
     Task<InvoiceView?> GetView();
+
+    /// <summary>Every event the invoice recorded, oldest first, read from the journal (empty when never billed).</summary>
+    [Alias("GetHistory")]
+    Task<ImmutableArray<IInvoiceEvent>> GetHistory();
 
     /// <summary>How ERP posting is going: failed attempts, the next retry and the erp-failure exception, if any.</summary>
     [Alias("GetPosting")]

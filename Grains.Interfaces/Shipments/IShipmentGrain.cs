@@ -38,6 +38,13 @@ public interface IShipmentGrain : IGrainWithStringKey
     Task<ImmutableArray<IShipmentEvent>> GetHistory();
 
     /// <summary>
+    /// The W3C trace context each event of the history was recorded under, in the same order (null where none was
+    /// current), read from the journal: ties each step of a shipment's story to its trace.
+    /// </summary>
+    [Alias("GetHistoryTraces")]
+    Task<ImmutableArray<string?>> GetHistoryTraces();
+
+    /// <summary>
     /// Admin replay: rebuilds the state from the journal, e.g. after a rule fix (the API then re-drives the
     /// idempotent follow-up with the history). Null when the shipment was never booked.
     /// </summary>

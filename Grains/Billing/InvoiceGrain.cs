@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ShipmentGrid.Access;
@@ -28,6 +29,7 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
     public const string PostingReminder = "invoice-posting";
 
     private readonly JournaledState<InvoiceState, IInvoiceEvent> stored;
+    private readonly IEventJournal journal;
     private readonly IErpGateway erp;
     private readonly TimeProvider clock;
     private readonly ILogger<InvoiceGrain> logger;
@@ -45,6 +47,7 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
         ILogger<InvoiceGrain> logger)
     {
         stored = new(journal, legacy, GrainContext, JournalStreams.Invoice(this.GetPrimaryKeyString()));
+        this.journal = journal;
         this.erp = erp;
         this.clock = clock;
         this.logger = logger;
@@ -116,6 +119,11 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
     }
 
     public Task<InvoiceView?> GetView() => Task.FromResult(CallerMayRead ? State.Invoice : null);
+
+    public async Task<ImmutableArray<IInvoiceEvent>> GetHistory() =>
+        CallerMayRead && State.Invoice is not null
+            ? [.. await journal.ReadAsync<IInvoiceEvent>(JournalStreams.Invoice(this.GetPrimaryKeyString()), CancellationToken.None)]
+            : [];
 
     public Task<InvoicePosting?> GetPosting() => Task.FromResult(
         CallerMayRead && State.Invoice is { } invoice

@@ -11,6 +11,12 @@ public interface IEventJournal
         where TEvent : class;
 
     /// <summary>
+    /// The W3C trace context (<c>traceparent</c>) each event of the stream was written under, oldest first; null where
+    /// no trace was current. Empty for a stream never written. Read on demand (a shipment's story), never on activation.
+    /// </summary>
+    Task<IReadOnlyList<string?>> ReadTraceParentsAsync(string streamId, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Appends <paramref name="events"/> as versions <paramref name="expectedVersion"/>+1 onwards. Returns false,
     /// writing nothing, when the stream already holds more than <paramref name="expectedVersion"/> events
     /// (another activation wrote first).

@@ -16,6 +16,7 @@ public sealed class InMemoryEventJournal : IEventJournal, IJournalFeed
 {
     private readonly Lock gate = new();
     private readonly Dictionary<string, List<object>> streams = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string?>> traceParents = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (byte[] State, SnapshotVersion Version)> snapshots = new(StringComparer.Ordinal);
     private readonly List<JournalRecord>[] partitions;
     private readonly JournalCursor[] checkpoints;
@@ -48,6 +49,14 @@ public sealed class InMemoryEventJournal : IEventJournal, IJournalFeed
         lock (gate)
         {
             return Task.FromResult<IReadOnlyList<TEvent>>(streams.TryGetValue(streamId, out var stream) ? [.. stream.Cast<TEvent>()] : []);
+        }
+    }
+
+    public Task<IReadOnlyList<string?>> ReadTraceParentsAsync(string streamId, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            return Task.FromResult<IReadOnlyList<string?>>(traceParents.TryGetValue(streamId, out var traces) ? [.. traces] : []);
         }
     }
 
@@ -171,9 +180,15 @@ public sealed class InMemoryEventJournal : IEventJournal, IJournalFeed
         var partition = JournalPartitioning.PartitionOf(streamId, Partitions);
         var traceParent = Activity.Current?.Id;
         var now = clock.GetUtcNow();
+        if (!traceParents.TryGetValue(streamId, out var traces))
+        {
+            traceParents[streamId] = traces = [];
+        }
+
         foreach (var journalEvent in events)
         {
             stream.Add(journalEvent);
+            traces.Add(traceParent);
             lastPosition++;
             partitions[partition].Add(new JournalRecord(
                 new JournalCursor((ulong)lastPosition, lastPosition), partition, streamId, stream.Count, journalEvent, traceParent, now));

@@ -144,6 +144,9 @@ public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels rea
 
     public Task<ImmutableArray<IShipmentEvent>> GetHistory() => Task.FromResult(CallerMayRead(Caller.Current) ? history : []);
 
+    public async Task<ImmutableArray<string?>> GetHistoryTraces() =>
+        CallerMayRead(Caller.Current) ? [.. await journal.ReadTraceParentsAsync(StreamId, CancellationToken.None)] : [];
+
     public async Task<ShipmentView?> Rebuild()
     {
         if (Caller.Current is { IsAdmin: false })

@@ -52,6 +52,12 @@ public static class GridSql
         "SELECT payload FROM event_journal WHERE stream_id = $1 ORDER BY version",
         ["text"]);
 
+    /// <summary>The trace context of each of a stream's rows, in version order (a shipment's story).</summary>
+    public static readonly GridQuery ReadJournalStreamTraces = new(
+        nameof(ReadJournalStreamTraces),
+        "SELECT trace_parent FROM event_journal WHERE stream_id = $1 ORDER BY version",
+        ["text"]);
+
     /// <summary>
     /// One commit of the writer: $1-$6 the events, $7-$11 the snapshots (stream, version, commits, type, state) with
     /// $12 whether each event belongs to a snapshot commit. A snapshot lands only over the commit its writer read
@@ -884,6 +890,18 @@ public static class GridSql
         LIMIT $4
         """,
         ["text", "timestamptz", "text", "integer"]);
+
+    /// <summary>Attempts to deliver any of the notifications $1, newest first, at most $2.</summary>
+    public static readonly GridQuery ListNotificationWebhookAttempts = new(
+        nameof(ListNotificationWebhookAttempts),
+        """
+        SELECT attempt_id, subscription_id, notification_id, attempt, attempted_at, status_code, error, succeeded, next_attempt_at
+        FROM webhook_delivery_attempt
+        WHERE notification_id = ANY($1)
+        ORDER BY attempted_at DESC, attempt_id DESC
+        LIMIT $2
+        """,
+        ["text[]", "integer"]);
 
     /// <summary>Queues notification $2 again for subscription $1, due at $3, as a fresh delivery; nothing when it is not kept.</summary>
     public static readonly GridQuery RedeliverWebhookNotification = new(

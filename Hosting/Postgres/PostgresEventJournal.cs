@@ -106,6 +106,20 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
         return events;
     }
 
+    public async Task<IReadOnlyList<string?>> ReadTraceParentsAsync(string streamId, CancellationToken cancellationToken) =>
+        await TranslatingDatabaseFailureAsync(streamId, async () =>
+        {
+            await using var command = GridSql.ReadJournalStreamTraces.CreateCommand(ServerOf(streamId), streamId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var traces = new List<string?>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                traces.Add(reader.IsDBNull(0) ? null : reader.GetString(0));
+            }
+
+            return (IReadOnlyList<string?>)traces;
+        });
+
     public async Task<bool> AppendAsync<TEvent>(string streamId, int expectedVersion, IReadOnlyList<TEvent> events, CancellationToken cancellationToken)
         where TEvent : class
     {

@@ -88,20 +88,38 @@ public sealed class PostgresWebhookDeliveries(NpgsqlDataSource dataSource) : IWe
         var attempts = new List<DeliveryAttempt>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            attempts.Add(new DeliveryAttempt(
-                reader.GetString(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                reader.GetInt32(3),
-                reader.GetFieldValue<DateTimeOffset>(4),
-                reader.IsDBNull(5) ? null : reader.GetInt32(5),
-                reader.IsDBNull(6) ? null : reader.GetString(6),
-                reader.GetBoolean(7),
-                reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8)));
+            attempts.Add(AttemptOf(reader));
         }
 
         return KeysetCursor.PageOf(attempts, limit, attempt => new KeysetCursor(attempt.AttemptedAt, attempt.AttemptId));
     }
+
+    public async Task<ImmutableArray<DeliveryAttempt>> ListNotificationAttemptsAsync(
+        IReadOnlyCollection<string> notificationIds, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(notificationIds);
+        await using var command = GridSql.ListNotificationWebhookAttempts.CreateCommand(dataSource, notificationIds.ToArray(), limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var attempts = ImmutableArray.CreateBuilder<DeliveryAttempt>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            attempts.Add(AttemptOf(reader));
+        }
+
+        return attempts.ToImmutable();
+    }
+
+    /// <summary>One delivery-log row, in the column order both attempt lists select.</summary>
+    private static DeliveryAttempt AttemptOf(NpgsqlDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetString(1),
+        reader.GetString(2),
+        reader.GetInt32(3),
+        reader.GetFieldValue<DateTimeOffset>(4),
+        reader.IsDBNull(5) ? null : reader.GetInt32(5),
+        reader.IsDBNull(6) ? null : reader.GetString(6),
+        reader.GetBoolean(7),
+        reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8));
 
     public async Task<bool> RedeliverAsync(string subscriptionId, string notificationId, DateTimeOffset now, CancellationToken cancellationToken)
     {

@@ -46,6 +46,9 @@ public interface IWebhookDeliveries
     /// <summary>The subscription's attempts newest first.</summary>
     Task<Page<DeliveryAttempt>> ListAttemptsAsync(string subscriptionId, PageRequest page, CancellationToken cancellationToken);
 
+    /// <summary>The attempts to deliver any of <paramref name="notificationIds"/>, to any subscription, newest first, at most <paramref name="limit"/>.</summary>
+    Task<ImmutableArray<DeliveryAttempt>> ListNotificationAttemptsAsync(IReadOnlyCollection<string> notificationIds, int limit, CancellationToken cancellationToken);
+
     /// <summary>Queues a past notification again for the subscription, due now; false when the notification is not kept.</summary>
     Task<bool> RedeliverAsync(string subscriptionId, string notificationId, DateTimeOffset now, CancellationToken cancellationToken);
 
@@ -128,6 +131,19 @@ public sealed class InMemoryWebhookDeliveries(InMemoryReadModels readModels, IWe
         }
 
         return Task.CompletedTask;
+    }
+
+    public Task<ImmutableArray<DeliveryAttempt>> ListNotificationAttemptsAsync(IReadOnlyCollection<string> notificationIds, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(notificationIds);
+        lock (gate)
+        {
+            return Task.FromResult<ImmutableArray<DeliveryAttempt>>([.. attempts
+                .Where(attempt => notificationIds.Contains(attempt.NotificationId))
+                .OrderByDescending(attempt => attempt.AttemptedAt)
+                .ThenByDescending(attempt => attempt.AttemptId, StringComparer.Ordinal)
+                .Take(limit)]);
+        }
     }
 
     public Task<Page<DeliveryAttempt>> ListAttemptsAsync(string subscriptionId, PageRequest page, CancellationToken cancellationToken)

@@ -107,6 +107,29 @@ public sealed class JournalFeedTests(PostgresServer server) : IAsyncLifetime, ID
     }
 
     [Fact]
+    public async Task A_streams_trace_contexts_read_back_in_version_order_with_null_where_no_trace_was_current()
+    {
+        var streamId = "feed/TRACED-1";
+        string first, second;
+        using (var booking = new System.Diagnostics.Activity("book").SetIdFormat(System.Diagnostics.ActivityIdFormat.W3C).Start())
+        {
+            first = booking.Id!;
+            Assert.True(await journal.AppendAsync<object>(streamId, 0, ["booked"], CancellationToken.None));
+        }
+
+        using (var events = new System.Diagnostics.Activity("events").SetIdFormat(System.Diagnostics.ActivityIdFormat.W3C).Start())
+        {
+            second = events.Id!;
+            Assert.True(await journal.AppendAsync<object>(streamId, 1, ["picked-up", "delivered"], CancellationToken.None));
+        }
+
+        Assert.True(await journal.AppendAsync<object>(streamId, 3, ["untraced"], CancellationToken.None));
+
+        Assert.Equal([first, second, second, null], await journal.ReadTraceParentsAsync(streamId, CancellationToken.None));
+        Assert.Empty(await journal.ReadTraceParentsAsync("feed/NEVER-WRITTEN", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Appended_events_come_back_with_their_partition_and_the_checkpoint_moves_only_from_where_it_stands()
     {
         var streamId = "feed/SHP-1";

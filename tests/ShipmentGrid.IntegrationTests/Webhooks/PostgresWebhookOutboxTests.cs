@@ -8,7 +8,7 @@ using ShipmentGrid.ReadModels;
 
 namespace ShipmentGrid.IntegrationTests.Webhooks;
 
-/// <summary>The PostgreSQL outbox: hand-out once per matching subscription, leased claims, settling, disabling, the log, redelivery.</summary>
+/// <summary>The PostgreSQL outbox: hand-out once per matching subscription, leased claims, settling, disabling, the log (by subscription and by notification), redelivery.</summary>
 [Collection(SharedPostgres.Name)]
 public sealed class PostgresWebhookOutboxTests(PostgresServer server) : IAsyncLifetime
 {
@@ -63,6 +63,9 @@ public sealed class PostgresWebhookOutboxTests(PostgresServer server) : IAsyncLi
         Assert.Equal((false, 2, "Disabled after 2 failed deliveries in a row."), (disabled.Enabled, disabled.ConsecutiveFailures, disabled.DisabledReason));
         Assert.Empty(await outbox.ClaimAsync(10, T0.AddHours(1), TimeSpan.FromSeconds(30), default));
         Assert.Equal(["3", "2"], (await outbox.ListAttemptsAsync("wh_a", new PageRequest(10, null), default)).Items.Select(a => a.AttemptId));
+        Assert.Equal(["3", "2"], (await outbox.ListNotificationAttemptsAsync(["N-1"], 10, default)).Select(a => a.AttemptId));
+        Assert.Equal(["3", "2"], (await outbox.ListNotificationAttemptsAsync(["N-1", "N-2"], 2, default)).Select(a => a.AttemptId));
+        Assert.Equal(["1"], (await outbox.ListNotificationAttemptsAsync(["N-2", "N-NONE"], 10, default)).Select(a => a.AttemptId));
 
         // Re-enabled, the pending delivery resumes; a redelivery sends a delivered notification again as a fresh delivery.
         await subscriptions.SetEnabledAsync("wh_a", true, null, default);

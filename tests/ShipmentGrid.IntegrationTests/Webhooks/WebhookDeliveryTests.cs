@@ -92,7 +92,7 @@ public sealed class WebhookDeliveryTests(WebhookGrid grid) : IClassFixture<Webho
     {
         grid.Receiver.Answer("failing", 500);
         var (failing, _) = await SubscribeAsync("failing", "C-WH2");
-        var (_, healthySecret) = await SubscribeAsync("healthy", "C-WH2");
+        var (healthy, healthySecret) = await SubscribeAsync("healthy", "C-WH2");
 
         await DamagedShipmentAsync("C-WH2", "K-WH2", "S-WH2");
 
@@ -112,6 +112,13 @@ public sealed class WebhookDeliveryTests(WebhookGrid grid) : IClassFixture<Webho
         var log = (await admin.GetFromJsonAsync<JsonObject>($"/api/v1/webhooks/{failing}/deliveries"))!["items"]!.AsArray();
         Assert.Equal([3, 2, 1], log.Select(entry => (int)entry!["attempt"]!));
         Assert.All(log, entry => Assert.Equal((false, 500), ((bool)entry!["succeeded"]!, (int?)entry["statusCode"])));
+
+        // The shipment's story shows its notification's deliveries to both subscribers, newest first.
+        var story = (await admin.GetFromJsonAsync<JsonObject>("/api/v1/shipments/S-WH2/story"))!["webhookDeliveries"]!.AsArray();
+        Assert.Equal(
+            [(failing, false, 3), (failing, false, 2), (failing, false, 1), (healthy, true, 1)],
+            story.Select(entry => ((string)entry!["subscriptionId"]!, (bool)entry["succeeded"]!, (int)entry["attempt"]!)).OrderBy(entry => entry.Item2).ThenByDescending(entry => entry.Item3));
+        Assert.All(story, entry => Assert.Equal(delivered.Id, (string?)entry!["notificationId"]));
 
         grid.Receiver.Answer("failing", 200);
         using (var enabled = await admin.PatchAsJsonAsync($"/api/v1/webhooks/{failing}", new { enabled = true }))
