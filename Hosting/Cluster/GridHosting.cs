@@ -12,6 +12,7 @@ using ShipmentGrid.Billing;
 using ShipmentGrid.Hosting.Access;
 using ShipmentGrid.Hosting.Erp;
 using ShipmentGrid.Hosting.Health;
+using ShipmentGrid.Hosting.Observability;
 using ShipmentGrid.Hosting.Postgres;
 using ShipmentGrid.Journal;
 using ShipmentGrid.Observability;
@@ -93,6 +94,7 @@ public static class GridHosting
         silo.Services.TryAddSingleton<ErpCircuit>();
         silo.Services.AddDegradingCheck<JournalReadersCheck>("journal-readers");
         silo.Services.AddDegradingCheck<ErpCircuitCheck>("erp-circuit");
+        silo.AddIncomingGrainCallFilter<GrainLogContext>();
         silo.AddIncomingGrainCallFilter<StorageFailureTranslation>();
         silo.Services.AddJournalOptions(configuration).AddJournalReaders();
         silo.Services.AddReadModelRetention(configuration);

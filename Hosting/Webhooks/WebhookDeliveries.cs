@@ -4,8 +4,11 @@ using ShipmentGrid.ReadModels;
 
 namespace ShipmentGrid.Hosting.Webhooks;
 
-/// <summary>A notification due for one subscriber, with the number of this attempt (1 for the first).</summary>
-public sealed record DueDelivery(string SubscriptionId, CrmNotification Notification, int Attempt);
+/// <summary>
+/// A notification due for one subscriber, with the number of this attempt (1 for the first) and, in PostgreSQL mode, the
+/// trace context of the span that queued the notification.
+/// </summary>
+public sealed record DueDelivery(string SubscriptionId, CrmNotification Notification, int Attempt, string? TraceParent = null);
 
 /// <summary>
 /// One attempt in a subscription's delivery log: the answer's status (null when none came), the error, and when the
