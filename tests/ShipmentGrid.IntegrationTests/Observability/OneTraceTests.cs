@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ShipmentGrid.IntegrationTests.Infrastructure;
+using ShipmentGrid.IntegrationTests.Webhooks;
+using ShipmentGrid.Observability;
+
+namespace ShipmentGrid.IntegrationTests.Observability;
+
+/// <summary>
+/// One carrier event's path through the grid in PostgreSQL mode, captured span by span: the proof of delivery sent to
+/// the API runs through the shipment, the journal and its reader, the invoice, the credit check, the ERP ledger, the CRM
+/// notification and the webhook delivered to a subscriber, and every step is in the request's trace, each span's parent
+/// chain leading back to the request.
+/// </summary>
+[Collection(SharedPostgres.Name)]
+public sealed class OneTraceTests(PostgresServer postgres)
+{
+    private const string Customer = "C-TRACE";
+    private const string Carrier = "K-TRACE";
+    private const string Shipment = "S-TRACE-1";
+    private const string InvoiceNumber = "INV-" + Shipment;
+
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task A_proof_of_delivery_by_json_is_one_trace_from_the_request_to_the_erp_posting_and_the_webhook()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var grid = await InProcessPostgresGrid.StartAsync(postgres, "onetrace", new Dictionary<string, string?>
+        {
+            ["Webhooks:AllowedHosts:0"] = "127.0.0.1",
+            ["Webhooks:PollInterval"] = "00:00:00.100",
+        });
+        using var http = grid.CreateClient();
+        await PostAsync(http, "/api/v1/customers", JsonContent.Create(SampleBookings.Customer(Customer)));
+        await PostAsync(http, "/api/v1/webhooks", JsonContent.Create(new JsonObject
+        {
+            ["url"] = receiver.UrlOf("crm"), ["eventTypes"] = new JsonArray("InvoicePosted"), ["customerId"] = Customer,
+        }));
+        await PostAsync(http, "/api/v1/shipments", JsonContent.Create(SampleBookings.Booking(Shipment, Customer, Carrier)));
+        await PostAsync(http, $"/api/v1/shipments/{Shipment}/charges", Charge("C-LH", "LINEHAUL", 1200m));
+        await PostAsync(http, $"/api/v1/shipments/{Shipment}/charges", Charge("C-FS", "FUEL_SURCHARGE", 90m));
+
+        // The caller's own trace context, sampled: the grid continues it, so every span of the path carries its trace id.
+        var trace = ActivityTraceId.CreateRandom();
+        var callerSpan = ActivitySpanId.CreateRandom();
+        using (var proofOfDelivery = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/v1/carrier-events", UriKind.Relative)))
+        {
+            proofOfDelivery.Headers.Add("traceparent", $"00-{trace.ToHexString()}-{callerSpan.ToHexString()}-01");
+            proofOfDelivery.Content = JsonContent.Create(new JsonArray(new JsonObject
+            {
+                ["eventId"] = $"{Shipment}-POD", ["carrierId"] = Carrier, ["shipmentId"] = Shipment,
+                ["milestone"] = "ProofOfDelivery", ["occurredAt"] = DateTimeOffset.UtcNow.AddHours(-1),
+            }));
+            using var response = await http.SendAsync(proofOfDelivery);
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        var spans = await Eventually.Succeeds(
+            () => grid.Spans.Snapshot().Where(span => span.TraceId == trace).ToList() is var inTrace
+                && inTrace.Any(span => span.OperationName == "webhook deliver" && span.GetTagItem(GridTracing.InvoiceAttribute) as string == InvoiceNumber)
+                    ? Task.FromResult(inTrace)
+                    : throw new InvalidOperationException("the webhook delivery's span is not recorded yet"),
+            Deadline,
+            "the webhook delivery of the posted invoice recorded in the request's trace");
+
+        var received = Assert.Single(receiver.To("crm"));
+        Assert.Equal($"{InvoiceNumber}/posted", received.Id);
+
+        // The subscriber's server (Kestrel in this process) continues the trace too: the webhook carries a traceparent.
+        var request = Assert.Single(spans, span => span.Kind == ActivityKind.Server && span.ParentSpanId == callerSpan);
+        Assert.Equal("Microsoft.AspNetCore", request.Source.Name);
+        Assert.Equal("POST", request.GetTagItem("http.request.method"));
+        Assert.Equal("/api/v1/carrier-events", request.GetTagItem("url.path"));
+
+        // The ERP posting's chain, step by step from the request (Orleans' own call spans in between left out).
+        var ledger = Assert.Single(spans, span => span.OperationName == "INSERT erp_invoice");
+        var toLedger = Steps(spans, ledger);
+        Assert.Equal(
+            [request.OperationName, "shipment apply", "INSERT event_journal", "process journal", "invoice issue", "erp post", "INSERT erp_invoice"],
+            toLedger.Select(span => span.OperationName));
+        Assert.Same(request, toLedger[0]);
+        Has(toLedger[1], (GridTracing.ShipmentAttribute, Shipment), (GridTracing.PartnerAttribute, Carrier), (GridTracing.CustomerAttribute, Customer));
+        Has(toLedger[2], (GridTracing.StreamAttribute, $"shipment/{Shipment}"), ("db.system.name", "postgresql"), ("db.operation.name", "INSERT"), ("db.collection.name", "event_journal"));
+        Has(toLedger[3], (GridTracing.ShipmentAttribute, Shipment), ("messaging.system", GridTracing.JournalSystem), ("messaging.operation.type", "process"));
+        Has(toLedger[4], (GridTracing.InvoiceAttribute, InvoiceNumber), (GridTracing.ShipmentAttribute, Shipment), (GridTracing.CustomerAttribute, Customer));
+        Has(toLedger[5], (GridTracing.InvoiceAttribute, InvoiceNumber), (GridTracing.CustomerAttribute, Customer));
+        Has(ledger, (GridTracing.InvoiceAttribute, InvoiceNumber), ("db.system.name", "postgresql"));
+
+        // The reader's span continues the context stored with the journal row (its parent) and links to it.
+        var reader = toLedger[3];
+        Assert.Equal(toLedger[2].SpanId, reader.ParentSpanId);
+        Assert.Contains(reader.Links, link => link.Context.SpanId == toLedger[2].SpanId);
+        Assert.StartsWith("journal/", (string?)reader.GetTagItem("messaging.destination.name"), StringComparison.Ordinal);
+
+        var credit = Assert.Single(spans, span => span.OperationName == "credit check");
+        Assert.Equal([.. toLedger.Take(5), credit], Steps(spans, credit));
+        Has(credit, (GridTracing.InvoiceAttribute, InvoiceNumber), ("shipmentgrid.credit.decision", "approved"));
+
+        // The posted invoice's CRM notification and its webhook, queued and sent after the posting, continue from it.
+        var sent = Assert.Single(spans, span => span.Kind == ActivityKind.Client && span.Source.Name == "System.Net.Http" && span.GetTagItem("url.full") is string url
+            && url.Contains("/hooks/crm", StringComparison.Ordinal));
+        var toWebhook = Steps(spans, sent);
+        Assert.Equal(
+            [.. toLedger.Take(6).Select(span => span.OperationName), "INSERT event_journal", "crm notify", "webhook deliver", sent.OperationName],
+            toWebhook.Select(span => span.OperationName));
+        Assert.Equal(toLedger.Take(6), toWebhook.Take(6));
+        Has(toWebhook[6], (GridTracing.StreamAttribute, $"invoice/{Shipment}"));
+        Has(toWebhook[7], (GridTracing.InvoiceAttribute, InvoiceNumber), (GridTracing.CustomerAttribute, Customer), ("shipmentgrid.notification.kind", "InvoicePosted"));
+        Has(toWebhook[8], (GridTracing.InvoiceAttribute, InvoiceNumber), ("messaging.system", GridTracing.WebhookSystem));
+        Assert.Equal(204, sent.GetTagItem("http.response.status_code"));
+        Assert.Contains(spans, span => span.Kind == ActivityKind.Server && span.ParentSpanId == sent.SpanId);
+    }
+
+    /// <summary>
+    /// The span's recorded ancestors and itself, from the request down, without Orleans' call spans; fails when the chain
+    /// breaks before the request (a parent that was never recorded).
+    /// </summary>
+    private static List<Activity> Steps(IReadOnlyList<Activity> spans, Activity span)
+    {
+        var byId = spans.ToDictionary(recorded => recorded.SpanId);
+        var chain = new List<Activity> { span };
+        while (chain[^1].ParentSpanId != default && byId.TryGetValue(chain[^1].ParentSpanId, out var parent))
+        {
+            chain.Add(parent);
+        }
+
+        Assert.True(chain[^1].Source.Name == "Microsoft.AspNetCore", $"The chain of '{span.OperationName}' breaks at '{chain[^1].OperationName}' ({chain[^1].Source.Name}).");
+        chain.Reverse();
+        return [.. chain.Where(step => !step.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal))];
+    }
+
+    private static void Has(Activity span, params (string Attribute, string Value)[] attributes)
+    {
+        foreach (var (attribute, value) in attributes)
+        {
+            Assert.True(
+                span.GetTagItem(attribute) as string == value,
+                $"'{span.OperationName}' has {attribute}={span.GetTagItem(attribute)}, not {value}; its attributes: {string.Join(", ", span.Tags.Select(tag => $"{tag.Key}={tag.Value}"))}");
+        }
+    }
+
+    private static JsonContent Charge(string chargeId, string type, decimal amount) => JsonContent.Create(new JsonObject
+    {
+        ["chargeId"] = chargeId, ["type"] = type, ["amount"] = new JsonObject { ["amount"] = amount, ["currency"] = "USD" },
+        ["source"] = "CarrierInvoice", ["sourceReference"] = "210-TRACE",
+    });
+
+    private static async Task PostAsync(HttpClient http, string path, HttpContent content)
+    {
+        using (content)
+        {
+            using var response = await http.PostAsync(new Uri(path, UriKind.Relative), content);
+            Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Created, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+}
