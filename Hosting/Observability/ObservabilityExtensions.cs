@@ -37,7 +37,8 @@ public static class ObservabilityExtensions
     public static TBuilder AddShipmentGridObservability<TBuilder>(this TBuilder builder, string serviceName)
         where TBuilder : IHostApplicationBuilder
     {
-        builder.Services.AddSerilog((services, logger) => ConfigureLogger(logger, builder.Configuration));
+        // Sinks and enrichers registered as services join the console (a test's capture, a shipper's sink).
+        builder.Services.AddSerilog((services, logger) => ConfigureLogger(logger, builder.Configuration).ReadFrom.Services(services));
 
         builder.Services.AddGridMetrics();
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
