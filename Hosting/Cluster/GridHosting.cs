@@ -115,6 +115,7 @@ public static class GridHosting
             .Configure(ActivationCollection.Apply)
             .Bind(configuration.GetSection(ActivationCollection.Section));
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IBillingEscalationGrain>(0).Start());
+        silo.AddOutgoingGrainCallFilter<SampledOutContext>();
         silo.AddActivityPropagation();
         silo.AddDashboard();
         return silo;
@@ -143,6 +144,7 @@ public static class GridHosting
         var gateways = new GatewayConnections();
         client.Services.AddSingleton(gateways);
         client.AddClusterConnectionStatusObserver(gateways);
+        client.AddOutgoingGrainCallFilter<SampledOutContext>();
         client.AddActivityPropagation();
         client.AddDashboard();
         return client;

@@ -28,35 +28,14 @@ public sealed class OneTraceTests(PostgresServer postgres)
     public async Task A_proof_of_delivery_by_json_is_one_trace_from_the_request_to_the_erp_posting_and_the_webhook()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        await using var grid = await InProcessPostgresGrid.StartAsync(postgres, "onetrace", new Dictionary<string, string?>
-        {
-            ["Webhooks:AllowedHosts:0"] = "127.0.0.1",
-            ["Webhooks:PollInterval"] = "00:00:00.100",
-        });
+        await using var grid = await StartGridAsync();
         using var http = grid.CreateClient();
-        await PostAsync(http, "/api/v1/customers", JsonContent.Create(SampleBookings.Customer(Customer)));
-        await PostAsync(http, "/api/v1/webhooks", JsonContent.Create(new JsonObject
-        {
-            ["url"] = receiver.UrlOf("crm"), ["eventTypes"] = new JsonArray("InvoicePosted"), ["customerId"] = Customer,
-        }));
-        await PostAsync(http, "/api/v1/shipments", JsonContent.Create(SampleBookings.Booking(Shipment, Customer, Carrier)));
-        await PostAsync(http, $"/api/v1/shipments/{Shipment}/charges", Charge("C-LH", "LINEHAUL", 1200m));
-        await PostAsync(http, $"/api/v1/shipments/{Shipment}/charges", Charge("C-FS", "FUEL_SURCHARGE", 90m));
+        await ReadyToInvoiceAsync(http, receiver, Shipment);
 
         // The caller's own trace context, sampled: the grid continues it, so every span of the path carries its trace id.
         var trace = ActivityTraceId.CreateRandom();
         var callerSpan = ActivitySpanId.CreateRandom();
-        using (var proofOfDelivery = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/v1/carrier-events", UriKind.Relative)))
-        {
-            proofOfDelivery.Headers.Add("traceparent", $"00-{trace.ToHexString()}-{callerSpan.ToHexString()}-01");
-            proofOfDelivery.Content = JsonContent.Create(new JsonArray(new JsonObject
-            {
-                ["eventId"] = $"{Shipment}-POD", ["carrierId"] = Carrier, ["shipmentId"] = Shipment,
-                ["milestone"] = "ProofOfDelivery", ["occurredAt"] = DateTimeOffset.UtcNow.AddHours(-1),
-            }));
-            using var response = await http.SendAsync(proofOfDelivery);
-            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-        }
+        await ProofOfDeliveryAsync(http, Shipment, $"00-{trace.ToHexString()}-{callerSpan.ToHexString()}-01");
 
         var spans = await Eventually.Succeeds(
             () => grid.Spans.Snapshot().Where(span => span.TraceId == trace).ToList() is var inTrace
@@ -112,6 +91,65 @@ public sealed class OneTraceTests(PostgresServer postgres)
         Has(toWebhook[8], (GridTracing.InvoiceAttribute, InvoiceNumber), ("messaging.system", GridTracing.WebhookSystem));
         Assert.Equal(204, sent.GetTagItem("http.response.status_code"));
         Assert.Contains(spans, span => span.Kind == ActivityKind.Server && span.ParentSpanId == sent.SpanId);
+    }
+
+    [Fact]
+    public async Task A_proof_of_delivery_its_caller_sampled_out_records_no_span_of_its_path_in_any_trace()
+    {
+        const string shipment = "S-TRACE-2";
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var grid = await StartGridAsync();
+        using var http = grid.CreateClient();
+        await ReadyToInvoiceAsync(http, receiver, shipment);
+
+        var trace = ActivityTraceId.CreateRandom();
+        await ProofOfDeliveryAsync(http, shipment, $"00-{trace.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-00");
+        await Eventually.Holds(
+            () => Task.FromResult(receiver.To("crm").Any(received => received.Id == $"INV-{shipment}/posted")),
+            Deadline,
+            "the posted invoice's webhook received");
+
+        // Nothing in the caller's trace, nor in new traces where the journal and the outbox hand the work on: everything
+        // about the invoice happens after two journal hops, and its webhook after the outbox.
+        var spans = grid.Spans.Snapshot();
+        Assert.DoesNotContain(spans, span => span.TraceId == trace);
+        var ofTheInvoice = spans.Where(span => span.GetTagItem(GridTracing.InvoiceAttribute) as string == $"INV-{shipment}").Select(span => span.OperationName).ToList();
+        Assert.True(ofTheInvoice.Count == 0, "Recorded although sampled out: " + string.Join(", ", ofTheInvoice));
+    }
+
+    /// <summary>The grid with webhooks to the test's receiver allowed and dispatched every 100 ms.</summary>
+    private Task<InProcessPostgresGrid> StartGridAsync() =>
+        InProcessPostgresGrid.StartAsync(postgres, "onetrace", new Dictionary<string, string?>
+        {
+            ["Webhooks:AllowedHosts:0"] = "127.0.0.1",
+            ["Webhooks:PollInterval"] = "00:00:00.100",
+        });
+
+    /// <summary>The customer, the CRM's subscription to its posted invoices, the booking and both required charges.</summary>
+    private static async Task ReadyToInvoiceAsync(HttpClient http, WebhookReceiver receiver, string shipment)
+    {
+        await PostAsync(http, "/api/v1/customers", JsonContent.Create(SampleBookings.Customer(Customer)));
+        await PostAsync(http, "/api/v1/webhooks", JsonContent.Create(new JsonObject
+        {
+            ["url"] = receiver.UrlOf("crm"), ["eventTypes"] = new JsonArray("InvoicePosted"), ["customerId"] = Customer,
+        }));
+        await PostAsync(http, "/api/v1/shipments", JsonContent.Create(SampleBookings.Booking(shipment, Customer, Carrier)));
+        await PostAsync(http, $"/api/v1/shipments/{shipment}/charges", Charge("C-LH", "LINEHAUL", 1200m));
+        await PostAsync(http, $"/api/v1/shipments/{shipment}/charges", Charge("C-FS", "FUEL_SURCHARGE", 90m));
+    }
+
+    /// <summary>The carrier's proof of delivery by JSON, sent under the caller's <paramref name="traceParent"/>.</summary>
+    private static async Task ProofOfDeliveryAsync(HttpClient http, string shipment, string traceParent)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/v1/carrier-events", UriKind.Relative));
+        request.Headers.Add("traceparent", traceParent);
+        request.Content = JsonContent.Create(new JsonArray(new JsonObject
+        {
+            ["eventId"] = $"{shipment}-POD", ["carrierId"] = Carrier, ["shipmentId"] = shipment,
+            ["milestone"] = "ProofOfDelivery", ["occurredAt"] = DateTimeOffset.UtcNow.AddHours(-1),
+        }));
+        using var response = await http.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>
