@@ -84,7 +84,10 @@ public sealed partial class JournalReaderGrain(
                 await throttle.WaitAsync(cancellationToken);
                 try
                 {
-                    await DeliverAsync(stream.Key, [.. stream], cancellationToken);
+                    foreach (var run in RunsOfOneTrace(stream))
+                    {
+                        await DeliverAsync(stream.Key, run, cancellationToken);
+                    }
                 }
                 finally
                 {
@@ -149,15 +152,44 @@ public sealed partial class JournalReaderGrain(
         }
     }
 
-    /// <summary>The stream's records together; after repeated failures, each on its own so only the failing one is dead-lettered.</summary>
-    private async Task DeliverAsync(string streamId, IReadOnlyList<JournalRecord> records, CancellationToken cancellationToken)
+    /// <summary>
+    /// A stream's records cut where the trace that wrote them changes, in order: each request's follow-up is delivered
+    /// under its own trace. Rows of one request, or of requests made without tracing, stay together; a stream that
+    /// several requests wrote between two polls costs one more delivery per request, and only a stream with a follower
+    /// makes a grain call of it.
+    /// </summary>
+    private static IEnumerable<JournalRecord[]> RunsOfOneTrace(IEnumerable<JournalRecord> records)
+    {
+        var run = new List<JournalRecord>();
+        foreach (var record in records)
+        {
+            if (run.Count > 0 && !string.Equals(TraceIdOf(run[^1]), TraceIdOf(record), StringComparison.Ordinal))
+            {
+                yield return [.. run];
+                run.Clear();
+            }
+
+            run.Add(record);
+        }
+
+        if (run.Count > 0)
+        {
+            yield return [.. run];
+        }
+    }
+
+    /// <summary>The trace id of a row's W3C traceparent (<c>00-{trace}-{span}-{flags}</c>), or null for a row written outside a trace.</summary>
+    private static string? TraceIdOf(JournalRecord record) => record.TraceParent is { Length: >= 35 } traceParent ? traceParent[3..35] : null;
+
+    /// <summary>A run of the stream's records together; after repeated failures, each on its own so only the failing one is dead-lettered.</summary>
+    private async Task DeliverAsync(string streamId, JournalRecord[] records, CancellationToken cancellationToken)
     {
         if (await TryDeliverAsync(streamId, records, cancellationToken) is not { } failure)
         {
             return;
         }
 
-        if (records.Count > 1)
+        if (records.Length > 1)
         {
             foreach (var record in records)
             {

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using ShipmentGrid.IntegrationTests.Infrastructure;
 using ShipmentGrid.IntegrationTests.Webhooks;
 using ShipmentGrid.Observability;
+using ShipmentGrid.Tools.LoadGen;
 
 namespace ShipmentGrid.IntegrationTests.Observability;
 
@@ -37,13 +38,7 @@ public sealed class OneTraceTests(PostgresServer postgres)
         var callerSpan = ActivitySpanId.CreateRandom();
         await ProofOfDeliveryAsync(http, Shipment, $"00-{trace.ToHexString()}-{callerSpan.ToHexString()}-01");
 
-        var spans = await Eventually.Succeeds(
-            () => grid.Spans.Snapshot().Where(span => span.TraceId == trace).ToList() is var inTrace
-                && inTrace.Any(span => span.OperationName == "webhook deliver" && span.GetTagItem(GridTracing.InvoiceAttribute) as string == InvoiceNumber)
-                    ? Task.FromResult(inTrace)
-                    : throw new InvalidOperationException("the webhook delivery's span is not recorded yet"),
-            Deadline,
-            "the webhook delivery of the posted invoice recorded in the request's trace");
+        var spans = await SpansUntilAsync(grid, trace, "webhook deliver", "INSERT erp_invoice", "credit check");
 
         var received = Assert.Single(receiver.To("crm"));
         Assert.Equal($"{InvoiceNumber}/posted", received.Id);
@@ -94,6 +89,76 @@ public sealed class OneTraceTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task A_proof_of_delivery_by_edi_is_one_trace_from_the_interchange_to_the_erp_posting()
+    {
+        const string shipment = "S-TRACE-3";
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var grid = await StartGridAsync();
+        using var http = grid.CreateClient();
+        await ReadyToInvoiceAsync(http, receiver, shipment);
+        var carrier = new CarrierPlan(0, Carrier, "KTRC", "KTRACE", EventRoute.Edi);
+        using (var profile = await http.PutAsJsonAsync(new Uri($"/api/v1/carriers/{Carrier}", UriKind.Relative), new JsonObject
+        {
+            ["carrierId"] = Carrier, ["scac"] = carrier.Scac, ["name"] = "Traced carrier",
+            ["milestoneCodes"] = new JsonObject { [X12Documents.ProofOfDeliveryCode] = "ProofOfDelivery" },
+            ["exceptionCodes"] = new JsonObject(), ["chargeCodes"] = new JsonObject(),
+            ["sla"] = new JsonObject { ["deliveryTolerance"] = "02:00:00", ["onTimeTargetPercent"] = 95m },
+            ["timeZone"] = "America/Chicago", ["ediSenderIds"] = new JsonArray(carrier.SenderId),
+        }))
+        {
+            Assert.True(profile.IsSuccessStatusCode, await profile.Content.ReadAsStringAsync());
+        }
+
+        var plan = new ShipmentPlan(0, shipment, new CustomerPlan(0, Customer, HeldDuringRun: false, HeldAtEnd: false), carrier, 0, DateTimeOffset.UtcNow.AddDays(-2), Anomalies: false);
+        var now = DateTimeOffset.UtcNow;
+        var status = X12Documents.Status214(1, new PlannedEvent(plan, "POD", Milestone.ProofOfDelivery, null, now.AddHours(-1)));
+        var trace = ActivityTraceId.CreateRandom();
+        var callerSpan = ActivitySpanId.CreateRandom();
+        using (var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/api/v1/edi?carrierId={Carrier}", UriKind.Relative)))
+        {
+            request.Headers.Add("traceparent", $"00-{trace.ToHexString()}-{callerSpan.ToHexString()}-01");
+            request.Content = new StringContent(X12Documents.Interchange(carrier, 1, "QM", [status], now), System.Text.Encoding.ASCII, "application/edi-x12");
+            using var response = await http.SendAsync(request);
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        var spans = await SpansUntilAsync(grid, trace, "INSERT erp_invoice");
+
+        // The interchange's statuses go to the shipment as a JSON event's do; from there the path is the same.
+        var toLedger = Steps(spans, spans.Single(span => span.OperationName == "INSERT erp_invoice"));
+        Assert.Equal(
+            [toLedger[0].OperationName, "shipment apply", "INSERT event_journal", "process journal", "invoice issue", "erp post", "INSERT erp_invoice"],
+            toLedger.Select(span => span.OperationName));
+        Assert.Equal(callerSpan, toLedger[0].ParentSpanId);
+        Assert.Equal("/api/v1/edi", toLedger[0].GetTagItem("url.path"));
+        Has(toLedger[1], (GridTracing.ShipmentAttribute, shipment), (GridTracing.PartnerAttribute, Carrier), (GridTracing.CustomerAttribute, Customer));
+        Has(toLedger[4], (GridTracing.InvoiceAttribute, $"INV-{shipment}"), (GridTracing.CustomerAttribute, Customer));
+    }
+
+    [Fact]
+    public async Task A_proof_of_delivery_queued_on_the_stream_is_one_trace_through_the_intake_stream_to_the_erp_posting()
+    {
+        const string shipment = "S-TRACE-4";
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var grid = await StartGridAsync();
+        using var http = grid.CreateClient();
+        await ReadyToInvoiceAsync(http, receiver, shipment);
+        var trace = ActivityTraceId.CreateRandom();
+        await ProofOfDeliveryAsync(http, shipment, $"00-{trace.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01", "/api/v1/carrier-events/stream");
+
+        var spans = await SpansUntilAsync(grid, trace, "INSERT erp_invoice");
+
+        // One journal hop more: the event is queued on an intake stream, whose reader runs the shipment's command.
+        var toLedger = Steps(spans, spans.Single(span => span.OperationName == "INSERT erp_invoice"));
+        Assert.Equal(
+            [toLedger[0].OperationName, "INSERT event_journal", "process journal", "shipment apply", "INSERT event_journal", "process journal", "invoice issue", "erp post", "INSERT erp_invoice"],
+            toLedger.Select(span => span.OperationName));
+        Assert.StartsWith($"intake/{shipment}/", (string?)toLedger[1].GetTagItem(GridTracing.StreamAttribute), StringComparison.Ordinal);
+        Has(toLedger[2], (GridTracing.ShipmentAttribute, shipment), ("messaging.operation.type", "process"));
+        Has(toLedger[3], (GridTracing.ShipmentAttribute, shipment), (GridTracing.PartnerAttribute, Carrier), (GridTracing.CustomerAttribute, Customer));
+    }
+
+    [Fact]
     public async Task A_proof_of_delivery_its_caller_sampled_out_records_no_span_of_its_path_in_any_trace()
     {
         const string shipment = "S-TRACE-2";
@@ -139,9 +204,9 @@ public sealed class OneTraceTests(PostgresServer postgres)
     }
 
     /// <summary>The carrier's proof of delivery by JSON, sent under the caller's <paramref name="traceParent"/>.</summary>
-    private static async Task ProofOfDeliveryAsync(HttpClient http, string shipment, string traceParent)
+    private static async Task ProofOfDeliveryAsync(HttpClient http, string shipment, string traceParent, string path = "/api/v1/carrier-events")
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/v1/carrier-events", UriKind.Relative));
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative));
         request.Headers.Add("traceparent", traceParent);
         request.Content = JsonContent.Create(new JsonArray(new JsonObject
         {
@@ -153,10 +218,25 @@ public sealed class OneTraceTests(PostgresServer postgres)
     }
 
     /// <summary>
-    /// The span's recorded ancestors and itself, from the request down, without Orleans' call spans; fails when the chain
-    /// breaks before the request (a parent that was never recorded).
+    /// The spans recorded in <paramref name="trace"/> once it holds each of the <paramref name="ends"/> spans (by name)
+    /// with every ancestor back to the request: spans are recorded when they end, a parent after its children.
     /// </summary>
-    private static List<Activity> Steps(IReadOnlyList<Activity> spans, Activity span)
+    private static Task<List<Activity>> SpansUntilAsync(InProcessPostgresGrid grid, ActivityTraceId trace, params string[] ends) =>
+        Eventually.Succeeds(
+            () => grid.Spans.Snapshot().Where(span => span.TraceId == trace).ToList() is var inTrace
+                && ends.All(end => inTrace.Any(span => span.OperationName == end && ChainOf(inTrace, span) is not null))
+                    ? Task.FromResult(inTrace)
+                    : throw new InvalidOperationException(
+                        $"not all of {string.Join(", ", ends)} recorded with their chains yet; recorded: {string.Join(", ", inTrace.Select(span => span.OperationName).Distinct())}"),
+            Deadline,
+            $"{string.Join(", ", ends)} recorded in the request's trace back to the request");
+
+    /// <summary>The span's recorded ancestors and itself, from the request down, without Orleans' call spans.</summary>
+    private static List<Activity> Steps(IReadOnlyList<Activity> spans, Activity span) =>
+        ChainOf(spans, span) ?? throw new Xunit.Sdk.XunitException($"The chain of '{span.OperationName}' breaks before the request.");
+
+    /// <summary>Null when a parent between the span and the request was not recorded.</summary>
+    private static List<Activity>? ChainOf(IReadOnlyList<Activity> spans, Activity span)
     {
         var byId = spans.ToDictionary(recorded => recorded.SpanId);
         var chain = new List<Activity> { span };
@@ -165,7 +245,11 @@ public sealed class OneTraceTests(PostgresServer postgres)
             chain.Add(parent);
         }
 
-        Assert.True(chain[^1].Source.Name == "Microsoft.AspNetCore", $"The chain of '{span.OperationName}' breaks at '{chain[^1].OperationName}' ({chain[^1].Source.Name}).");
+        if (chain[^1].Source.Name != "Microsoft.AspNetCore")
+        {
+            return null;
+        }
+
         chain.Reverse();
         return [.. chain.Where(step => !step.Source.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal))];
     }
