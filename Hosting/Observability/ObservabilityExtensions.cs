@@ -19,11 +19,12 @@ public static class ObservabilityExtensions
 {
     /// <summary>
     /// The console line: every line carries the trace and span ids (empty outside a trace; Serilog takes them from
-    /// <see cref="System.Diagnostics.Activity.Current"/>) and, as JSON, the properties the message does not show, among
-    /// them the business keys a grain call pushed (<see cref="GrainLogContext"/>).
+    /// <see cref="System.Diagnostics.Activity.Current"/>) and the business keys a grain call pushed
+    /// (<see cref="GrainLogContext"/>; empty where none is known).
     /// </summary>
     internal const string ConsoleTemplate =
-        "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj} trace={TraceId} span={SpanId} {Properties:j}{NewLine}{Exception}";
+        "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj} trace={TraceId} span={SpanId} "
+        + "shipment={ShipmentId} invoice={InvoiceNumber} customer={CustomerId} partner={Partner}{NewLine}{Exception}";
 
     /// <summary>Where Prometheus scrapes every process (README, "Metrics").</summary>
     public const string MetricsPath = "/metrics";

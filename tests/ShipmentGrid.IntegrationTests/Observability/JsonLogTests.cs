@@ -71,6 +71,12 @@ public sealed partial class JsonLogTests
         Assert.Matches("^[0-9a-f]{16}$", (string?)witnessed["@sp"]);
         Assert.Equal(Shipment, (string?)witnessed[GrainLogContext.ShipmentProperty]);
 
+        // The same event as console text.
+        var text = new Serilog.Formatting.Display.MessageTemplateTextFormatter(ObservabilityExtensions.ConsoleTemplate, System.Globalization.CultureInfo.InvariantCulture);
+        using var line = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        text.Format(logs.Since(0).Single(logEvent => SourceOf(logEvent) == WitnessSource), line);
+        Assert.Contains($"trace={trace.ToHexString()} span={witnessed["@sp"]} shipment={Shipment} ", line.ToString(), StringComparison.Ordinal);
+
         var chatty = logs.Since(since)
             .Where(logEvent => logEvent.Level >= LogEventLevel.Information && SourceOf(logEvent) is { } source
                 && source.StartsWith("ShipmentGrid", StringComparison.Ordinal) && source != WitnessSource)
