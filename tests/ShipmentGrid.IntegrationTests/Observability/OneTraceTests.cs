@@ -2,6 +2,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using OpenTelemetry.Trace;
+using ShipmentGrid.IntegrationTests.Api;
 using ShipmentGrid.IntegrationTests.Infrastructure;
 using ShipmentGrid.IntegrationTests.Webhooks;
 using ShipmentGrid.Observability;
@@ -159,6 +163,28 @@ public sealed class OneTraceTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task In_the_embedded_grid_the_webhook_of_a_proof_of_delivery_continues_its_trace_too()
+    {
+        const string shipment = "S-TRACE-5";
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var spans = new CapturedSpans();
+        await using var embedded = new TracedEmbeddedApiFactory(spans);
+        using var http = embedded.CreateClient();
+        await ReadyToInvoiceAsync(http, receiver, shipment);
+        var trace = ActivityTraceId.CreateRandom();
+        await ProofOfDeliveryAsync(http, shipment, $"00-{trace.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+
+        var recorded = await SpansUntilAsync(spans, trace, "webhook deliver");
+
+        // The in-memory journal writes no database span; the rest of the path is the same.
+        var webhook = recorded.Single(span => span.OperationName == "webhook deliver");
+        Assert.Equal(
+            [Steps(recorded, webhook)[0].OperationName, "shipment apply", "process journal", "invoice issue", "erp post", "crm notify", "webhook deliver"],
+            Steps(recorded, webhook).Select(span => span.OperationName));
+        Has(webhook, (GridTracing.InvoiceAttribute, $"INV-{shipment}"), (GridTracing.CustomerAttribute, Customer));
+    }
+
+    [Fact]
     public async Task A_proof_of_delivery_its_caller_sampled_out_records_no_span_of_its_path_in_any_trace()
     {
         const string shipment = "S-TRACE-2";
@@ -222,8 +248,11 @@ public sealed class OneTraceTests(PostgresServer postgres)
     /// with every ancestor back to the request: spans are recorded when they end, a parent after its children.
     /// </summary>
     private static Task<List<Activity>> SpansUntilAsync(InProcessPostgresGrid grid, ActivityTraceId trace, params string[] ends) =>
+        SpansUntilAsync(grid.Spans, trace, ends);
+
+    private static Task<List<Activity>> SpansUntilAsync(CapturedSpans captured, ActivityTraceId trace, params string[] ends) =>
         Eventually.Succeeds(
-            () => grid.Spans.Snapshot().Where(span => span.TraceId == trace).ToList() is var inTrace
+            () => captured.Snapshot().Where(span => span.TraceId == trace).ToList() is var inTrace
                 && ends.All(end => inTrace.Any(span => span.OperationName == end && ChainOf(inTrace, span) is not null))
                     ? Task.FromResult(inTrace)
                     : throw new InvalidOperationException(
@@ -276,6 +305,18 @@ public sealed class OneTraceTests(PostgresServer postgres)
         {
             using var response = await http.PostAsync(new Uri(path, UriKind.Relative), content);
             Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Created, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    /// <summary>The embedded grid (memory providers) with webhooks to the test's receiver and its spans captured.</summary>
+    private sealed class TracedEmbeddedApiFactory(CapturedSpans spans) : EmbeddedApiFactory
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("Webhooks:AllowedHosts:0", "127.0.0.1");
+            builder.UseSetting("Webhooks:PollInterval", "00:00:00.100");
+            builder.ConfigureTestServices(services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans)));
         }
     }
 }
