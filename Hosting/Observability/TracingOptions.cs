@@ -5,7 +5,7 @@ namespace ShipmentGrid.Hosting.Observability;
 
 /// <summary>
 /// The <c>Tracing</c> configuration section: which traces are recorded (README, "Tracing"). A trace is decided once, at
-/// its root (a request without a sampled <c>traceparent</c>, a reminder, a poll): <see cref="SampleRatio"/> of the roots
+/// its root (a request without a <c>traceparent</c>, a reminder, a poll): <see cref="SampleRatio"/> of the roots
 /// by trace id; every span below a root follows its decision, across Orleans calls and across the journal, whose rows
 /// keep the context the readers continue from. So a sampled carrier event is recorded end to end and a sampled-out one
 /// costs no span anywhere.
@@ -16,7 +16,7 @@ public sealed class TracingOptions
 
     /// <summary>
     /// The share of root traces recorded, 0 to 1. Every trace by default (embedded and development); at peak rates of
-    /// thousands of carrier events a second, 0.01 to 0.05 keeps a representative stream at a small fraction of the cost.
+    /// thousands of carrier events a second, 0.001 to 0.01 keeps a representative stream at a small fraction of the cost.
     /// </summary>
     public double SampleRatio { get; set; } = 1.0;
 
