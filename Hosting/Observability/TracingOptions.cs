@@ -30,6 +30,22 @@ public sealed class TracingOptions
             : throw new InvalidOperationException($"{Section}:SampleRatio must be between 0 and 1; it is {options.SampleRatio}.");
     }
 
-    /// <summary>Parent-based: a span with a parent takes its parent's decision; a root is sampled by trace id at <see cref="SampleRatio"/>.</summary>
-    public Sampler CreateSampler() => new ParentBasedSampler(new TraceIdRatioBasedSampler(SampleRatio));
+    /// <summary>
+    /// Parent-based: a span with a parent takes its parent's decision; a root is sampled by trace id at
+    /// <see cref="SampleRatio"/>, except a client span, which is never recorded as a root.
+    /// </summary>
+    public Sampler CreateSampler() => new ParentBasedSampler(new RootSampler(new TraceIdRatioBasedSampler(SampleRatio)));
+
+    /// <summary>
+    /// A client span without a parent is a call made outside any trace: a journal reader's or the webhook dispatcher's
+    /// poll, a health or gauge query. Those run every second on every silo and would be most of the recorded traces while
+    /// telling nothing about a carrier event, so they are dropped; every other root goes to the ratio.
+    /// </summary>
+    private sealed class RootSampler(Sampler ratio) : Sampler
+    {
+        public override SamplingResult ShouldSample(in SamplingParameters samplingParameters) =>
+            samplingParameters.Kind == System.Diagnostics.ActivityKind.Client
+                ? new SamplingResult(SamplingDecision.Drop)
+                : ratio.ShouldSample(samplingParameters);
+    }
 }

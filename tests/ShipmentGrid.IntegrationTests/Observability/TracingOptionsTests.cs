@@ -38,6 +38,16 @@ public sealed class TracingOptionsTests
         Assert.Equal(SamplingDecision.Drop, Decide(all, Parent(ActivityTraceFlags.None)));
     }
 
+    [Fact]
+    public void A_client_call_outside_any_trace_is_never_recorded_while_one_inside_follows_its_parent()
+    {
+        var sampler = TracingOptions.FromConfiguration(Configuration()).CreateSampler();
+
+        Assert.Equal(SamplingDecision.Drop, sampler.ShouldSample(new SamplingParameters(default, ActivityTraceId.CreateRandom(), "poll", ActivityKind.Client)).Decision);
+        var parent = Parent(ActivityTraceFlags.Recorded);
+        Assert.Equal(SamplingDecision.RecordAndSample, sampler.ShouldSample(new SamplingParameters(parent, parent.TraceId, "query", ActivityKind.Client)).Decision);
+    }
+
     [Theory]
     [InlineData("1.5")]
     [InlineData("-0.1")]
