@@ -14,8 +14,8 @@ using ShipmentGrid.Hosting.Postgres;
 namespace ShipmentGrid.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// The grid in PostgreSQL mode inside the test process: a silo configured as the Silo process configures itself and
-/// the API as an Orleans client of it, on a freshly migrated database. The API's tracer provider also exports every
+/// The grid in PostgreSQL mode inside the test process: a silo built with the Silo process's <c>UseShipmentGridSilo</c>
+/// (without its HTTP endpoints) and the API as an Orleans client of it, on a freshly migrated database. The API's tracer provider also exports every
 /// span it records into <see cref="Spans"/>; one provider sees the silo's spans too, since both live in this process.
 /// </summary>
 public sealed class InProcessPostgresGrid : IAsyncDisposable
