@@ -6,6 +6,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ShipmentGrid.Access;
 using ShipmentGrid.Hosting.Access;
+using ShipmentGrid.Hosting.Observability;
+using ShipmentGrid.Observability;
 
 namespace ShipmentGrid.Api.Access;
 
@@ -107,10 +109,15 @@ internal static class AccessComposition
                 return;
             }
 
+            // The request's log events name the key's partner; its span, the carrier a carrier's key acts for.
             caller.Attach();
+            System.Diagnostics.Activity.Current.Tag(GridTracing.PartnerAttribute, caller.CarrierIds.Length == 1 ? caller.CarrierIds[0] : null);
             try
             {
-                await next(context);
+                using (Serilog.Context.LogContext.PushProperty(GrainLogContext.PartnerProperty, context.User.FindFirst(GridClaims.Partner)?.Value))
+                {
+                    await next(context);
+                }
             }
             finally
             {

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ShipmentGrid.Access;
@@ -70,6 +71,7 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
             throw new ArgumentException($"Billing-ready of shipment {ready.ShipmentId} sent to the invoice of {this.GetPrimaryKeyString()}.", nameof(ready));
         }
 
+        using var activity = GridTracing.Start("invoice issue").Tag(GridTracing.ShipmentAttribute, ready.ShipmentId);
         if (State.Invoice is null)
         {
             // The reminder first: once the draft is stored, something is always there to take it further.
@@ -80,6 +82,7 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
             await stored.CommitAsync();
         }
 
+        TagInvoice(activity, Current);
         return await AdvanceAsync();
     }
 
@@ -91,12 +94,15 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
             throw new ArgumentException($"Adjustment {adjustment.InvoiceNumber} sent to the invoice grain {this.GetPrimaryKeyString()}.", nameof(adjustment));
         }
 
+        using var activity = GridTracing.Start("invoice issue");
         if (State.Invoice is null)
         {
             await this.RegisterOrUpdateReminder(PostingReminder, ReminderPeriod, ReminderPeriod);
             State.Invoice = InvoiceBuilder.Build(adjustment);
             await stored.CommitAsync();
         }
+
+        TagInvoice(activity, Current);
 
         return await AdvanceAsync();
     }
@@ -232,9 +238,11 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
     private async Task CheckCreditAsync()
     {
         var invoice = Current;
+        using var activity = TagInvoice(GridTracing.Start("credit check"), invoice);
 
         // Held invoices queue by the invoice's age, so the creation time stands in as the held-at time.
         var decision = await Customer(invoice).RequestCredit(new HeldInvoice(invoice.InvoiceNumber, invoice.ShipmentId, invoice.Total, invoice.CreatedAt));
+        activity?.SetTag("shipmentgrid.credit.decision", decision.IsApproved ? "approved" : decision.Cause.ToString());
         if (decision.IsApproved)
         {
             State.Invoice = invoice with { Status = InvoiceStatus.Posting };
@@ -251,15 +259,18 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
     private async Task PostAsync()
     {
         var invoice = Current;
+        using var activity = TagInvoice(GridTracing.Start("erp post"), invoice);
         ErpPostingResult posted;
         var started = clock.GetTimestamp();
         try
         {
             posted = await erp.PostAsync(ErpInvoice.From(invoice), CancellationToken.None);
             metrics.ErpPosting(clock.GetElapsedTime(started), "posted");
+            activity?.SetTag("shipmentgrid.erp.document", posted.DocumentNumber);
         }
         catch (ErpBusyException exception)
         {
+            activity?.SetTag("shipmentgrid.erp.outcome", "busy");
             metrics.ErpPosting(clock.GetElapsedTime(started), "busy");
             // The posting is queued durably by the invoice's reminder, which stands until it posts: nothing to store.
             LogPostingQueued(logger, exception, invoice.InvoiceNumber);
@@ -267,6 +278,7 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
         }
         catch (ErpUnavailableException exception)
         {
+            activity.Failed(exception);
             metrics.ErpPosting(clock.GetElapsedTime(started), "failed");
             metrics.ErpPostingFailed();
             var now = clock.GetUtcNow();
@@ -335,6 +347,12 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
 
     /// <summary>A transition's event id: one per invoice and transition, so a repeated delivery is recognised.</summary>
     private static string EventIdOf(InvoiceView invoice, string transition) => $"{invoice.InvoiceNumber}/{transition}";
+
+    /// <summary>The invoice's business keys on a span.</summary>
+    private static Activity? TagInvoice(Activity? activity, InvoiceView invoice) =>
+        activity.Tag(GridTracing.InvoiceAttribute, invoice.InvoiceNumber)
+            .Tag(GridTracing.ShipmentAttribute, invoice.ShipmentId)
+            .Tag(GridTracing.CustomerAttribute, invoice.CustomerId);
 
     private ICustomerGrain Customer(InvoiceView invoice) => GrainFactory.GetGrain<ICustomerGrain>(invoice.CustomerId);
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ShipmentGrid.Observability;
 using ShipmentGrid.ReadModels;
 
 namespace ShipmentGrid.Journal;
@@ -22,8 +23,6 @@ public sealed partial class JournalReaderGrain(
     TimeProvider clock,
     ILogger<JournalReaderGrain> logger) : Grain, IJournalReaderGrain
 {
-    internal static readonly ActivitySource Tracing = new("ShipmentGrid.Journal");
-
     // Streams of one page delivered at once; bounds the calls a reader has in flight.
     private const int ConcurrentStreams = 64;
 
@@ -85,7 +84,10 @@ public sealed partial class JournalReaderGrain(
                 await throttle.WaitAsync(cancellationToken);
                 try
                 {
-                    await DeliverAsync(stream.Key, [.. stream], cancellationToken);
+                    foreach (var run in RunsOfOneTrace(stream))
+                    {
+                        await DeliverAsync(stream.Key, run, cancellationToken);
+                    }
                 }
                 finally
                 {
@@ -94,7 +96,7 @@ public sealed partial class JournalReaderGrain(
             }));
 
             var next = page[^1].Cursor;
-            if (!await feed.TryAdvanceAsync(Partition, checkpoint, next, [.. page.SelectMany(record => ReadModelProjection.Project(record.Event))], cancellationToken))
+            if (!await AdvanceAsync(page, next, cancellationToken))
             {
                 // Another activation of this reader moved the checkpoint (a failover overlap): continue from where it got.
                 LogCheckpointMoved(logger, Partition, checkpoint);
@@ -106,15 +108,88 @@ public sealed partial class JournalReaderGrain(
         }
     }
 
-    /// <summary>The stream's records together; after repeated failures, each on its own so only the failing one is dead-lettered.</summary>
-    private async Task DeliverAsync(string streamId, IReadOnlyList<JournalRecord> records, CancellationToken cancellationToken)
+    /// <summary>
+    /// Moves the checkpoint past <paramref name="page"/> with what its events mean for the read models. Each CRM
+    /// notification among those gets a span, from its event's stored trace context to the commit that queues it.
+    /// </summary>
+    private async Task<bool> AdvanceAsync(IReadOnlyList<JournalRecord> page, JournalCursor next, CancellationToken cancellationToken)
+    {
+        var notifying = new List<Activity>();
+        var changes = new List<ReadModelChange>();
+        var outer = Activity.Current;
+        foreach (var record in page)
+        {
+            foreach (var change in ReadModelProjection.Project(record.Event))
+            {
+                if (change is QueueNotification queued && GridTracing.StartProcessing("crm notify", GridTracing.JournalSystem, Destination, [record.TraceParent]) is { } span)
+                {
+                    // The spans stay open until the commit, side by side: none is the parent of the next. The outbox
+                    // keeps each one's context for the webhook deliveries.
+                    Activity.Current = outer;
+                    span.TagStream(record.StreamId).TagNotification(queued.Notification);
+                    notifying.Add(span);
+                    changes.Add(queued with { TraceParent = span.Id });
+                }
+                else
+                {
+                    changes.Add(change);
+                }
+            }
+        }
+
+        try
+        {
+            return await feed.TryAdvanceAsync(Partition, checkpoint, next, changes, cancellationToken);
+        }
+        catch (Exception exception)
+        {
+            notifying.ForEach(span => span.Failed(exception));
+            throw;
+        }
+        finally
+        {
+            notifying.ForEach(span => span.Dispose());
+        }
+    }
+
+    /// <summary>
+    /// A stream's records cut where the trace that wrote them changes, in order: each request's follow-up is delivered
+    /// under its own trace. Rows of one request, or of requests made without tracing, stay together; a stream that
+    /// several requests wrote between two polls costs one more delivery per request, and only a stream with a follower
+    /// makes a grain call of it.
+    /// </summary>
+    private static IEnumerable<JournalRecord[]> RunsOfOneTrace(IEnumerable<JournalRecord> records)
+    {
+        var run = new List<JournalRecord>();
+        foreach (var record in records)
+        {
+            if (run.Count > 0 && !string.Equals(TraceIdOf(run[^1]), TraceIdOf(record), StringComparison.Ordinal))
+            {
+                yield return [.. run];
+                run.Clear();
+            }
+
+            run.Add(record);
+        }
+
+        if (run.Count > 0)
+        {
+            yield return [.. run];
+        }
+    }
+
+    /// <summary>The trace id of a row's W3C traceparent (<c>00-{trace}-{span}-{flags}</c>), or null for a row written outside a trace.</summary>
+    private static string? TraceIdOf(JournalRecord record) => record.TraceParent is { Length: >= 35 } traceParent ? traceParent[3..35] : null;
+
+    /// <summary>A run of the stream's records together; after repeated failures, each on its own so only the failing one is dead-lettered.</summary>
+    private async Task DeliverAsync(string streamId, JournalRecord[] records, CancellationToken cancellationToken)
     {
         if (await TryDeliverAsync(streamId, records, cancellationToken) is not { } failure)
         {
             return;
         }
 
-        if (records.Count > 1)
+        if (records.Length > 1)
         {
             foreach (var record in records)
             {
@@ -157,17 +232,20 @@ public sealed partial class JournalReaderGrain(
         }
     }
 
-    /// <summary>A span per delivery, a child of the request that wrote the first event, so one trace runs through the journal.</summary>
-    private static Activity? StartDelivery(string streamId, IReadOnlyList<JournalRecord> records)
+    /// <summary>
+    /// A span per delivery in the messaging conventions (the partition is the destination), started from the trace
+    /// contexts stored with the rows (<see cref="GridTracing.StartProcessing"/>), so one trace runs through the journal.
+    /// </summary>
+    private Activity? StartDelivery(string streamId, IReadOnlyList<JournalRecord> records)
     {
-        ActivityContext.TryParse(records[0].TraceParent, null, out var parent);
-        var activity = Tracing.StartActivity("journal deliver", ActivityKind.Consumer, parent);
-        activity?.SetTag("messaging.system", "shipmentgrid.journal");
-        activity?.SetTag("messaging.destination.name", JournalPartitioning.KindOf(streamId));
+        var activity = GridTracing.StartProcessing("process journal", GridTracing.JournalSystem, Destination, records.Select(record => record.TraceParent));
+        activity?.SetTag("messaging.destination.partition.id", Partition.ToString(System.Globalization.CultureInfo.InvariantCulture));
         activity?.SetTag("messaging.batch.message_count", records.Count);
-        activity?.SetTag("shipmentgrid.journal.stream", streamId);
-        return activity;
+        return activity.TagStream(streamId);
     }
+
+    /// <summary>The messaging destination of this reader: its journal partition.</summary>
+    private string Destination => $"journal/{Partition}";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Journal partition {Partition}: the checkpoint moved past {Checkpoint} elsewhere; continuing from the stored one")]
     private static partial void LogCheckpointMoved(ILogger logger, int partition, JournalCursor checkpoint);

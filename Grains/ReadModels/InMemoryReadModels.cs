@@ -22,7 +22,7 @@ public sealed class InMemoryReadModels : IReadModels
     private readonly Dictionary<string, SortedSet<KeysetCursor>> openCaseOrder = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CrmNotification> notifications = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SortedSet<KeysetCursor>> notificationOrder = new(StringComparer.Ordinal);
-    private readonly Queue<CrmNotification> undeliveredNotifications = new();
+    private readonly Queue<QueueNotification> undeliveredNotifications = new();
     private readonly Dictionary<string, CustomerShipment> shipments = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SortedSet<KeysetCursor>> shipmentOrder = new(StringComparer.Ordinal);
     private readonly Dictionary<(string CarrierId, string EventId), DeadLetter> deadLetters = [];
@@ -118,12 +118,12 @@ public sealed class InMemoryReadModels : IReadModels
         }
     }
 
-    /// <summary>The webhook outbox's side: notifications in the order they were queued, each handed out once.</summary>
-    public ImmutableArray<CrmNotification> TakeUndeliveredNotifications(int limit)
+    /// <summary>The webhook outbox's side: notifications in the order they were queued, each handed out once, with the trace context that queued it.</summary>
+    public ImmutableArray<QueueNotification> TakeUndeliveredNotifications(int limit)
     {
         lock (gate)
         {
-            var taken = ImmutableArray.CreateBuilder<CrmNotification>();
+            var taken = ImmutableArray.CreateBuilder<QueueNotification>();
             while (taken.Count < limit && undeliveredNotifications.TryDequeue(out var notification))
             {
                 taken.Add(notification);
@@ -309,7 +309,7 @@ public sealed class InMemoryReadModels : IReadModels
             case QueueNotification queue:
                 if (notifications.TryAdd(queue.Notification.NotificationId, queue.Notification))
                 {
-                    undeliveredNotifications.Enqueue(queue.Notification);
+                    undeliveredNotifications.Enqueue(queue);
                     OrderOf(notificationOrder, queue.Notification.CustomerId)
                         .Add(new KeysetCursor(queue.Notification.OccurredAt, queue.Notification.NotificationId));
                 }

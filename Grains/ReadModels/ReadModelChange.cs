@@ -32,8 +32,11 @@ public sealed record OpenServiceCase(string CaseId, string CustomerId, string? S
 /// <summary>Resolves a case with a closing entry (once per source event); an unknown case is left alone.</summary>
 public sealed record ResolveServiceCase(string CaseId, ServiceCaseEntry Entry) : ReadModelChange;
 
-/// <summary>Queues a CRM notification in the outbox once per notification id.</summary>
-public sealed record QueueNotification(CrmNotification Notification) : ReadModelChange;
+/// <summary>
+/// Queues a CRM notification in the outbox once per notification id, with the trace context of the span that queued it
+/// (where the outbox keeps it) so the webhook deliveries continue that trace.
+/// </summary>
+public sealed record QueueNotification(CrmNotification Notification, string? TraceParent = null) : ReadModelChange;
 
 /// <summary>Adds a booked shipment to its customer's list; the same shipment again changes nothing.</summary>
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using ShipmentGrid.Access;
 using ShipmentGrid.Billing;
@@ -73,6 +74,8 @@ public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels rea
 
     public async Task<ImmutableArray<CommandResult>> RecordCarrierEvents(ImmutableArray<CarrierEvent> carrierEvents)
     {
+        using var activity = StartApply(carrierEvents.Select(carrierEvent => carrierEvent.CarrierId).FirstOrDefault());
+        activity?.SetTag("shipmentgrid.carrier_event.count", carrierEvents.Length);
         // Decide each event against the state the earlier ones produce, then make them all durable at once.
         var decisions = new ShipmentDecision[carrierEvents.Length];
         var pending = state;
@@ -117,6 +120,7 @@ public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels rea
             metrics.Delivered(delivered);
         }
 
+        TagParties(activity);
         return [.. decisions.Select(decision => decision.ToResult())];
     }
 
@@ -182,9 +186,25 @@ public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels rea
 
     private async Task<CommandResult> CommitAsync(ShipmentDecision decision)
     {
+        using var activity = StartApply(carrierId: null);
         await CommitEventsAsync([decision]);
+        TagParties(activity);
         return decision.ToResult();
     }
+
+    /// <summary>The span of one command on the shipment, from its decision to its commit.</summary>
+    private Activity? StartApply(string? carrierId) =>
+        GridTracing.Start("shipment apply")
+            .Tag(GridTracing.ShipmentAttribute, ShipmentId)
+            .Tag(GridTracing.PartnerAttribute, carrierId);
+
+    /// <summary>
+    /// The booked shipment's customer, and its carrier unless the sender is already named: known once the command is
+    /// applied (a booking brings them).
+    /// </summary>
+    private void TagParties(Activity? activity) =>
+        activity.Tag(GridTracing.CustomerAttribute, state.Booking?.CustomerId)
+            .Tag(GridTracing.PartnerAttribute, activity?.GetTagItem(GridTracing.PartnerAttribute) is null ? state.Booking?.CarrierId : null);
 
     private async Task CommitEventsAsync(IReadOnlyCollection<ShipmentDecision> decisions)
     {

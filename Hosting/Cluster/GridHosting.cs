@@ -12,6 +12,7 @@ using ShipmentGrid.Billing;
 using ShipmentGrid.Hosting.Access;
 using ShipmentGrid.Hosting.Erp;
 using ShipmentGrid.Hosting.Health;
+using ShipmentGrid.Hosting.Observability;
 using ShipmentGrid.Hosting.Postgres;
 using ShipmentGrid.Journal;
 using ShipmentGrid.Observability;
@@ -93,6 +94,7 @@ public static class GridHosting
         silo.Services.TryAddSingleton<ErpCircuit>();
         silo.Services.AddDegradingCheck<JournalReadersCheck>("journal-readers");
         silo.Services.AddDegradingCheck<ErpCircuitCheck>("erp-circuit");
+        silo.AddIncomingGrainCallFilter<GrainLogContext>();
         silo.AddIncomingGrainCallFilter<StorageFailureTranslation>();
         silo.Services.AddJournalOptions(configuration).AddJournalReaders();
         silo.Services.AddReadModelRetention(configuration);
@@ -113,6 +115,7 @@ public static class GridHosting
             .Configure(ActivationCollection.Apply)
             .Bind(configuration.GetSection(ActivationCollection.Section));
         silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IBillingEscalationGrain>(0).Start());
+        silo.AddOutgoingGrainCallFilter<SampledOutContext>();
         silo.AddActivityPropagation();
         silo.AddDashboard();
         return silo;
@@ -141,6 +144,7 @@ public static class GridHosting
         var gateways = new GatewayConnections();
         client.Services.AddSingleton(gateways);
         client.AddClusterConnectionStatusObserver(gateways);
+        client.AddOutgoingGrainCallFilter<SampledOutContext>();
         client.AddActivityPropagation();
         client.AddDashboard();
         return client;

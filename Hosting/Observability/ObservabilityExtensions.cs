@@ -17,9 +17,14 @@ namespace ShipmentGrid.Hosting.Observability;
 /// <summary>Logging, tracing and metrics shared by every Shipment Grid process.</summary>
 public static class ObservabilityExtensions
 {
-    /// <summary>The console line: every line carries the trace id (empty outside a trace).</summary>
+    /// <summary>
+    /// The console line: every line carries the trace and span ids (empty outside a trace; Serilog takes them from
+    /// <see cref="System.Diagnostics.Activity.Current"/>) and the business keys a grain call pushed
+    /// (<see cref="GrainLogContext"/>; empty where none is known).
+    /// </summary>
     internal const string ConsoleTemplate =
-        "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj} trace={TraceId}{NewLine}{Exception}";
+        "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj} trace={TraceId} span={SpanId} "
+        + "shipment={ShipmentId} invoice={InvoiceNumber} customer={CustomerId} partner={Partner}{NewLine}{Exception}";
 
     /// <summary>Where Prometheus scrapes every process (README, "Metrics").</summary>
     public const string MetricsPath = "/metrics";
@@ -33,21 +38,23 @@ public static class ObservabilityExtensions
     public static TBuilder AddShipmentGridObservability<TBuilder>(this TBuilder builder, string serviceName)
         where TBuilder : IHostApplicationBuilder
     {
-        var json = builder.Configuration.GetValue("Logging:Json", false);
-        builder.Services.AddSerilog((services, logger) => ConfigureLogger(logger, builder.Configuration, json));
+        // Sinks and enrichers registered as services join the console (a test's capture, a shipper's sink).
+        builder.Services.AddSerilog((services, logger) => ConfigureLogger(logger, builder.Configuration).ReadFrom.Services(services));
 
         builder.Services.AddGridMetrics();
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var sampling = TracingOptions.FromConfiguration(builder.Configuration);
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName))
             .WithTracing(tracing =>
             {
-                tracing.AddAspNetCoreInstrumentation(options =>
+                tracing.SetSampler(sampling.CreateSampler())
+                    .AddAspNetCoreInstrumentation(options =>
                         options.Filter = context => !context.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal)
                             && !context.Request.Path.StartsWithSegments(MetricsPath, StringComparison.Ordinal))
                     .AddHttpClientInstrumentation()
                     .AddNpgsql()
-                    .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application");
+                    .AddSource(GridTracing.SourceName, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application");
                 if (otlp)
                 {
                     tracing.AddOtlpExporter();
@@ -83,8 +90,21 @@ public static class ObservabilityExtensions
         return services;
     }
 
-    internal static LoggerConfiguration ConfigureLogger(LoggerConfiguration logger, IConfiguration configuration, bool json)
-    {
+    internal static LoggerConfiguration ConfigureLogger(LoggerConfiguration logger, IConfiguration configuration) =>
+        JsonFormatter(configuration) is { } json
+            ? logger.WithGridLevels(configuration).WriteTo.Console(json)
+            : logger.WithGridLevels(configuration).WriteTo.Console(outputTemplate: ConsoleTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// With <c>Logging:Json=true</c> (env <c>Logging__Json=true</c>), one compact JSON object per event: <c>@t</c>,
+    /// <c>@m</c> rendered, <c>@l</c>, <c>@x</c>, <c>@tr</c>/<c>@sp</c> the trace and span ids, and every property. Null
+    /// for the console text.
+    /// </summary>
+    internal static RenderedCompactJsonFormatter? JsonFormatter(IConfiguration configuration) =>
+        configuration.GetValue("Logging:Json", false) ? new RenderedCompactJsonFormatter() : null;
+
+    /// <summary>The grid's levels (nothing per successful operation at Information) and the log context's properties.</summary>
+    internal static LoggerConfiguration WithGridLevels(this LoggerConfiguration logger, IConfiguration configuration) =>
         logger.MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
@@ -95,8 +115,4 @@ public static class ObservabilityExtensions
             .MinimumLevel.Override("System.Net.Http.HttpClient", LogEventLevel.Warning)
             .ReadFrom.Configuration(configuration)
             .Enrich.FromLogContext();
-        return json
-            ? logger.WriteTo.Console(new RenderedCompactJsonFormatter())
-            : logger.WriteTo.Console(outputTemplate: ConsoleTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
-    }
 }

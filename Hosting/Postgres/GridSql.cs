@@ -427,18 +427,18 @@ public static class GridSql
         """,
         ["text", "timestamptz", "text", "integer"]);
 
-    /// <summary>Queues each notification once per id, in the order given (their outbox positions follow it).</summary>
+    /// <summary>Queues each notification once per id, in the order given (their outbox positions follow it), with the trace context that queued it.</summary>
     public static readonly GridQuery QueueNotifications = new(
         nameof(QueueNotifications),
         """
-        INSERT INTO crm_notification (notification_id, customer_id, kind, subject, text, occurred_at)
-        SELECT n.notification_id, n.customer_id, n.kind, n.subject, n.text, n.occurred_at
-        FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[], $5::text[], $6::timestamptz[])
-            WITH ORDINALITY AS n (notification_id, customer_id, kind, subject, text, occurred_at, ord)
+        INSERT INTO crm_notification (notification_id, customer_id, kind, subject, text, occurred_at, trace_parent)
+        SELECT n.notification_id, n.customer_id, n.kind, n.subject, n.text, n.occurred_at, n.trace_parent
+        FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[], $5::text[], $6::timestamptz[], $7::text[])
+            WITH ORDINALITY AS n (notification_id, customer_id, kind, subject, text, occurred_at, trace_parent, ord)
         ORDER BY n.ord
         ON CONFLICT (notification_id) DO NOTHING
         """,
-        ["text[]", "text[]", "smallint[]", "text[]", "text[]", "timestamptz[]"]);
+        ["text[]", "text[]", "smallint[]", "text[]", "text[]", "timestamptz[]", "text[]"]);
 
     /// <summary>$1 customer, $2 and $3 after, $4 the limit.</summary>
     public static readonly GridQuery ListNotifications = new(
@@ -823,7 +823,7 @@ public static class GridSql
 
     /// <summary>
     /// Claims at most $2 pending deliveries due at $1 to enabled subscriptions, leased until $3 (when they come due again
-    /// if never settled), with their notifications.
+    /// if never settled), with their notifications and the trace context that queued each.
     /// </summary>
     public static readonly GridQuery ClaimWebhookDeliveries = new(
         nameof(ClaimWebhookDeliveries),
@@ -831,7 +831,7 @@ public static class GridSql
         UPDATE webhook_delivery d
         SET attempts = d.attempts + 1, next_attempt_at = $3
         FROM (
-            SELECT d2.subscription_id, d2.notification_id, n.customer_id, n.kind, n.subject, n.text, n.occurred_at
+            SELECT d2.subscription_id, d2.notification_id, n.customer_id, n.kind, n.subject, n.text, n.occurred_at, n.trace_parent
             FROM webhook_delivery d2
             JOIN webhook_subscription s ON s.subscription_id = d2.subscription_id AND s.enabled
             JOIN crm_notification n ON n.notification_id = d2.notification_id
@@ -841,7 +841,7 @@ public static class GridSql
             FOR UPDATE OF d2 SKIP LOCKED
         ) due
         WHERE d.subscription_id = due.subscription_id AND d.notification_id = due.notification_id
-        RETURNING d.subscription_id, d.attempts, d.notification_id, due.customer_id, due.kind, due.subject, due.text, due.occurred_at
+        RETURNING d.subscription_id, d.attempts, d.notification_id, due.customer_id, due.kind, due.subject, due.text, due.occurred_at, due.trace_parent
         """,
         ["timestamptz", "integer", "timestamptz"]);
 

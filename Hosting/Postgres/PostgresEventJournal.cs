@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Serialization;
 using ShipmentGrid.Journal;
+using ShipmentGrid.Observability;
 
 namespace ShipmentGrid.Hosting.Postgres;
 
@@ -129,7 +130,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
             return true;
         }
 
-        return await EnqueueAsync(new PendingAppend(streamId, expectedVersion, Rows(streamId, expectedVersion, events), snapshot: null), cancellationToken);
+        return await AppendTracedAsync(streamId, expectedVersion, events, snapshot: null, cancellationToken);
     }
 
     /// <summary>A stream's snapshot, read when its grain activates; a database failure is translated as in <see cref="ReadAsync{TEvent}(string, CancellationToken)"/>.</summary>
@@ -171,7 +172,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(state);
         var snapshot = new SnapshotRow(expected.After(events.Count), state.GetType().Name, serializer.SerializeToArray(state));
-        return await EnqueueAsync(new PendingAppend(streamId, expected.Events, Rows(streamId, expected.Events, events), snapshot), cancellationToken);
+        return await AppendTracedAsync(streamId, expected.Events, events, snapshot, cancellationToken);
     }
 
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -526,6 +527,29 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
         finally
         {
             registering.Release();
+        }
+    }
+
+    /// <summary>
+    /// An append (or snapshot commit) under a database span; the rows carry that span's context, so the readers' spans
+    /// continue the trace from it.
+    /// </summary>
+    private async Task<bool> AppendTracedAsync<TEvent>(
+        string streamId, int expectedVersion, IReadOnlyList<TEvent> events, SnapshotRow? snapshot, CancellationToken cancellationToken)
+        where TEvent : class
+    {
+        using var activity = GridTracing.StartDatabase("INSERT", "event_journal").TagStream(streamId);
+        activity?.SetTag("db.operation.batch.size", events.Count);
+        try
+        {
+            var appended = await EnqueueAsync(new PendingAppend(streamId, expectedVersion, Rows(streamId, expectedVersion, events), snapshot), cancellationToken);
+            activity?.SetTag("shipmentgrid.journal.appended", appended);
+            return appended;
+        }
+        catch (Exception exception)
+        {
+            activity.Failed(exception);
+            throw;
         }
     }
 

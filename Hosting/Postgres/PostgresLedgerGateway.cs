@@ -1,6 +1,7 @@
 using Npgsql;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Hosting.Erp;
+using ShipmentGrid.Observability;
 
 namespace ShipmentGrid.Hosting.Postgres;
 
@@ -15,6 +16,9 @@ public sealed class PostgresLedgerGateway(NpgsqlDataSource dataSource) : IErpGat
     public async Task<ErpPostingResult> PostAsync(ErpInvoice invoice, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(invoice);
+        using var activity = GridTracing.StartDatabase("INSERT", "erp_invoice")
+            .Tag(GridTracing.InvoiceAttribute, invoice.InvoiceNumber)
+            .Tag(GridTracing.CustomerAttribute, invoice.CustomerId);
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -37,6 +41,7 @@ public sealed class PostgresLedgerGateway(NpgsqlDataSource dataSource) : IErpGat
         }
         catch (NpgsqlException exception)
         {
+            activity.Failed(exception);
             throw new ErpUnavailableException($"The ledger did not take invoice {invoice.InvoiceNumber}: {exception.Message}", exception);
         }
     }

@@ -55,7 +55,7 @@ public sealed class PostgresReadModels(NpgsqlDataSource dataSource, Serializer s
         ArgumentNullException.ThrowIfNull(changes);
         var tracked = new List<TrackCustomerShipment>();
         var advanced = new Dictionary<string, AdvanceCustomerShipment>(StringComparer.Ordinal);
-        var notifications = new List<CrmNotification>();
+        var notifications = new List<QueueNotification>();
         var kpis = new SortedDictionary<(KpiScope Scope, string Subject, DateOnly Day, string Metric), KpiBucket>(KpiKeyOrder.Instance);
         foreach (var change in changes)
         {
@@ -78,7 +78,7 @@ public sealed class PostgresReadModels(NpgsqlDataSource dataSource, Serializer s
                         resolve.CaseId, resolve.Entry.At, resolve.Entry.Text, resolve.Entry.SourceEventId, ReadModelRules.MaxTimelineEntries));
                     break;
                 case QueueNotification queue:
-                    notifications.Add(queue.Notification);
+                    notifications.Add(queue);
                     break;
                 case TrackCustomerShipment track:
                     tracked.Add(track);
@@ -154,12 +154,13 @@ public sealed class PostgresReadModels(NpgsqlDataSource dataSource, Serializer s
         if (notifications.Count > 0)
         {
             batch.BatchCommands.Add(GridSql.QueueNotifications.CreateBatchCommand(
-                notifications.Select(notification => notification.NotificationId).ToArray(),
-                notifications.Select(notification => notification.CustomerId).ToArray(),
-                notifications.Select(notification => (short)notification.Kind).ToArray(),
-                notifications.Select(notification => notification.Subject).ToArray(),
-                notifications.Select(notification => notification.Text).ToArray(),
-                notifications.Select(notification => notification.OccurredAt).ToArray()));
+                notifications.Select(queue => queue.Notification.NotificationId).ToArray(),
+                notifications.Select(queue => queue.Notification.CustomerId).ToArray(),
+                notifications.Select(queue => (short)queue.Notification.Kind).ToArray(),
+                notifications.Select(queue => queue.Notification.Subject).ToArray(),
+                notifications.Select(queue => queue.Notification.Text).ToArray(),
+                notifications.Select(queue => queue.Notification.OccurredAt).ToArray(),
+                notifications.Select(queue => queue.TraceParent).ToArray()));
         }
 
         if (kpis.Count > 0)

@@ -51,7 +51,7 @@ public sealed class PostgresWebhookDeliveries(NpgsqlDataSource dataSource) : IWe
             var notification = new CrmNotification(
                 reader.GetString(2), reader.GetString(3), (CrmNotificationKind)reader.GetInt16(4), reader.GetString(5), reader.GetString(6),
                 reader.GetFieldValue<DateTimeOffset>(7));
-            due.Add(new DueDelivery(reader.GetString(0), notification, reader.GetInt32(1)));
+            due.Add(new DueDelivery(reader.GetString(0), notification, reader.GetInt32(1), reader.IsDBNull(8) ? null : reader.GetString(8)));
         }
 
         return due.ToImmutable();

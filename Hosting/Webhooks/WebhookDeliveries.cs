@@ -4,8 +4,11 @@ using ShipmentGrid.ReadModels;
 
 namespace ShipmentGrid.Hosting.Webhooks;
 
-/// <summary>A notification due for one subscriber, with the number of this attempt (1 for the first).</summary>
-public sealed record DueDelivery(string SubscriptionId, CrmNotification Notification, int Attempt);
+/// <summary>
+/// A notification due for one subscriber, with the number of this attempt (1 for the first) and, where the outbox kept
+/// it, the trace context of the span that queued the notification.
+/// </summary>
+public sealed record DueDelivery(string SubscriptionId, CrmNotification Notification, int Attempt, string? TraceParent = null);
 
 /// <summary>
 /// One attempt in a subscription's delivery log: the answer's status (null when none came), the error, and when the
@@ -77,11 +80,11 @@ public sealed class InMemoryWebhookDeliveries(InMemoryReadModels readModels, IWe
         var enabled = await EnabledAsync(cancellationToken);
         lock (gate)
         {
-            foreach (var notification in taken)
+            foreach (var (notification, traceParent) in taken)
             {
                 foreach (var subscription in enabled.Where(subscription => subscription.Wants(notification)))
                 {
-                    pending.TryAdd((subscription.SubscriptionId, notification.NotificationId), new Pending(notification, now, 0, null));
+                    pending.TryAdd((subscription.SubscriptionId, notification.NotificationId), new Pending(notification, now, 0, null, traceParent));
                 }
             }
         }
@@ -104,7 +107,7 @@ public sealed class InMemoryWebhookDeliveries(InMemoryReadModels readModels, IWe
                 pending[key] = delivery with { Attempts = delivery.Attempts + 1, LeasedUntil = now + lease };
             }
 
-            return [.. due.Select(entry => new DueDelivery(entry.Key.SubscriptionId, entry.Value.Notification, entry.Value.Attempts + 1))];
+            return [.. due.Select(entry => new DueDelivery(entry.Key.SubscriptionId, entry.Value.Notification, entry.Value.Attempts + 1, entry.Value.TraceParent))];
         }
     }
 
@@ -177,7 +180,7 @@ public sealed class InMemoryWebhookDeliveries(InMemoryReadModels readModels, IWe
 
         lock (gate)
         {
-            pending[(subscriptionId, notificationId)] = new Pending(notification, now, 0, null);
+            pending[(subscriptionId, notificationId)] = new Pending(notification, now, 0, null, TraceParent: null);
         }
 
         return Task.FromResult(true);
@@ -206,5 +209,5 @@ public sealed class InMemoryWebhookDeliveries(InMemoryReadModels readModels, IWe
         return enabled;
     }
 
-    private sealed record Pending(CrmNotification Notification, DateTimeOffset DueAt, int Attempts, DateTimeOffset? LeasedUntil);
+    private sealed record Pending(CrmNotification Notification, DateTimeOffset DueAt, int Attempts, DateTimeOffset? LeasedUntil, string? TraceParent);
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -89,6 +90,11 @@ public sealed partial class WebhookDispatcher(
 
     private async Task DeliverAsync(DueDelivery delivery, CancellationToken cancellationToken)
     {
+        // Continues the trace of the span that queued the notification; its HTTP call is this span's child.
+        using var activity = GridTracing.StartProcessing("webhook deliver", GridTracing.WebhookSystem, "crm_notification", [delivery.TraceParent])
+            .TagNotification(delivery.Notification)
+            .Tag("shipmentgrid.webhook.subscription", delivery.SubscriptionId);
+        activity?.SetTag("shipmentgrid.webhook.attempt", delivery.Attempt);
         var settings = options.Value;
         var started = clock.GetUtcNow();
         int? status = null;
@@ -125,6 +131,11 @@ public sealed partial class WebhookDispatcher(
         }
 
         var succeeded = status is >= 200 and < 300;
+        if (!succeeded)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, status is { } answered ? $"The subscriber answered {answered}." : "No answer.");
+        }
+
         var now = clock.GetUtcNow();
         var attempt = new DeliveryAttempt(
             Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)),

@@ -5,7 +5,7 @@ using ShipmentGrid.IntegrationTests.Infrastructure;
 namespace ShipmentGrid.IntegrationTests.Api;
 
 /// <summary>The API in its embedded default (co-hosted localhost silo, memory providers) on free ports.</summary>
-public sealed class EmbeddedApiFactory : WebApplicationFactory<Program>
+public class EmbeddedApiFactory : WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
