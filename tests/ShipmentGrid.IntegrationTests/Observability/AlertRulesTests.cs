@@ -15,6 +15,7 @@ namespace ShipmentGrid.IntegrationTests.Observability;
 /// exercise, and every expression names only metrics the grid exports (under the names the Prometheus exporter gives
 /// them) or Prometheus' own <c>up</c>.
 /// </summary>
+[Collection(MetricsIsolation.Name)]
 public sealed partial class AlertRulesTests(EmbeddedApiFactory factory) : IClassFixture<EmbeddedApiFactory>
 {
     private static readonly string RulesPath = Path.Combine(RepositoryLayout.Root, "deploy", "alerts", "shipment-grid-rules.yml");

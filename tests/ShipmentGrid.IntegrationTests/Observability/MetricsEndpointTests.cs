@@ -13,6 +13,7 @@ namespace ShipmentGrid.IntegrationTests.Observability;
 /// The API's <c>/metrics</c> after some carrier traffic: the business series with their values and bounded labels, the
 /// cluster-wide gauges, Orleans' meter; no label names a customer or a shipment.
 /// </summary>
+[Collection(MetricsIsolation.Name)]
 public sealed class MetricsEndpointTests(EmbeddedApiFactory factory) : IClassFixture<EmbeddedApiFactory>
 {
     // A carrier of its own: other test classes' grids in this process count on the same meter name.
