@@ -10,6 +10,9 @@
 #        tools/cluster/grid-cluster.sh restart N       start silo N again (after kill), same address
 #        tools/cluster/grid-cluster.sh isolate N       cut silo N off the network (root only)
 #        tools/cluster/grid-cluster.sh heal N          connect it again
+#        tools/cluster/grid-cluster.sh stop            stop every process and PostgreSQL, keeping the cluster's files
+#        tools/cluster/grid-cluster.sh start           start a stopped cluster again on its own data (after stop, a
+#                                                      reboot or a kill of everything): a full restart
 #        tools/cluster/grid-cluster.sh down            stop everything and remove the cluster's files and namespaces
 # The cluster's files live in ${GRID_CLUSTER_DIR:-/tmp/shipment-grid-cluster}: logs, the admin key, pids. Ports:
 # GRID_CLUSTER_PG_PORT (55440), GRID_CLUSTER_API_PORT (5080), GRID_CLUSTER_PORT_BASE (11110); GRID_CLUSTER_NO_BUILD=1
@@ -63,6 +66,36 @@ start_silo() { # n
     echo $! > "$dir/silo-$n.pid"
 }
 
+start_postgres() {
+    "${as_postgres[@]}" "$(pg_bin)/pg_ctl" -D "$dir/pg" -l "$dir/postgres.log" -w start \
+        -o "-p $pg_port -k $dir -c listen_addresses='$(host_ip)' -c max_connections=300" >/dev/null
+}
+
+launch() { # silos: each silo, then the API, each waited for until ready
+    for n in $(seq "$1"); do start_silo "$n"; done
+    for n in $(seq "$1"); do wait_ready "$(silo_http "$n")" "silo $n" 120; done
+    ConnectionStrings__Postgres=$(connection) Urls="http://127.0.0.1:$api_port" \
+        setsid dotnet "$root/Client.Api/bin/Release/net10.0/ShipmentGrid.Api.dll" >>"$dir/api.log" 2>&1 < /dev/null &
+    echo $! > "$dir/api.pid"
+    wait_ready "http://127.0.0.1:$api_port" "the API" 90
+}
+
+stop() { # every process, then PostgreSQL (a clean shutdown); the files stay
+    for f in "$dir"/*.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; done
+    "${as_postgres[@]}" "$(pg_bin)/pg_ctl" -D "$dir/pg" stop -m fast >/dev/null 2>&1 || true
+}
+
+start() { # a stopped cluster on its own data: PostgreSQL (unless it runs), the schema's newer migrations, silos, API
+    [ -f "$dir/silos" ] || die "no cluster in $dir; run '$0 up' first"
+    for f in "$dir"/*.pid; do [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && die "the cluster in $dir still runs; run '$0 stop' first"; done
+    [ -n "${GRID_CLUSTER_NO_BUILD:-}" ] || dotnet build "$root/Orleans.sln" -c Release -v quiet -nologo >/dev/null
+    network_up
+    "${as_postgres[@]}" "$(pg_bin)/pg_ctl" -D "$dir/pg" status >/dev/null 2>&1 || start_postgres
+    ConnectionStrings__Postgres=$(connection) dotnet "$root/Silo/bin/Release/net10.0/ShipmentGrid.Silo.dll" migrate >>"$dir/migrate.log" 2>&1
+    launch "$(cat "$dir/silos")"
+    echo "cluster started again: $(cat "$dir/silos") silos on the data in $dir; API http://127.0.0.1:$api_port"
+}
+
 pid_of() { [ -f "$dir/$1.pid" ] && cat "$dir/$1.pid"; }
 
 up() {
@@ -75,18 +108,12 @@ up() {
     local bin; bin=$(pg_bin)
     "${as_postgres[@]}" "$bin/initdb" -D "$dir/pg" -A trust -U postgres >/dev/null
     $netns && echo "host all all $subnet.0/24 trust" >> "$dir/pg/pg_hba.conf"
-    "${as_postgres[@]}" "$bin/pg_ctl" -D "$dir/pg" -l "$dir/postgres.log" -w start \
-        -o "-p $pg_port -k $dir -c listen_addresses='$(host_ip)' -c max_connections=300" >/dev/null
+    start_postgres
     psql -h "$(host_ip)" -p "$pg_port" -U postgres -d postgres -qc "CREATE DATABASE shipmentgrid" >/dev/null
     ConnectionStrings__Postgres=$(connection) dotnet "$root/Silo/bin/Release/net10.0/ShipmentGrid.Silo.dll" migrate >"$dir/migrate.log" 2>&1
     ConnectionStrings__Postgres=$(connection) dotnet "$root/Silo/bin/Release/net10.0/ShipmentGrid.Silo.dll" \
         mint-key --partner cluster-admin --roles admin 2>>"$dir/migrate.log" | grep -o 'sgk_[A-Za-z0-9_-]*' > "$dir/admin-key"
-    for n in $(seq "$silos"); do start_silo "$n"; done
-    for n in $(seq "$silos"); do wait_ready "$(silo_http "$n")" "silo $n" 120; done
-    ConnectionStrings__Postgres=$(connection) Urls="http://127.0.0.1:$api_port" \
-        setsid dotnet "$root/Client.Api/bin/Release/net10.0/ShipmentGrid.Api.dll" >>"$dir/api.log" 2>&1 < /dev/null &
-    echo $! > "$dir/api.pid"
-    wait_ready "http://127.0.0.1:$api_port" "the API" 90
+    launch "$silos"
     echo "cluster up: $silos silos$($netns && echo ' (each in its own network namespace)'), PostgreSQL on $(host_ip):$pg_port"
     echo "API:        http://127.0.0.1:$api_port   (dashboard: /dashboard, reference: /reference/)"
     echo "admin key:  $(cat "$dir/admin-key")"
@@ -121,6 +148,8 @@ silo_arg() { [[ "${1:-}" =~ ^[0-9]+$ ]] && [ "$1" -ge 1 ] && [ "$1" -le "$(cat "
 case "${1:-}" in
     up) up "${2:-3}" ;;
     status) status ;;
+    stop) [ -d "$dir" ] || die "no cluster in $dir"; stop; echo "cluster stopped; its data stays in $dir" ;;
+    start) start ;;
     kill) silo_arg "${2:-}"; pid=$(pid_of "silo-$2"); kill -9 "$pid"
         for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         echo "silo $2 killed (SIGKILL)" ;;
@@ -129,5 +158,5 @@ case "${1:-}" in
     isolate) silo_arg "${2:-}"; $netns || die "isolating a silo needs root (network namespaces)"; ip link set "sgv$2" down; echo "silo $2 cut off" ;;
     heal) silo_arg "${2:-}"; $netns || die "healing needs root (network namespaces)"; ip link set "sgv$2" up; echo "silo $2 connected again" ;;
     down) down ;;
-    *) sed -n '2,17p' "$0"; exit 2 ;;
+    *) sed -n '2,20p' "$0"; exit 2 ;;
 esac

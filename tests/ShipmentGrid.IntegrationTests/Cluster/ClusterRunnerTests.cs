@@ -11,8 +11,8 @@ namespace ShipmentGrid.IntegrationTests.Cluster;
 /// <summary>
 /// The newcomer's cluster runner (issue 9, point 2): <c>tools/cluster/grid-cluster.sh</c> starts PostgreSQL, the schema,
 /// two silos and the API; the printed key books through the API; a killed silo's shipment is served by the survivor and
-/// the silo comes back on restart; as root, an isolated silo is cut off (its health unreachable) and heals; down removes
-/// everything it made.
+/// the silo comes back on restart; as root, an isolated silo is cut off (its health unreachable) and heals; stop and start
+/// restart the whole cluster on its own data, which still serves the booking; down removes everything it made.
 /// </summary>
 /// <remarks>
 /// In the shared collection although it starts its own PostgreSQL: its processes then start one after another with the
@@ -29,7 +29,7 @@ public sealed partial class ClusterRunnerTests
     private readonly int portBase = 43_000 + Random.Shared.Next(0, 900);
 
     [Fact]
-    public async Task Up_gives_a_working_cluster_whose_silos_can_be_killed_restarted_isolated_and_healed_and_down_removes_it()
+    public async Task Up_gives_a_working_cluster_whose_silos_can_be_killed_restarted_isolated_and_healed_that_restarts_whole_and_down_removes_it()
     {
         try
         {
@@ -58,6 +58,15 @@ public sealed partial class ClusterRunnerTests
                 Assert.Contains("isolated", await RunAsync("status"), StringComparison.Ordinal);
                 await RunAsync("heal", "2");
                 await Eventually.Holds(async () => ReadySilo().Count(await RunAsync("status")) == 2, Deadline, "silo 2 ready again after the heal");
+            }
+
+            Assert.Contains("cluster stopped", await RunAsync("stop"), StringComparison.Ordinal);
+            await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri("api/v1/shipments/S-RUNNER", UriKind.Relative)));
+            Assert.Contains("cluster started again", await RunAsync("start"), StringComparison.Ordinal);
+            using (var served = await http.GetAsync(new Uri("api/v1/shipments/S-RUNNER", UriKind.Relative)))
+            {
+                Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+                Assert.Contains("C-RUNNER", await served.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             }
 
             Assert.Contains("cluster down", await RunAsync("down"), StringComparison.Ordinal);
