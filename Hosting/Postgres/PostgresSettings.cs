@@ -22,6 +22,14 @@ public sealed partial record PostgresSettings(string ConnectionString, string Sc
     /// </summary>
     public const int DefaultMaxPoolSize = 10;
 
+    /// <summary>
+    /// Statements each connection keeps prepared when the connection string sets no <c>Max Auto Prepare</c>: the grid and
+    /// the Orleans providers run a few dozen statement texts over and over, and unprepared each one is parsed and planned
+    /// on every execution. Preparing them took a fifth of PostgreSQL's CPU off the lifecycle benchmark (BENCHMARKS.md,
+    /// "Prepared statements"). A statement is prepared on its second use on a connection.
+    /// </summary>
+    public const int DefaultMaxAutoPrepare = 64;
+
     public string ConnectionString { get; } = ValidConnectionString(ConnectionString);
 
     public string Schema { get; } = ValidSchema(Schema);
@@ -35,9 +43,15 @@ public sealed partial record PostgresSettings(string ConnectionString, string Sc
         get
         {
             var builder = new NpgsqlConnectionStringBuilder(ConnectionString) { SearchPath = Schema };
-            if (!SetsPoolSize(ConnectionString))
+            if (!Sets(ConnectionString, "MaximumPoolSize", "MaxPoolSize"))
             {
                 builder.MaxPoolSize = DefaultMaxPoolSize;
+            }
+
+            if (!Sets(ConnectionString, "MaxAutoPrepare"))
+            {
+                builder.MaxAutoPrepare = DefaultMaxAutoPrepare;
+                builder.AutoPrepareMinUsages = 2;
             }
 
             return builder.ConnectionString;
@@ -61,11 +75,12 @@ public sealed partial record PostgresSettings(string ConnectionString, string Sc
         return new PostgresSettings(connectionString, string.IsNullOrWhiteSpace(schema) ? DefaultSchema : schema);
     }
 
-    private static bool SetsPoolSize(string connectionString) =>
+    /// <summary>Whether the connection string sets one of <paramref name="keys"/> (spelled without spaces, any case).</summary>
+    private static bool Sets(string connectionString, params string[] keys) =>
         new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys
             .Cast<string>()
             .Select(key => key.Replace(" ", string.Empty, StringComparison.Ordinal))
-            .Any(key => key.Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase) || key.Equals("MaxPoolSize", StringComparison.OrdinalIgnoreCase));
+            .Any(key => keys.Contains(key, StringComparer.OrdinalIgnoreCase));
 
     private static string ValidConnectionString(string connectionString)
     {

@@ -9,15 +9,19 @@
 #   --profile samples every CPU of the machine with perf during the LoadGen run (the .NET processes write perf maps, so
 #     JIT-compiled frames have names) and prints the hottest functions of each process, and PostgreSQL's statements by
 #     total time from pg_stat_statements. Sampling costs a few per cent; compare figures only between runs alike.
+#   --npgsql OPTIONS appends Npgsql connection-string options for the silos and the API (e.g. "Max Auto Prepare=0" to
+#     turn statement preparation off and compare).
 #   (LoadGen's --api and --postgres are set here; see tools/LoadGen/LoadOptions.cs for the rest)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 silos=1
 profile=false
+npgsql=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --silos) silos=$2; shift 2 ;;
         --profile) profile=true; shift ;;
+        --npgsql) npgsql=";$2"; shift 2 ;;
         *) break ;;
     esac
 done
@@ -63,7 +67,7 @@ pgbench_run() {
 }
 
 dotnet build Orleans.sln -c Release -v quiet -nologo >/dev/null
-export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
+export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres$npgsql"
 # The API accepts this throwaway bootstrap admin key; LoadGen registers with it and mints the run's own keys.
 # The per-key rate limits are raised far above what this machine can send: the bench measures the grid's speed, not
 # the limits (with the defaults, 1000 requests/s and 20000 events/s per key, LoadGen would be throttled).

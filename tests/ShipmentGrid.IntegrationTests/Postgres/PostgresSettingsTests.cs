@@ -34,6 +34,17 @@ public sealed class PostgresSettingsTests
         Assert.Equal(40, new NpgsqlConnectionStringBuilder(chosen!.ProviderConnectionString).MaxPoolSize);
     }
 
+    [Fact]
+    public void Statements_are_prepared_unless_the_connection_string_says_otherwise()
+    {
+        var prepared = PostgresSettings.FromConfiguration(Configuration(("ConnectionStrings:Postgres", Server)));
+        var unprepared = PostgresSettings.FromConfiguration(Configuration(("ConnectionStrings:Postgres", Server + ";Max Auto Prepare=0")));
+
+        var builder = new NpgsqlConnectionStringBuilder(prepared!.ProviderConnectionString);
+        Assert.Equal((PostgresSettings.DefaultMaxAutoPrepare, 2), (builder.MaxAutoPrepare, builder.AutoPrepareMinUsages));
+        Assert.Equal(0, new NpgsqlConnectionStringBuilder(unprepared!.ProviderConnectionString).MaxAutoPrepare);
+    }
+
     [Theory]
     [InlineData("Grid")]
     [InlineData("grid-ops")]
