@@ -37,6 +37,16 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
     private readonly BillingOptions options;
     private readonly GridMetrics metrics;
 
+    /// <summary>
+    /// Whether a posting reminder may be stored for this invoice: one registered by this activation, or by an earlier one
+    /// of an invoice that already existed. A new invoice that posts straight away never has one, so it neither writes nor
+    /// looks one up.
+    /// </summary>
+    private bool reminderMayExist;
+
+    /// <summary>This activation has registered the posting reminder; each later advance that leaves work to resume keeps it.</summary>
+    private bool reminderRegistered;
+
     // legacy: where earlier builds kept the state, read only to move it into the journal (see JournaledState).
     public InvoiceGrain(
         [PersistentState("invoice", GridProviders.Storage)] IPersistentState<InvoiceState> legacy,
@@ -61,7 +71,11 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
 
     private InvoiceState State => stored.State;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken) => stored.LoadAsync(cancellationToken);
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await stored.LoadAsync(cancellationToken);
+        reminderMayExist = State.Invoice is not null;
+    }
 
     public async Task<InvoiceView> Open(BillingReady ready)
     {
@@ -74,8 +88,8 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
         using var activity = GridTracing.Start("invoice issue").Tag(GridTracing.ShipmentAttribute, ready.ShipmentId);
         if (State.Invoice is null)
         {
-            // The reminder first: once the draft is stored, something is always there to take it further.
-            await this.RegisterOrUpdateReminder(PostingReminder, ReminderPeriod, ReminderPeriod);
+            // No reminder yet: until this call returns, its caller (the journal's delivery) retries it, and a draft found
+            // again is taken further from where it stopped. The advance below keeps a reminder only for what it leaves.
             State.Invoice = InvoiceBuilder.Build(ready, clock.GetUtcNow());
             State.PickedUpAt = ready.PickedUpAt;
             State.ProofOfDeliveryAt = ready.ProofOfDeliveryAt;
@@ -97,7 +111,6 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
         using var activity = GridTracing.Start("invoice issue");
         if (State.Invoice is null)
         {
-            await this.RegisterOrUpdateReminder(PostingReminder, ReminderPeriod, ReminderPeriod);
             State.Invoice = InvoiceBuilder.Build(adjustment);
             await stored.CommitAsync();
         }
@@ -140,7 +153,7 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
     {
         if (State.Invoice is { Status: InvoiceStatus.OnHold } invoice)
         {
-            await this.RegisterOrUpdateReminder(PostingReminder, ReminderPeriod, ReminderPeriod);
+            await KeepReminderAsync();
             State.Invoice = invoice with { Status = InvoiceStatus.Posting, HoldReason = null };
             await stored.CommitAsync(new InvoiceReleased(
                 EventIdOf(invoice, "released"), invoice.ShipmentId, invoice.InvoiceNumber, invoice.CustomerId, clock.GetUtcNow()));
@@ -180,7 +193,10 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
         }
     }
 
-    /// <summary>Takes the invoice as far as it can go now; stops the reminder once nothing is left to resume.</summary>
+    /// <summary>
+    /// Takes the invoice as far as it can go now; keeps the reminder while something is left to resume (a credit check, a
+    /// posting the ERP refused or had no slot for, a receivable), and stops it once nothing is.
+    /// </summary>
     private async Task<InvoiceView> AdvanceAsync()
     {
         if (State.Invoice is { Status: InvoiceStatus.Draft } draft && await OriginalPostedAsync(draft))
@@ -207,6 +223,10 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
         if (current.Status is InvoiceStatus.OnHold or InvoiceStatus.Voided || (current.Status == InvoiceStatus.Posted && State.ReceivableRecorded))
         {
             await StopReminderAsync();
+        }
+        else
+        {
+            await KeepReminderAsync();
         }
 
         return current;
@@ -335,12 +355,23 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
         await stored.CommitAsync();
     }
 
+    private async Task KeepReminderAsync()
+    {
+        if (!reminderRegistered)
+        {
+            await this.RegisterOrUpdateReminder(PostingReminder, ReminderPeriod, ReminderPeriod);
+            reminderRegistered = reminderMayExist = true;
+        }
+    }
+
     private async Task StopReminderAsync()
     {
-        if (await this.GetReminder(PostingReminder) is { } reminder)
+        if (reminderMayExist && await this.GetReminder(PostingReminder) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
         }
+
+        reminderRegistered = reminderMayExist = false;
     }
 
     private InvoiceView Current => State.Invoice ?? throw new InvalidOperationException($"Shipment {this.GetPrimaryKeyString()} has no invoice.");
