@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Caching.Memory;
@@ -12,7 +13,9 @@ namespace ShipmentGrid.Api.Access;
 /// <see cref="AccessOptions.KeyCacheDuration"/> (a bounded cache, so random key ids cannot grow it), which is the
 /// revocation's propagation delay to other API processes; a revocation through this process takes effect at once.
 /// Key ids not in the cache cost a store lookup, so each client address gets a small bucket of those: a flood of
-/// made-up key ids is refused before it reaches the database.
+/// made-up key ids is refused before it reaches the database. Requests that miss the cache for the same key id while its
+/// lookup runs wait for that one lookup: a partner's first burst on a cold process costs one lookup, not one per request
+/// (which the bucket would refuse past its size, failing a valid key).
 /// </summary>
 internal sealed class ApiKeyAuthenticator(IApiKeyStore store, IOptions<AccessOptions> options, TimeProvider clock) : IDisposable
 {
@@ -20,6 +23,7 @@ internal sealed class ApiKeyAuthenticator(IApiKeyStore store, IOptions<AccessOpt
     private const int LookupsPerSecond = 25;
 
     private readonly MemoryCache cache = new(new MemoryCacheOptions { SizeLimit = CacheEntries });
+    private readonly ConcurrentDictionary<string, Lazy<Task<StoredApiKey?>>> lookupsRunning = new(StringComparer.Ordinal);
     private readonly ImmutableArray<byte>? bootstrapHash = options.Value.BootstrapKey is { Length: >= 32 } bootstrap ? ApiKeyTokens.Hash(bootstrap) : null;
     private readonly DateTimeOffset startedAt = clock.GetUtcNow();
     private readonly PartitionedRateLimiter<string> lookups = PartitionedRateLimiter.Create<string, string>(client =>
@@ -72,13 +76,32 @@ internal sealed class ApiKeyAuthenticator(IApiKeyStore store, IOptions<AccessOpt
             return cached;
         }
 
+        if (lookupsRunning.TryGetValue(keyId, out var running))
+        {
+            return await running.Value.WaitAsync(cancellationToken);
+        }
+
         using var lease = lookups.AttemptAcquire(client);
         if (!lease.IsAcquired)
         {
             return null;
         }
 
-        var stored = await store.FindAsync(keyId, cancellationToken);
+        var lookup = lookupsRunning.GetOrAdd(keyId, id => new Lazy<Task<StoredApiKey?>>(() => LookUpAsync(id)));
+        try
+        {
+            return await lookup.Value.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            lookupsRunning.TryRemove(KeyValuePair.Create(keyId, lookup));
+        }
+    }
+
+    /// <summary>One store lookup, shared by every request waiting for it, so no one request's cancellation ends it.</summary>
+    private async Task<StoredApiKey?> LookUpAsync(string keyId)
+    {
+        var stored = await store.FindAsync(keyId, CancellationToken.None);
         cache.Set(keyId, stored, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = options.Value.KeyCacheDuration });
         return stored;
     }

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using ShipmentGrid.Hosting.Access;
@@ -82,6 +84,32 @@ public sealed class KeyLifecycleTests(EmbeddedApiFactory factory) : IClassFixtur
         Assert.InRange(store.Finds, 1, Math.Min(allowed, Flood - 1));
     }
 
+    [Fact]
+    public async Task A_burst_of_first_requests_with_a_new_key_is_authenticated_by_one_lookup()
+    {
+        var store = new CountingStore(new InMemoryApiKeyStore());
+        var arrivals = new Arrivals("/api/v1/journal/lag");
+        using var counted = factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+            services.AddSingleton<IApiKeyStore>(store).AddSingleton<IStartupFilter>(arrivals)));
+        string token;
+        using (var minting = counted.CreateClient())
+        using (var minted = await minting.PostAsJsonAsync(new Uri("/api/v1/keys", UriKind.Relative), new { partner = "acme-burst", roles = OperationsOnly }))
+        {
+            Assert.Equal(HttpStatusCode.Created, minted.StatusCode);
+            token = (string)(await minted.Content.ReadFromJsonAsync<JsonObject>())!["token"]!;
+        }
+
+        // The store answers only once every request of the burst is in the API, more than the 50 lookups a client may start at once.
+        store.Hold();
+        const int Burst = 120;
+        var statuses = Enumerable.Range(0, Burst).Select(_ => StatusAsync(counted.CreateClient(), token, "/api/v1/journal/lag")).ToArray();
+        await Eventually.Holds(() => Task.FromResult(arrivals.Count == Burst && store.Finds >= 1), TimeSpan.FromSeconds(20), "the whole burst inside the API");
+        store.Release();
+
+        Assert.All(await Task.WhenAll(statuses), status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.Equal(1, store.Finds);
+    }
+
     [Theory]
     [InlineData("sgk_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
     [InlineData("not a key")]
@@ -114,20 +142,31 @@ public sealed class KeyLifecycleTests(EmbeddedApiFactory factory) : IClassFixtur
         Assert.Equal(2, errors["roles"]!.AsArray().Count);
     }
 
-    /// <summary>A key store that counts its lookups.</summary>
+    /// <summary>A key store that counts its lookups, and holds their answers while a test says so.</summary>
     private sealed class CountingStore(IApiKeyStore inner) : IApiKeyStore
     {
+        private readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int finds;
+        private volatile bool holding;
 
         public int Finds => Volatile.Read(ref finds);
+
+        public void Hold() => holding = true;
+
+        public void Release() => released.TrySetResult();
 
         public Task CreateAsync(ApiKey key, System.Collections.Immutable.ImmutableArray<byte> tokenHash, CancellationToken cancellationToken) =>
             inner.CreateAsync(key, tokenHash, cancellationToken);
 
-        public Task<StoredApiKey?> FindAsync(string keyId, CancellationToken cancellationToken)
+        public async Task<StoredApiKey?> FindAsync(string keyId, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref finds);
-            return inner.FindAsync(keyId, cancellationToken);
+            if (holding)
+            {
+                await released.Task;
+            }
+
+            return await inner.FindAsync(keyId, cancellationToken);
         }
 
         public Task<ShipmentGrid.ReadModels.Page<ApiKey>> ListAsync(string? partner, ShipmentGrid.ReadModels.PageRequest page, CancellationToken cancellationToken) =>
@@ -154,5 +193,27 @@ public sealed class KeyLifecycleTests(EmbeddedApiFactory factory) : IClassFixtur
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonObject>();
         return ((string)body!["key"]!["keyId"]!, (string)body["token"]!);
+    }
+
+    /// <summary>Counts the requests for one path as they enter the API, before any of its own middleware.</summary>
+    private sealed class Arrivals(string path) : IStartupFilter
+    {
+        private int count;
+
+        public int Count => Volatile.Read(ref count);
+
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, proceed) =>
+            {
+                if (context.Request.Path == path)
+                {
+                    Interlocked.Increment(ref count);
+                }
+
+                await proceed();
+            });
+            next(app);
+        };
     }
 }
