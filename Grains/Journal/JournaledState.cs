@@ -40,13 +40,30 @@ public sealed class JournaledState<TState, TEvent>(IEventJournal journal, IPersi
         }
     }
 
-    /// <summary>Stores the state as it stands now, with <paramref name="events"/> if the change has any.</summary>
+    /// <summary>
+    /// Stores the state as it stands now, with <paramref name="events"/> if the change has any. A commit that fails (the
+    /// database away or too slow, the writer's queue full) leaves this activation's state ahead of what is stored, and the
+    /// transition's events unstored: the activation deactivates, so the caller's retry starts from the stored snapshot
+    /// and makes the transition again with its events. Kept, the state would reach storage with the next commit without
+    /// them, and nothing derived from the events (read models, notifications, KPIs) would ever hear of it.
+    /// </summary>
     public async Task CommitAsync(params IReadOnlyList<TEvent> events)
     {
         ArgumentNullException.ThrowIfNull(events);
-        if (!await journal.CommitAsync(streamId, version, events, State, CancellationToken.None))
+        bool committed;
+        try
         {
-            grain.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, $"Journal stream {streamId} moved past this activation."), CancellationToken.None);
+            committed = await journal.CommitAsync(streamId, version, events, State, CancellationToken.None);
+        }
+        catch
+        {
+            Deactivate($"A commit to journal stream {streamId} failed; this activation's state is not what is stored.");
+            throw;
+        }
+
+        if (!committed)
+        {
+            Deactivate($"Journal stream {streamId} moved past this activation.");
             throw new StaleActivationException($"Journal stream {streamId} changed elsewhere; retry the command.");
         }
 
@@ -57,4 +74,7 @@ public sealed class JournaledState<TState, TEvent>(IEventJournal journal, IPersi
             legacyToClear = false;
         }
     }
+
+    private void Deactivate(string reason) =>
+        grain.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, reason), CancellationToken.None);
 }

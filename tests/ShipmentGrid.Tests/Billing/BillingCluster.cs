@@ -23,6 +23,9 @@ public sealed class BillingCluster : InProcessCluster<BillingCluster.SiloConfigu
     /// <summary>The silo's journal, where invoices and customers commit their state and transitions.</summary>
     public IEventJournal Journal => Silo.GetRequiredService<IEventJournal>();
 
+    /// <summary>The silo's journal as the grains see it, whose commits a test can make fail.</summary>
+    public FaultyJournal Faults => Silo.GetRequiredService<FaultyJournal>();
+
     /// <summary>The silo's read models (in memory), where the billing escalation reads items and opens cases.</summary>
     public ReadModels.IReadModels ReadModels => Silo.GetRequiredService<ReadModels.IReadModels>();
 
@@ -44,6 +47,8 @@ public sealed class BillingCluster : InProcessCluster<BillingCluster.SiloConfigu
                 .ConfigureServices(services => services
                     .AddSingleton<TimeProvider>(Clock)
                     .AddInMemoryJournal()
+                    .AddSingleton(provider => new FaultyJournal(provider.GetRequiredService<InMemoryEventJournal>()))
+                    .AddSingleton<IEventJournal>(provider => provider.GetRequiredService<FaultyJournal>())
                     .AddGridMetrics()
                     .AddSingleton<IErpGateway>(Erp));
     }

@@ -440,6 +440,22 @@ public sealed class InvoiceGrainTests(BillingCluster silo) : IClassFixture<Billi
     }
 
     [Fact]
+    public async Task A_posting_whose_commit_fails_is_made_again_from_the_stored_state_and_journaled_with_its_event()
+    {
+        await RegisterAsync("C-COMMIT", limit: 10_000m);
+        silo.Faults.FailNextCommit(JournalStreams.Invoice("S-COMMIT"), journaled => journaled is InvoicePosted);
+        var invoice = grains.GetGrain<IInvoiceGrain>("S-COMMIT");
+
+        await Assert.ThrowsAsync<TimeoutException>(() => invoice.Open(Ready("S-COMMIT", "C-COMMIT", 100m)));
+        var again = await invoice.Open(Ready("S-COMMIT", "C-COMMIT", 100m));
+
+        Assert.Equal(InvoiceStatus.Posted, again.Status);
+        Assert.IsType<InvoicePosted>(Assert.Single(await InvoiceEventsAsync("S-COMMIT")));
+        Assert.Single(LedgerEntries("C-COMMIT"));
+        Assert.Equal(190m, (await CreditAsync("C-COMMIT")).Profile.OpenReceivables.Amount);
+    }
+
+    [Fact]
     public async Task Each_failed_posting_is_journaled_once_the_repeated_failure_carries_the_erp_failure_and_the_posting_resolves_it()
     {
         await RegisterAsync("C-JOURNAL-ERP", limit: 10_000m);
