@@ -160,7 +160,6 @@ public static class GridSql
         "SELECT tx, position FROM journal_checkpoint WHERE partition = $1",
         ["integer"]);
 
-    /// <summary>$1 partition, $2 and $3 the cursor the reader holds, $4 and $5 the new one: 1 when the checkpoint moved.</summary>
     /// <summary>
     /// Moves a partition's checkpoint from the value its reader read, fenced like the appends: 1 when moved, 0 when
     /// another reader moved it first, -1 when the writer is fenced (nothing moved).
