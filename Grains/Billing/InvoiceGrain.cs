@@ -224,6 +224,12 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
         {
             await StopReminderAsync();
         }
+
+        if (current.Status is InvoiceStatus.Voided || (current.Status == InvoiceStatus.Posted && State.ReceivableRecorded && State.AwaitingAdjustments.Count == 0))
+        {
+            // Settled: nothing will change it but an adjustment or a read, which activate it again from its snapshot.
+            DeactivateOnIdle();
+        }
         else
         {
             await KeepReminderAsync();

@@ -8,7 +8,8 @@ namespace ShipmentGrid.Shipments;
 /// invoice of the shipment (DOMAIN step 4) and its adjustments. The shipment's journal partition reader calls it, at least once per event
 /// and in commit order; queue items, cases, notifications, the customer's list and KPIs are the reader's read-model
 /// writes. Holds no state: the invoice opens once per shipment and the shipment records its number once; an adjustment
-/// opens once per number.
+/// opens once per number. It deactivates after each call: a shipment is billed once, so keeping the activation for the
+/// collection age only held memory (a third of a busy silo's activations in the million-shipment run).
 /// </summary>
 public sealed class ShipmentFollowUpGrain : Grain, IShipmentFollowUpGrain
 {
@@ -27,5 +28,7 @@ public sealed class ShipmentFollowUpGrain : Grain, IShipmentFollowUpGrain
                     break;
             }
         }
+
+        DeactivateOnIdle();
     }
 }
