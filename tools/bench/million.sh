@@ -58,7 +58,7 @@ mkdir -p "$dir/segments"
 # snapshots, read models, outbox, ledger and their indexes, with room), with 2 GiB to spare.
 disk_check() { # shipments done, database bytes
     local per=40960 free need
-    [ "$1" -gt 0 ] && per=$(( $2 / $1 ))
+    [ "$1" -gt 0 ] && [ "$2" -gt 0 ] && per=$(( $2 / $1 ))
     free=$(df --output=avail -B1 "$dir" | tail -n 1)
     need=$(( (total - $1) * per + 2 * 1024 * 1024 * 1024 ))
     if [ "$free" -lt "$need" ]; then
