@@ -38,8 +38,12 @@ public static class ObservabilityExtensions
     public static TBuilder AddShipmentGridObservability<TBuilder>(this TBuilder builder, string serviceName)
         where TBuilder : IHostApplicationBuilder
     {
-        // Sinks and enrichers registered as services join the console (a test's capture, a shipper's sink).
-        builder.Services.AddSerilog((services, logger) => ConfigureLogger(logger, builder.Configuration).ReadFrom.Services(services));
+        // Sinks and enrichers registered as services join the console (a test's capture, a shipper's sink). Each host
+        // keeps its own logger: through the static Log.Logger a second host in the process (the test suite's many)
+        // took over the first one's events, and its disposal silenced them.
+        builder.Services.AddSerilog(
+            (services, logger) => ConfigureLogger(logger, builder.Configuration).ReadFrom.Services(services),
+            preserveStaticLogger: true);
 
         builder.Services.AddGridMetrics();
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);

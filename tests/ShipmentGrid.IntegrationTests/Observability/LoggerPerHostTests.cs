@@ -1,0 +1,73 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serilog.Core;
+using Serilog.Events;
+using ShipmentGrid.Hosting.Observability;
+
+namespace ShipmentGrid.IntegrationTests.Observability;
+
+/// <summary>
+/// Two hosts in one process (the test suite runs many at once) each log to their own sinks: neither takes the other's
+/// events, and one stopping leaves the other's logging as it was.
+/// </summary>
+public sealed class LoggerPerHostTests
+{
+    [Fact]
+    public async Task A_host_started_and_disposed_beside_another_leaves_the_others_events_in_its_own_sinks()
+    {
+        var firstSink = new Capture();
+        using var first = Build(firstSink);
+        await first.StartAsync();
+        var firstLoggers = first.Services.GetRequiredService<ILoggerFactory>();
+
+        // Loggers are made as they are first needed (a grain's, a filter's), here after the second host started.
+        var secondSink = new Capture();
+        using (var second = Build(secondSink))
+        {
+            await second.StartAsync();
+            firstLoggers.CreateLogger("ShipmentGrid.First").LogWarning("while the second host runs");
+            second.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ShipmentGrid.Second").LogWarning("from the second host");
+            await second.StopAsync();
+        }
+
+        firstLoggers.CreateLogger("ShipmentGrid.First").LogWarning("after the second host is gone");
+        await first.StopAsync();
+
+        Assert.Equal(["while the second host runs", "after the second host is gone"], firstSink.Messages("ShipmentGrid.First"));
+        Assert.Equal(["from the second host"], secondSink.Messages("ShipmentGrid.Second"));
+        Assert.Empty(secondSink.Messages("ShipmentGrid.First"));
+    }
+
+    private static IHost Build(Capture sink)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.AddShipmentGridObservability("logger-per-host");
+        builder.Services.AddSingleton<ILogEventSink>(sink);
+        return builder.Build();
+    }
+
+    private sealed class Capture : ILogEventSink
+    {
+        private readonly Lock gate = new();
+        private readonly List<LogEvent> events = [];
+
+        public void Emit(LogEvent logEvent)
+        {
+            lock (gate)
+            {
+                events.Add(logEvent);
+            }
+        }
+
+        public List<string> Messages(string source)
+        {
+            lock (gate)
+            {
+                return [.. events
+                    .Where(logEvent => logEvent.Properties.TryGetValue("SourceContext", out var value) && value is ScalarValue { Value: string name } && name == source)
+                    .Select(logEvent => logEvent.RenderMessage(System.Globalization.CultureInfo.InvariantCulture))];
+            }
+        }
+    }
+}
