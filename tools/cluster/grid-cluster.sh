@@ -80,9 +80,9 @@ launch() { # silos: each silo, then the API, each waited for until ready
     wait_ready "http://127.0.0.1:$api_port" "the API" 90
 }
 
-stop() { # every process, then PostgreSQL (a clean shutdown); the files stay
+stop() { # every process, then PostgreSQL (a clean shutdown unless told "immediate"); the files stay
     for f in "$dir"/*.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; done
-    "${as_postgres[@]}" "$(pg_bin)/pg_ctl" -D "$dir/pg" stop -m fast >/dev/null 2>&1 || true
+    "${as_postgres[@]}" "$(pg_bin)/pg_ctl" -D "$dir/pg" stop -m "${1:-fast}" >/dev/null 2>&1 || true
 }
 
 start() { # a stopped cluster on its own data: PostgreSQL (unless it runs), the schema's newer migrations, silos, API
@@ -133,8 +133,7 @@ status() {
 
 down() {
     [ -d "$dir" ] || return 0
-    for f in "$dir"/*.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true; done
-    "${as_postgres[@]}" "$(pg_bin)/pg_ctl" -D "$dir/pg" stop -m immediate >/dev/null 2>&1 || true
+    stop immediate
     if $netns; then
         for ns in $(ip netns list | awk '/^sg-silo-/ {print $1}'); do ip netns pids "$ns" | xargs -r kill -9; ip netns delete "$ns"; done
         ip link delete "$bridge" 2>/dev/null || true
