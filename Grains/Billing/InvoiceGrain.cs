@@ -220,19 +220,22 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
         }
 
         var current = State.Invoice ?? throw new InvalidOperationException($"Shipment {this.GetPrimaryKeyString()} has no invoice.");
+
+        // A held invoice waits for its release (Release), a settled one for an adjustment or a read: neither for a tick.
+        // Kept for a held one, the reminders grew with every hold ever placed and their ticks took over a busy silo.
         if (current.Status is InvoiceStatus.OnHold or InvoiceStatus.Voided || (current.Status == InvoiceStatus.Posted && State.ReceivableRecorded))
         {
             await StopReminderAsync();
+        }
+        else
+        {
+            await KeepReminderAsync();
         }
 
         if (current.Status is InvoiceStatus.Voided || (current.Status == InvoiceStatus.Posted && State.ReceivableRecorded && State.AwaitingAdjustments.Count == 0))
         {
             // Settled: nothing will change it but an adjustment or a read, which activate it again from its snapshot.
             DeactivateOnIdle();
-        }
-        else
-        {
-            await KeepReminderAsync();
         }
 
         return current;

@@ -106,6 +106,28 @@ public sealed class InvoiceGrainTests(BillingCluster silo) : IClassFixture<Billi
     }
 
     [Fact]
+    public async Task A_held_invoice_keeps_no_reminder_and_waits_for_its_release_to_post()
+    {
+        await RegisterAsync("C-WAIT", limit: 100_000m);
+        var customer = grains.GetGrain<ICustomerGrain>("C-WAIT");
+        Assert.Equal(CommandOutcome.Applied, (await customer.PlaceHold("Awaiting a remittance")).Outcome);
+        var invoice = grains.GetGrain<IInvoiceGrain>("S-WAIT-1");
+
+        Assert.Equal(InvoiceStatus.OnHold, (await invoice.Open(Ready("S-WAIT-1", "C-WAIT", 500m))).Status);
+        Assert.Empty(await silo.RemindersOf(invoice));
+
+        // A tick left from before (a reminder registered by an earlier build) changes nothing and is not kept.
+        await TickAsync(invoice);
+        Assert.Equal(InvoiceStatus.OnHold, (await invoice.GetView())?.Status);
+        Assert.Empty(await silo.RemindersOf(invoice));
+        Assert.Equal(0, Erp.CallsFor("INV-S-WAIT-1"));
+
+        Assert.Equal(CommandOutcome.Applied, (await customer.ReleaseHold()).Outcome);
+        await PostedAsync("S-WAIT-1");
+        await Eventually.Holds(async () => (await silo.RemindersOf(invoice)).Length == 0, Deadline, "the released invoice's reminder to stop");
+    }
+
+    [Fact]
     public async Task A_manual_hold_holds_invoices_and_lifting_it_posts_them_oldest_first_each_once()
     {
         await RegisterAsync("C-HOLD", limit: 100_000m);
