@@ -221,9 +221,12 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
 
         var current = State.Invoice ?? throw new InvalidOperationException($"Shipment {this.GetPrimaryKeyString()} has no invoice.");
 
+        // Settled: nothing changes it but an adjustment or a read, and either activates it again from its snapshot.
+        var settled = current.Status is InvoiceStatus.Voided || (current.Status == InvoiceStatus.Posted && State.ReceivableRecorded);
+
         // A held invoice waits for its release (Release), a settled one for an adjustment or a read: neither for a tick.
         // Kept for a held one, the reminders grew with every hold ever placed and their ticks took over a busy silo.
-        if (current.Status is InvoiceStatus.OnHold or InvoiceStatus.Voided || (current.Status == InvoiceStatus.Posted && State.ReceivableRecorded))
+        if (settled || current.Status is InvoiceStatus.OnHold)
         {
             await StopReminderAsync();
         }
@@ -232,9 +235,8 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
             await KeepReminderAsync();
         }
 
-        if (current.Status is InvoiceStatus.Voided || (current.Status == InvoiceStatus.Posted && State.ReceivableRecorded && State.AwaitingAdjustments.Count == 0))
+        if (settled)
         {
-            // Settled: nothing will change it but an adjustment or a read, which activate it again from its snapshot.
             DeactivateOnIdle();
         }
 
