@@ -34,7 +34,7 @@ public sealed partial class JsonLogTests
     [Fact]
     public async Task A_log_event_in_a_shipment_call_is_compact_json_with_trace_span_and_shipment_and_the_hot_path_writes_nothing_at_information()
     {
-        var logs = new CapturedLogs();
+        var logs = new CapturedLogEvents();
         await using var factory = new JsonLoggingApiFactory(logs);
         using var http = factory.CreateClient();
         await Accepted.PostAsync(http, "/api/v1/customers", SampleBookings.Customer(Customer));
@@ -64,7 +64,7 @@ public sealed partial class JsonLogTests
         // The formatter the console writes with, as the API's configuration chooses it.
         var formatter = ObservabilityExtensions.JsonFormatter(factory.Services.GetRequiredService<IConfiguration>());
         Assert.NotNull(formatter);
-        var witnessed = logs.Json(formatter).Single(line => line["SourceContext"]?.ToString() == WitnessSource);
+        var witnessed = Json(logs, formatter).Single(line => line["SourceContext"]?.ToString() == WitnessSource);
         Assert.True(DateTimeOffset.TryParse((string?)witnessed["@t"], System.Globalization.CultureInfo.InvariantCulture, out _), witnessed.ToJsonString());
         Assert.Contains(nameof(IShipmentGrain.RecordCarrierEvents), (string?)witnessed["@m"], StringComparison.Ordinal);
         Assert.Equal(trace.ToHexString(), (string?)witnessed["@tr"]);
@@ -85,11 +85,18 @@ public sealed partial class JsonLogTests
         Assert.True(chatty.Count == 0, "Written at Information or above on the hot path: " + string.Join(" | ", chatty));
     }
 
-    private static string? SourceOf(LogEvent logEvent) =>
-        logEvent.Properties.TryGetValue("SourceContext", out var source) && source is ScalarValue { Value: string name } ? name : null;
+    private static string? SourceOf(LogEvent logEvent) => CapturedLogEvents.SourceOf(logEvent);
+
+    /// <summary>Each captured event as the console would print it with this formatter, parsed back.</summary>
+    private static List<JsonObject> Json(CapturedLogEvents logs, Serilog.Formatting.Compact.RenderedCompactJsonFormatter formatter) => [.. logs.Since(0).Select(logEvent =>
+    {
+        using var line = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        formatter.Format(logEvent, line);
+        return JsonNode.Parse(line.ToString())!.AsObject();
+    })];
 
     /// <summary>The embedded API with JSON logs, a capture of every log event, and a filter that logs once per carrier-event call on a shipment.</summary>
-    private sealed class JsonLoggingApiFactory(CapturedLogs logs) : EmbeddedApiFactory
+    private sealed class JsonLoggingApiFactory(CapturedLogEvents logs) : EmbeddedApiFactory
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -118,46 +125,5 @@ public sealed partial class JsonLogTests
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Shipment call {Method}")]
         private static partial void LogCall(ILogger logger, string method);
-    }
-
-    private sealed class CapturedLogs : ILogEventSink
-    {
-        private readonly Lock gate = new();
-        private readonly List<LogEvent> events = [];
-
-        public int Count
-        {
-            get
-            {
-                lock (gate)
-                {
-                    return events.Count;
-                }
-            }
-        }
-
-        public void Emit(LogEvent logEvent)
-        {
-            lock (gate)
-            {
-                events.Add(logEvent);
-            }
-        }
-
-        public List<LogEvent> Since(int index)
-        {
-            lock (gate)
-            {
-                return events[index..];
-            }
-        }
-
-        /// <summary>Each event as the console would print it with this formatter, parsed back.</summary>
-        public List<JsonObject> Json(Serilog.Formatting.Compact.RenderedCompactJsonFormatter formatter) => [.. Since(0).Select(logEvent =>
-        {
-            using var line = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
-            formatter.Format(logEvent, line);
-            return JsonNode.Parse(line.ToString())!.AsObject();
-        })];
     }
 }

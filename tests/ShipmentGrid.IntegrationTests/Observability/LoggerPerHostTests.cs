@@ -2,8 +2,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serilog.Core;
-using Serilog.Events;
 using ShipmentGrid.Hosting.Observability;
+using ShipmentGrid.IntegrationTests.Infrastructure;
 
 namespace ShipmentGrid.IntegrationTests.Observability;
 
@@ -16,13 +16,13 @@ public sealed class LoggerPerHostTests
     [Fact]
     public async Task A_host_started_and_disposed_beside_another_leaves_the_others_events_in_its_own_sinks()
     {
-        var firstSink = new Capture();
+        var firstSink = new CapturedLogEvents();
         using var first = Build(firstSink);
         await first.StartAsync();
         var firstLoggers = first.Services.GetRequiredService<ILoggerFactory>();
 
         // Loggers are made as they are first needed (a grain's, a filter's), here after the second host started.
-        var secondSink = new Capture();
+        var secondSink = new CapturedLogEvents();
         using (var second = Build(secondSink))
         {
             await second.StartAsync();
@@ -39,35 +39,11 @@ public sealed class LoggerPerHostTests
         Assert.Empty(secondSink.Messages("ShipmentGrid.First"));
     }
 
-    private static IHost Build(Capture sink)
+    private static IHost Build(CapturedLogEvents sink)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.AddShipmentGridObservability("logger-per-host");
         builder.Services.AddSingleton<ILogEventSink>(sink);
         return builder.Build();
-    }
-
-    private sealed class Capture : ILogEventSink
-    {
-        private readonly Lock gate = new();
-        private readonly List<LogEvent> events = [];
-
-        public void Emit(LogEvent logEvent)
-        {
-            lock (gate)
-            {
-                events.Add(logEvent);
-            }
-        }
-
-        public List<string> Messages(string source)
-        {
-            lock (gate)
-            {
-                return [.. events
-                    .Where(logEvent => logEvent.Properties.TryGetValue("SourceContext", out var value) && value is ScalarValue { Value: string name } && name == source)
-                    .Select(logEvent => logEvent.RenderMessage(System.Globalization.CultureInfo.InvariantCulture))];
-            }
-        }
     }
 }
