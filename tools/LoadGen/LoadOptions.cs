@@ -27,6 +27,9 @@ internal sealed record LoadOptions
                                  flat out when absent
           --anomalies on|off     late and resent events, delivery exceptions, missing and late fuel surcharges,
                                  credit holds (default on); off sends every lifecycle in order, once
+          --cohorts N            shipments start in N staggered cohorts, one a round, so a round mixes bookings,
+                                 charges and milestones (default 8); 1 gives each step a round of its own
+                                 (every booking, then every pickup, ...): each kind of write measured alone
           --until MILESTONE      the last milestone sent: PickedUp, InTransit, Delivered or ProofOfDelivery (default)
           --settle SECONDS       how long the grid may take to settle after the last write before a difference
                                  counts (default 600)
@@ -55,6 +58,8 @@ internal sealed record LoadOptions
     public bool Anomalies { get; init; } = true;
 
     public Milestone Until { get; init; } = Milestone.ProofOfDelivery;
+
+    public int Cohorts { get; init; } = 8;
 
     public TimeSpan Settle { get; init; } = TimeSpan.FromMinutes(10);
 
@@ -89,6 +94,7 @@ internal sealed record LoadOptions
                     "--batch" => options with { Batch = Math.Min(Positive(value), 1000) },
                     "--rate" => options with { Rate = Positive(value) },
                     "--anomalies" => options with { Anomalies = value switch { "on" => true, "off" => false, _ => throw new FormatException("on or off") } },
+                    "--cohorts" => options with { Cohorts = Positive(value) },
                     "--until" => options with { Until = Enum.Parse<Milestone>(value, ignoreCase: true) },
                     "--settle" => options with { Settle = TimeSpan.FromSeconds(Positive(value)) },
                     "--out" => options with { OutputDirectory = value },

@@ -27,6 +27,7 @@ internal sealed class LoadRun(LoadOptions options, HttpClient http, string admin
 
         var sending = new Sending(grid, Ledger, keys, clock, options);
         var sendingStarted = metrics.Elapsed;
+        var rounds = new List<RoundSummary>(workload.RoundCount);
         Verification verification;
         double? drained;
         await using (var progress = new ProgressDisplay(grid, keys.Operations, progressOutput, terminal))
@@ -35,7 +36,10 @@ internal sealed class LoadRun(LoadOptions options, HttpClient http, string admin
             {
                 var number = round + 1;
                 progress.Stage = () => $"round {number}/{workload.RoundCount}";
-                await sending.RoundAsync(workload.Round(round, shipment => Ledger.IsBooked(shipment.Id)), cancellationToken);
+                var plan = workload.Round(round, shipment => Ledger.IsBooked(shipment.Id));
+                var (started, writesBefore, eventsBefore) = (metrics.Elapsed, metrics.WritesAcknowledged, metrics.EventsAcknowledged);
+                await sending.RoundAsync(plan, cancellationToken);
+                rounds.Add(metrics.Round(plan, started, writesBefore, eventsBefore));
             }
 
             progress.Stage = () => "resent batches of the last round";
@@ -54,7 +58,7 @@ internal sealed class LoadRun(LoadOptions options, HttpClient http, string admin
         return new RunReport(
             workload.Run,
             options.Api.ToString(),
-            new RunSettings(options.Shipments, options.Customers, options.Carriers, options.Routes, options.Concurrency, options.Batch, options.Rate, options.Anomalies, options.Until),
+            new RunSettings(options.Shipments, options.Customers, options.Carriers, options.Routes, options.Concurrency, options.Batch, options.Rate, options.Anomalies, options.Until, options.Cohorts),
             new WorkloadSummary(
                 workload.Carriers[0].Id,
                 Ledger.Events.Count == 0 ? 0 : (double)events / Ledger.Events.Count,
@@ -76,6 +80,7 @@ internal sealed class LoadRun(LoadOptions options, HttpClient http, string admin
                 metrics.WritesAcknowledged,
                 metrics.LargestLagWhileSending,
                 drained),
+            rounds,
             metrics.LatencySummaries(),
             metrics.Errors.ToDictionary(StringComparer.Ordinal),
             verification,

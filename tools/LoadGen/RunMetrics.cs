@@ -90,6 +90,25 @@ internal sealed class RunMetrics
         }
     }
 
+    /// <summary>What a round planned and what was acknowledged while it was sent, which began at <paramref name="started"/>.</summary>
+    public RoundSummary Round(RoundPlan plan, TimeSpan started, long writesBefore, long eventsBefore)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var seconds = (Elapsed - started).TotalSeconds;
+        var writes = WritesAcknowledged - writesBefore;
+        var events = EventsAcknowledged - eventsBefore;
+        long? lag;
+        lock (_secondsLock)
+        {
+            lag = _seconds.Skip((int)started.TotalSeconds).Take((int)Math.Ceiling(Elapsed.TotalSeconds) - (int)started.TotalSeconds)
+                .Max(second => second.Lag);
+        }
+
+        return new RoundSummary(
+            plan.Number + 1, plan.Bookings.Count, plan.Charges.Count, plan.Events.Count, seconds, writes,
+            writes / Math.Max(seconds, 0.001), events, events / Math.Max(seconds, 0.001), lag);
+    }
+
     public IReadOnlyList<LatencySummary> LatencySummaries() =>
         [.. _latencies.OrderBy(pair => Array.IndexOf(Operations.InReportOrder, pair.Key)).Select(pair => pair.Value.Summarize(pair.Key))];
 
@@ -178,5 +197,12 @@ internal sealed class RunMetrics
 
 /// <summary>Latency of one operation in milliseconds, from the first send to the acknowledgement (retries included).</summary>
 internal sealed record LatencySummary(string Operation, int Count, double P50, double P90, double P99, double P999, double Max);
+
+/// <summary>
+/// One round: the bookings, charges and events it planned, how long it took to be acknowledged, the writes and events
+/// acknowledged meanwhile (resends of the round before included) and the largest journal lag read while it was sent.
+/// </summary>
+internal sealed record RoundSummary(
+    int Round, int Bookings, int Charges, int Events, double Seconds, long Writes, double WritesPerSecond, long EventsAcknowledged, double EventsPerSecond, long? LargestLag);
 
 internal sealed record SecondSummary(int Second, long Events, double? EventP50, double? EventP99, long Errors, long? Lag);

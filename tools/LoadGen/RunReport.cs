@@ -10,6 +10,7 @@ internal sealed record RunReport(
     RunSettings Settings,
     WorkloadSummary Workload,
     Throughput Throughput,
+    IReadOnlyList<RoundSummary> Rounds,
     IReadOnlyList<LatencySummary> Latencies,
     IReadOnlyDictionary<string, long> Errors,
     Verification Verification,
@@ -42,7 +43,8 @@ internal sealed record RunReport(
         output.WriteLine($"# LoadGen run {Run} against {Api}");
         output.WriteLine();
         output.WriteLine($"workload: {Settings.Shipments:N0} shipments of {Settings.Customers:N0} customers with {Settings.Carriers:N0} carriers over {string.Join(", ", Settings.Routes).ToLowerInvariant()}; "
-            + $"{Settings.Concurrency} requests in flight, {Settings.Batch} events a request, {(Settings.Rate is { } rate ? $"paced at {rate:N0} writes/s" : "flat out")}, up to {Settings.Until}");
+            + $"{Settings.Concurrency} requests in flight, {Settings.Batch} events a request, {(Settings.Rate is { } rate ? $"paced at {rate:N0} writes/s" : "flat out")}, up to {Settings.Until}, "
+            + $"{Settings.Cohorts} cohort{(Settings.Cohorts == 1 ? string.Empty : "s")}");
         output.WriteLine($"largest carrier: {Workload.LargestCarrier} sent {Workload.LargestCarrierShare:P1} of the events");
         output.WriteLine(Settings.Anomalies
             ? $"anomalies: {Workload.DeliveryExceptions:N0} delivery exceptions, {Workload.LateEvents:N0} late events, {Workload.ResentBatches:N0} resent batches, "
@@ -55,6 +57,15 @@ internal sealed record RunReport(
             + $"{Throughput.Writes:N0} writes in all = {Throughput.Writes / Math.Max(Throughput.SendingSeconds, 0.001):N0}/s");
         output.WriteLine($"largest journal lag while sending: {Throughput.LargestLag:N0} events; journal drained {(Throughput.DrainedSeconds is { } drained ? $"{drained:F1} s after the last acknowledged write" : "never within the settle time")}; "
             + $"verification took {Verification.Seconds:F1} s");
+        output.WriteLine();
+        output.WriteLine("## Rounds (each sent once the one before was acknowledged)");
+        output.WriteLine("| round | bookings | charges | events | seconds | writes/s | events/s | largest journal lag |");
+        output.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var round in Rounds)
+        {
+            output.WriteLine($"| {round.Round} | {round.Bookings:N0} | {round.Charges:N0} | {round.Events:N0} | {round.Seconds:F1} | {round.WritesPerSecond:N0} | {round.EventsPerSecond:N0} | {(round.LargestLag is { } lag ? lag.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "-")} |");
+        }
+
         output.WriteLine();
         output.WriteLine("## Latency (ms; from the first send to the acknowledgement, retries included)");
         output.WriteLine("| operation | count | p50 | p90 | p99 | p99.9 | max |");
@@ -96,7 +107,7 @@ internal sealed record RunReport(
 }
 
 internal sealed record RunSettings(
-    int Shipments, int Customers, int Carriers, IReadOnlyList<EventRoute> Routes, int Concurrency, int Batch, double? Rate, bool Anomalies, Milestone Until);
+    int Shipments, int Customers, int Carriers, IReadOnlyList<EventRoute> Routes, int Concurrency, int Batch, double? Rate, bool Anomalies, Milestone Until, int Cohorts);
 
 internal sealed record WorkloadSummary(
     string LargestCarrier,

@@ -85,12 +85,11 @@ internal sealed record RoundPlan(
 /// <summary>
 /// The run's lifecycles laid out in rounds. Shipments start in staggered cohorts (a cohort a round), so most rounds mix
 /// bookings, charges, early and late milestones of different shipments as a grid sees them; a round is sent only once
-/// the one before it is acknowledged, which keeps each shipment's steps in their planned order.
+/// the one before it is acknowledged, which keeps each shipment's steps in their planned order. With one cohort each
+/// round is one step of every lifecycle (all bookings, then all pickups, ...), which measures each kind of write alone.
 /// </summary>
 internal sealed class Workload
 {
-    private const int Cohorts = 8;
-
     /// <summary>Rounds a lifecycle spans: booking (0) to what comes late (6).</summary>
     private const int LifecycleRounds = 7;
 
@@ -101,7 +100,7 @@ internal sealed class Workload
         Customers = customers;
         Carriers = carriers;
         Shipments = shipments;
-        RoundCount = Math.Min(Cohorts, shipments.Count) + LifecycleRounds;
+        RoundCount = Math.Min(options.Cohorts, shipments.Count) + LifecycleRounds;
     }
 
     public string Run { get; }
@@ -129,7 +128,7 @@ internal sealed class Workload
         var carriers = Enumerable.Range(0, options.Carriers)
             .Select(index => new CarrierPlan(index, $"{run}-K{index:D3}", Scac(index), $"LGEN{index:D6}", options.Routes[index % options.Routes.Count]))
             .ToArray();
-        var cohorts = Math.Min(Cohorts, options.Shipments);
+        var cohorts = Math.Min(options.Cohorts, options.Shipments);
 
         // Whole minutes in UTC: an X12 status says no more, and the JSON routes send the same instants.
         var start = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddDays(-7);

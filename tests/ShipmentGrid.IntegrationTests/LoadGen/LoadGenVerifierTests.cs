@@ -38,6 +38,9 @@ public sealed class LoadGenVerifierTests(EmbeddedApiFactory factory) : IClassFix
             report.Throughput.EventsByRoute.OrderBy(route => route.Key).Select(route => (route.Key, route.Value > 0)));
         Assert.True(report.Verification is { Shipments: 60, InvoicesPosted: > 0, InvoicesHeld: > 0 }, Text(report));
         Assert.True(report.Workload is { DeliveryExceptions: > 0, LateEvents: > 0, ResentBatches: > 0, MissingFuel: > 0, CustomersHeld: > 1 }, Text(report));
+        Assert.Equal(60, report.Rounds.Sum(round => round.Bookings));
+        Assert.Equal(options.Cohorts + 7, report.Rounds.Count);
+        Assert.InRange(report.Rounds.Sum(round => round.Writes), report.Throughput.Writes / 2, report.Throughput.Writes);
 
         var deadLetters = (long)(await ReadAsync("api/v1/journal/lag"))["deadLetters"]!;
         var verifier = new Verifier(new GridClient(http, new RunMetrics()), TestKeys.Admin, new VerifierOptions(SettledAlready, options.Concurrency, null));
