@@ -32,7 +32,8 @@ chmod 777 "$work"
 pg_options="-p $port -k $work -c max_connections=200"
 if $profile; then
     pg_options+=" -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
-    export DOTNET_PerfMapEnabled=1
+    # Without W^X double mapping, perf finds the JIT-compiled code the perf maps name (else it is "memfd:doublemapper").
+    export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 fi
 as_postgres=(); [ "$(id -u)" -eq 0 ] && as_postgres=(runuser -u postgres --)
 pids=()
