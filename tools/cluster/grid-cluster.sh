@@ -47,6 +47,11 @@ network_up() {
 
 silo_namespace() { # n: its namespace, joined to the bridge by a veth pair
     local n=$1 ns="sg-silo-$1"
+    # The host's resolver is out of the namespace's reach, so a lookup /etc/hosts does not answer (the silo's start makes
+    # one: its host name's IPv6 address) waited 10 s for it to time out at each launch. `ip netns exec` mounts this file
+    # as the namespace's /etc/resolv.conf: a resolver on the namespace's own loopback, which refuses at once.
+    mkdir -p "/etc/netns/$ns"
+    printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' > "/etc/netns/$ns/resolv.conf"
     ip netns list | grep -qw "$ns" && return 0
     ip netns add "$ns"
     ip link add "sgv$n" type veth peer name eth0 netns "$ns"
@@ -135,7 +140,7 @@ down() {
     [ -d "$dir" ] || return 0
     stop immediate
     if $netns; then
-        for ns in $(ip netns list | awk '/^sg-silo-/ {print $1}'); do ip netns pids "$ns" | xargs -r kill -9; ip netns delete "$ns"; done
+        for ns in $(ip netns list | awk '/^sg-silo-/ {print $1}'); do ip netns pids "$ns" | xargs -r kill -9; ip netns delete "$ns"; rm -rf "/etc/netns/$ns"; done
         ip link delete "$bridge" 2>/dev/null || true
     fi
     rm -rf "$dir"

@@ -12,7 +12,8 @@ namespace ShipmentGrid.IntegrationTests.Cluster;
 /// The newcomer's cluster runner (issue 9, point 2): <c>tools/cluster/grid-cluster.sh</c> starts PostgreSQL, the schema,
 /// two silos and the API; the printed key books through the API; a killed silo's shipment is served by the survivor and
 /// the silo comes back on restart; as root, an isolated silo is cut off (its health unreachable) and heals; stop and start
-/// restart the whole cluster on its own data, which still serves the booking; down removes everything it made.
+/// restart the whole cluster on its own data, which still serves the booking; down removes everything it made. A name
+/// lookup in a silo's namespace fails at once rather than waiting for the host's resolver, which it cannot reach.
 /// </summary>
 /// <remarks>
 /// In the shared collection although it starts its own PostgreSQL: its processes then start one after another with the
@@ -58,6 +59,10 @@ public sealed partial class ClusterRunnerTests
                 Assert.Contains("isolated", await RunAsync("status"), StringComparison.Ordinal);
                 await RunAsync("heal", "2");
                 await Eventually.Holds(async () => ReadySilo().Count(await RunAsync("status")) == 2, Deadline, "silo 2 ready again after the heal");
+
+                // A name /etc/hosts does not answer is refused at once in a silo's namespace (getent: 2), not after the
+                // host's resolver, out of the namespace's reach, times out (timeout: 124); that wait held each silo's start 10 s.
+                Assert.Contains("exit 2", await ShellAsync("timeout 4 ip netns exec sg-silo-1 getent ahosts name.invalid; echo \"exit $?\""), StringComparison.Ordinal);
             }
 
             Assert.Contains("cluster stopped", await RunAsync("stop"), StringComparison.Ordinal);
@@ -72,6 +77,7 @@ public sealed partial class ClusterRunnerTests
             Assert.Contains("cluster down", await RunAsync("down"), StringComparison.Ordinal);
             Assert.False(Directory.Exists(directory));
             Assert.DoesNotContain("sg-silo-", await ShellAsync("ip netns list 2>/dev/null || true"), StringComparison.Ordinal);
+            Assert.False(Directory.Exists("/etc/netns/sg-silo-1"), "the namespace's resolver file outlived it");
         }
         finally
         {
