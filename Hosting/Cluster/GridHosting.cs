@@ -114,7 +114,7 @@ public static class GridHosting
         silo.Services.AddOptions<GrainCollectionOptions>()
             .Configure(ActivationCollection.Apply)
             .Bind(configuration.GetSection(ActivationCollection.Section));
-        silo.AddStartupTask((services, _) => services.GetRequiredService<IGrainFactory>().GetGrain<IBillingEscalationGrain>(0).Start());
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, BillingEscalationStarter>();
         silo.AddOutgoingGrainCallFilter<SampledOutContext>();
         silo.AddActivityPropagation();
         silo.AddDashboard();
