@@ -28,7 +28,7 @@ trap 'rm -rf "$results"' EXIT
 status=0
 dotnet build Orleans.sln --configuration Release || exit 1
 # One test assembly at a time: on two cores the process-level cluster tests would otherwise starve the
-# in-process test silos of the other assembly (their reminder service gives up initialising after 20 s).
+# in-process test silos of the other assembly.
 for project in tests/ShipmentGrid.Tests tests/ShipmentGrid.IntegrationTests; do
     dotnet test "$project" --configuration Release --no-build \
         --logger "console;verbosity=normal" --logger "trx" --results-directory "$results" || status=$?

@@ -37,7 +37,29 @@ public sealed class BillingCluster : InProcessCluster<BillingCluster.SiloConfigu
         return [.. rows.Reminders.Select(reminder => reminder.ReminderName)];
     }
 
+    /// <summary>The clock Orleans gives the area named <paramref name="area"/> (a key of TimeProviderNames or ReminderTimeProviderNames).</summary>
+    public TimeProvider ClockOf(string area) => Silo.GetRequiredKeyedService<TimeProvider>(area);
+
     private IServiceProvider Silo => (Cluster.Primary as InProcessSiloHandle ?? throw new InvalidOperationException("The test silo runs in process.")).SiloHost.Services;
+
+    /// <summary>
+    /// The grid's grains and the reminders run on the fake clock; Orleans' own machinery does not. Orleans resolves a
+    /// clock per area and by default gives each the one registered for <see cref="TimeProvider"/>, so a test moving the
+    /// fake clock on by days timed out every request still in flight at once: the reminder service's first read of its
+    /// table failed that way while another test advanced the clock, its retry came 10 to 20 s later, and a reminder
+    /// registered meanwhile failed with "Reminder Service is still initializing" after 20 s.
+    /// </summary>
+    private static void KeepOrleansRuntimeOnTheSystemClock(IServiceCollection services)
+    {
+        foreach (var area in new[]
+                 {
+                     TimeProviderNames.Messaging, TimeProviderNames.Membership, TimeProviderNames.SystemTimers,
+                     TimeProviderNames.ActivationManagement, TimeProviderNames.GrainDirectory,
+                 })
+        {
+            services.AddKeyedSingleton(area, TimeProvider.System);
+        }
+    }
 
     public sealed class SiloConfigurator : ISiloConfigurator
     {
@@ -50,6 +72,7 @@ public sealed class BillingCluster : InProcessCluster<BillingCluster.SiloConfigu
                     .AddSingleton(provider => new FaultyJournal(provider.GetRequiredService<InMemoryEventJournal>()))
                     .AddSingleton<IEventJournal>(provider => provider.GetRequiredService<FaultyJournal>())
                     .AddGridMetrics()
-                    .AddSingleton<IErpGateway>(Erp));
+                    .AddSingleton<IErpGateway>(Erp))
+                .ConfigureServices(KeepOrleansRuntimeOnTheSystemClock);
     }
 }
