@@ -13,7 +13,8 @@ namespace ShipmentGrid.IntegrationTests.Cluster;
 /// two silos and the API; the printed key books through the API; a killed silo's shipment is served by the survivor and
 /// the silo comes back on restart; as root, an isolated silo is cut off (its health unreachable) and heals; stop and start
 /// restart the whole cluster on its own data, which still serves the booking; down removes everything it made. A name
-/// lookup in a silo's namespace fails at once rather than waiting for the host's resolver, which it cannot reach.
+/// lookup in a silo's namespace fails at once rather than waiting for the host's resolver, which it cannot reach, and
+/// the billing escalation sweep, started in the background once the silos are active, is registered once and kept.
 /// </summary>
 /// <remarks>
 /// In the shared collection although it starts its own PostgreSQL: its processes then start one after another with the
@@ -45,6 +46,10 @@ public sealed partial class ClusterRunnerTests
                 Assert.Equal((HttpStatusCode.Created, HttpStatusCode.Created), (customer.StatusCode, booked.StatusCode));
             }
 
+            // The billing escalation sweep starts once the silos are active, not before they answer: its reminder
+            // reaches PostgreSQL shortly after, once for the whole cluster.
+            await Eventually.Holds(async () => await EscalationSweepsAsync() == 1, Deadline, "the billing escalation sweep's reminder in PostgreSQL");
+
             Assert.Contains("silo 1 killed", await RunAsync("kill", "1"), StringComparison.Ordinal);
             await Eventually.Holds(
                 async () => (await http.GetAsync(new Uri("api/v1/shipments/S-RUNNER", UriKind.Relative))).StatusCode == HttpStatusCode.OK,
@@ -73,6 +78,8 @@ public sealed partial class ClusterRunnerTests
                 Assert.Equal(HttpStatusCode.OK, served.StatusCode);
                 Assert.Contains("C-RUNNER", await served.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             }
+
+            Assert.Equal(1, await EscalationSweepsAsync());
 
             Assert.Contains("cluster down", await RunAsync("down"), StringComparison.Ordinal);
             Assert.False(Directory.Exists(directory));
@@ -119,6 +126,20 @@ public sealed partial class ClusterRunnerTests
         var text = await output + await error;
         Assert.True(process.ExitCode == 0, $"grid-cluster.sh {string.Join(' ', arguments)} exited {process.ExitCode}:\n{text}\n{Logs()}");
         return text;
+    }
+
+    /// <summary>
+    /// The billing escalation sweep's reminders in the cluster's database (one, whatever the silos and restarts); on a
+    /// connection of its own each time, as the cluster's PostgreSQL is stopped and started in between.
+    /// </summary>
+    private async Task<long> EscalationSweepsAsync()
+    {
+        var host = Environment.UserName == "root" ? "10.77.0.1" : "127.0.0.1";
+        var counts = await Sql.QueryAsync(
+            $"Host={host};Port={pgPort};Username=postgres;Database=shipmentgrid;Pooling=false",
+            "SELECT count(*) FROM shipmentgrid.reminder WHERE reminder_name = 'billing-escalation'",
+            reader => reader.GetInt64(0));
+        return counts[0];
     }
 
     private string Logs() =>
