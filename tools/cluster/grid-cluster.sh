@@ -47,9 +47,9 @@ network_up() {
 
 silo_namespace() { # n: its namespace, joined to the bridge by a veth pair
     local n=$1 ns="sg-silo-$1"
-    # The host's resolver is out of the namespace's reach, so a lookup /etc/hosts does not answer (the silo's start makes
-    # one: its host name's IPv6 address) waited 10 s for it to time out at each launch. `ip netns exec` mounts this file
-    # as the namespace's /etc/resolv.conf: a resolver on the namespace's own loopback, which refuses at once.
+    # The host's resolver is out of the namespace's reach, so a name lookup /etc/hosts does not answer waits for it to time
+    # out (twice 5 s); the silo's start makes one, and waited 10 s at each launch. `ip netns exec` mounts this file as the
+    # namespace's /etc/resolv.conf: a resolver on the namespace's own loopback, which refuses at once.
     mkdir -p "/etc/netns/$ns"
     printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' > "/etc/netns/$ns/resolv.conf"
     ip netns list | grep -qw "$ns" && return 0
