@@ -27,6 +27,8 @@ results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 status=0
 dotnet build Orleans.sln --configuration Release || exit 1
+# The cluster runner's test starts the silos and the API from the ReadyToRun publish, as a newcomer's `up` does.
+bash tools/cluster/grid-cluster.sh build || exit 1
 # One test assembly at a time: on two cores the process-level cluster tests would otherwise starve the
 # in-process test silos of the other assembly.
 for project in tests/ShipmentGrid.Tests tests/ShipmentGrid.IntegrationTests; do

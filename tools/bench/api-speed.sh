@@ -67,25 +67,28 @@ pgbench_run() {
         | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
 }
 
-dotnet build Orleans.sln -c Release -v quiet -nologo >/dev/null
+# The silo and the API run as they are deployed: published ReadyToRun, as the cluster runner and the container image do.
+bash tools/cluster/grid-cluster.sh build >/dev/null
+dotnet build tools/LoadGen -c Release -v quiet -nologo >/dev/null
+silo_dll=artifacts/publish/silo/ShipmentGrid.Silo.dll
 export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres$npgsql"
 # The API accepts this throwaway bootstrap admin key; LoadGen registers with it and mints the run's own keys.
 # The per-key rate limits are raised far above what this machine can send: the bench measures the grid's speed, not
 # the limits (with the defaults, 1000 requests/s and 20000 events/s per key, LoadGen would be throttled).
 export Auth__BootstrapKey="bench-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export Auth__RequestsPerSecond=1000000 Auth__EventsPerSecond=100000000
-dotnet Silo/bin/Release/net10.0/ShipmentGrid.Silo.dll migrate >/dev/null
+dotnet $silo_dll migrate >/dev/null
 # Silos start one after another; each one's time from launch to a ready answer (Active in the cluster) is printed.
 ready_times=()
 for ((i = 0; i < silos; i++)); do
     started=$(date +%s.%N)
-    dotnet Silo/bin/Release/net10.0/ShipmentGrid.Silo.dll --Orleans:SiloPort=$((21111 + i)) \
+    dotnet $silo_dll --Orleans:SiloPort=$((21111 + i)) \
         --Orleans:GatewayPort=$((31000 + i)) --Urls=http://127.0.0.1:$((28081 + i)) >"$work/silo$i.log" 2>&1 &
     pids+=($!)
     until curl -sf http://127.0.0.1:$((28081 + i))/health/ready >/dev/null; do sleep 0.05; done
     ready_times+=("$(echo "$(date +%s.%N) - $started" | bc | xargs printf '%.2f')")
 done
-dotnet Client.Api/bin/Release/net10.0/ShipmentGrid.Api.dll --Urls=http://127.0.0.1:25080 >"$work/api.log" 2>&1 &
+dotnet artifacts/publish/api/ShipmentGrid.Api.dll --Urls=http://127.0.0.1:25080 >"$work/api.log" 2>&1 &
 pids+=($!)
 until curl -sf http://127.0.0.1:25080/health/ready >/dev/null; do sleep 0.5; done
 

@@ -53,6 +53,7 @@ export Auth__RequestsPerSecond=1000000 Auth__EventsPerSecond=100000000
 cluster=tools/cluster/grid-cluster.sh
 api=http://127.0.0.1:$GRID_CLUSTER_API_PORT
 mkdir -p "$dir/segments"
+dotnet build tools/LoadGen -c Release -v quiet -nologo >/dev/null   # the cluster runner publishes only the silo and the API
 
 # Disk first: the rest of the run must fit, at the bytes per shipment measured so far (before any, 40 KB: the journal,
 # snapshots, read models, outbox, ledger and their indexes, with room), with 2 GiB to spare.

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Reflection.PortableExecutable;
 using System.Text.RegularExpressions;
 using ShipmentGrid.IntegrationTests.Infrastructure;
 
@@ -14,7 +15,8 @@ namespace ShipmentGrid.IntegrationTests.Cluster;
 /// the silo comes back on restart; as root, an isolated silo is cut off (its health unreachable) and heals; stop and start
 /// restart the whole cluster on its own data, which still serves the booking; down removes everything it made. A name
 /// lookup in a silo's namespace fails at once rather than waiting for the host's resolver, which it cannot reach, and
-/// the billing escalation sweep, started in the background once the silos are active, is registered once and kept.
+/// the billing escalation sweep, started in the background once the silos are active, is registered once and kept. The
+/// silos and the API run from the ReadyToRun publish, as the container image ships them, not from the JIT-only build.
 /// </summary>
 /// <remarks>
 /// In the shared collection although it starts its own PostgreSQL: its processes then start one after another with the
@@ -29,6 +31,7 @@ public sealed partial class ClusterRunnerTests
     private readonly int apiPort = LoopbackPorts.Next();
     private readonly int pgPort = LoopbackPorts.Next();
     private readonly int portBase = 43_000 + Random.Shared.Next(0, 900);
+    private string postgresHost = string.Empty;
 
     [Fact]
     public async Task Up_gives_a_working_cluster_whose_silos_can_be_killed_restarted_isolated_and_healed_that_restarts_whole_and_down_removes_it()
@@ -38,6 +41,14 @@ public sealed partial class ClusterRunnerTests
             var up = await RunAsync("up", "2");
             var key = AdminKey().Match(up).Value;
             Assert.StartsWith("sgk_", key, StringComparison.Ordinal);
+            postgresHost = PostgresAddress().Match(up).Groups["host"].Value;
+            Assert.NotEmpty(postgresHost);
+            foreach (var process in new[] { "silo-1", "silo-2", "api" })
+            {
+                var assembly = AssemblyRun(process);
+                Assert.True(IsReadyToRun(assembly), $"{process} runs {assembly}, which has no ahead-of-time code");
+                Assert.True(IsReadyToRun(Path.Combine(Path.GetDirectoryName(assembly)!, "Orleans.Runtime.dll")), $"{process}'s Orleans.Runtime.dll has no ahead-of-time code");
+            }
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}/"), Timeout = TimeSpan.FromSeconds(40) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
             using (var customer = await http.PostAsJsonAsync(new Uri("api/v1/customers", UriKind.Relative), SampleBookings.Customer("C-RUNNER")))
@@ -134,12 +145,26 @@ public sealed partial class ClusterRunnerTests
     /// </summary>
     private async Task<long> EscalationSweepsAsync()
     {
-        var host = Environment.UserName == "root" ? "10.77.0.1" : "127.0.0.1";
         var counts = await Sql.QueryAsync(
-            $"Host={host};Port={pgPort};Username=postgres;Database=shipmentgrid;Pooling=false",
+            $"Host={postgresHost};Port={pgPort};Username=postgres;Database=shipmentgrid;Pooling=false",
             "SELECT count(*) FROM shipmentgrid.reminder WHERE reminder_name = 'billing-escalation'",
             reader => reader.GetInt64(0));
         return counts[0];
+    }
+
+    /// <summary>The assembly a process of the cluster runs (its pid file names it; `dotnet ASSEMBLY` is its command line).</summary>
+    private string AssemblyRun(string process)
+    {
+        var pid = File.ReadAllText(Path.Combine(directory, $"{process}.pid")).Trim();
+        return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0').Single(argument => argument.EndsWith(".dll", StringComparison.Ordinal));
+    }
+
+    /// <summary>Whether an assembly carries code compiled ahead of time: a ReadyToRun image has a managed native header.</summary>
+    private static bool IsReadyToRun(string assembly)
+    {
+        using var stream = File.OpenRead(assembly);
+        using var reader = new PEReader(stream);
+        return reader.PEHeaders.CorHeader is { ManagedNativeHeaderDirectory.Size: > 0 };
     }
 
     private string Logs() =>
@@ -157,6 +182,9 @@ public sealed partial class ClusterRunnerTests
 
     [GeneratedRegex("sgk_[A-Za-z0-9_-]+")]
     private static partial Regex AdminKey();
+
+    [GeneratedRegex(@"PostgreSQL on (?<host>[0-9.]+):\d+")]
+    private static partial Regex PostgresAddress();
 
     [GeneratedRegex(@"^silo \d+ .*running, ready", RegexOptions.Multiline)]
     private static partial Regex ReadySilo();

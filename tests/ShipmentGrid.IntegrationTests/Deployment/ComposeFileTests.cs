@@ -298,6 +298,7 @@ public sealed partial class ComposeFileTests
         Assert.Contains("**/bin", patterns);
         Assert.Contains("**/obj", patterns);
         Assert.Contains(".git", patterns);
+        Assert.Contains("artifacts", patterns);
     }
 
     private static List<DockerInstruction> LoadDockerfile()
