@@ -9,6 +9,10 @@
 #   --profile samples every CPU of the machine with perf during the LoadGen run (the .NET processes write perf maps, so
 #     JIT-compiled frames have names) and prints the hottest functions of each process, and PostgreSQL's statements by
 #     total time from pg_stat_statements. Sampling costs a few per cent; compare figures only between runs alike.
+#   --jit runs the silos and the API from `dotnet build`'s output (JIT only) instead of the ReadyToRun publish the
+#     cluster runner and the container image run, to compare the two.
+#   --runtime-env "NAME=VALUE ..." sets runtime settings for the silos and the API only (not LoadGen), e.g.
+#     "DOTNET_TieredCompilation=0", to compare them.
 #   --npgsql OPTIONS appends Npgsql connection-string options for the silos and the API (e.g. "Max Auto Prepare=0" to
 #     turn statement preparation off and compare).
 #   (LoadGen's --api and --postgres are set here; see tools/LoadGen/LoadOptions.cs for the rest)
@@ -17,11 +21,15 @@ cd "$(dirname "$0")/../.."
 silos=1
 profile=false
 npgsql=""
+jit=false
+runtime_env=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --silos) silos=$2; shift 2 ;;
         --profile) profile=true; shift ;;
         --npgsql) npgsql=";$2"; shift 2 ;;
+        --jit) jit=true; shift ;;
+        --runtime-env) read -ra runtime_env <<< "$2"; shift 2 ;;
         *) break ;;
     esac
 done
@@ -68,9 +76,14 @@ pgbench_run() {
 }
 
 # The silo and the API run as they are deployed: published ReadyToRun, as the cluster runner and the container image do.
-bash tools/cluster/grid-cluster.sh build >/dev/null
 dotnet build tools/LoadGen -c Release -v quiet -nologo >/dev/null
-silo_dll=artifacts/publish/silo/ShipmentGrid.Silo.dll
+if $jit; then
+    dotnet build Client.Api -c Release -v quiet -nologo >/dev/null && dotnet build Silo -c Release -v quiet -nologo >/dev/null
+    silo_dll=Silo/bin/Release/net10.0/ShipmentGrid.Silo.dll api_dll=Client.Api/bin/Release/net10.0/ShipmentGrid.Api.dll
+else
+    bash tools/cluster/grid-cluster.sh build >/dev/null
+    silo_dll=artifacts/publish/silo/ShipmentGrid.Silo.dll api_dll=artifacts/publish/api/ShipmentGrid.Api.dll
+fi
 export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres$npgsql"
 # The API accepts this throwaway bootstrap admin key; LoadGen registers with it and mints the run's own keys.
 # The per-key rate limits are raised far above what this machine can send: the bench measures the grid's speed, not
@@ -82,18 +95,18 @@ dotnet $silo_dll migrate >/dev/null
 ready_times=()
 for ((i = 0; i < silos; i++)); do
     started=$(date +%s.%N)
-    dotnet $silo_dll --Orleans:SiloPort=$((21111 + i)) \
+    env "${runtime_env[@]}" dotnet $silo_dll --Orleans:SiloPort=$((21111 + i)) \
         --Orleans:GatewayPort=$((31000 + i)) --Urls=http://127.0.0.1:$((28081 + i)) >"$work/silo$i.log" 2>&1 &
     pids+=($!)
     until curl -sf http://127.0.0.1:$((28081 + i))/health/ready >/dev/null; do sleep 0.05; done
     ready_times+=("$(echo "$(date +%s.%N) - $started" | bc | xargs printf '%.2f')")
 done
-dotnet artifacts/publish/api/ShipmentGrid.Api.dll --Urls=http://127.0.0.1:25080 >"$work/api.log" 2>&1 &
+env "${runtime_env[@]}" dotnet $api_dll --Urls=http://127.0.0.1:25080 >"$work/api.log" 2>&1 &
 pids+=($!)
 until curl -sf http://127.0.0.1:25080/health/ready >/dev/null; do sleep 0.5; done
 
 echo "silos: $silos, each ready after ${ready_times[*]} s (launch to /health/ready)"
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $("$bin/postgres" --version)"
+echo "machine: $(nproc) cores ($(sed -n "s/^model name\t*: //p" /proc/cpuinfo | head -n 1)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $("$bin/postgres" --version)"
 echo "pgbench before: $(pgbench_run) single-row 1 KB upserts/s (32 clients)"
 loadgen=0
 read -r silo_cpu api_cpu pg_cpu <<< "$(cpu_now)"

@@ -32,7 +32,7 @@ declare -A assembly=([build]=Silo/bin/Release/net10.0/ShipmentGrid.Silo.dll [rea
 export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
 dotnet "${assembly[build]}" migrate >/dev/null
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $("$bin/postgres" --version)"
+echo "machine: $(nproc) cores ($(sed -n "s/^model name\t*: //p" /proc/cpuinfo | head -n 1)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $("$bin/postgres" --version)"
 echo "ready after (s): first, second, third silo"
 for ((t = 1; t <= trials; t++)); do
     for variant in build readytorun; do
