@@ -6,6 +6,8 @@
 # own (a new cluster id); its silos stop gracefully before the next round starts.
 #
 # usage: tools/bench/silo-start.sh [TRIALS=5]
+#   SILO_START_KEEP=1 keeps the silos' logs and prints their folder; with Logging__Json=true and
+#   'Serilog__MinimumLevel__Override__Orleans.Runtime.SiloLifecycleSubject=Debug' they time each lifecycle stage.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 trials=${1:-5}
