@@ -5,7 +5,6 @@ using ShipmentGrid.Api.Audit;
 using ShipmentGrid.Api.Endpoints;
 using ShipmentGrid.Api.Ops;
 using ShipmentGrid.Hosting.Webhooks;
-using ShipmentGrid.Journal;
 
 namespace ShipmentGrid.Api;
 
@@ -48,10 +47,10 @@ internal static class ApiComposition
             StatusCodeSelector = exception => exception switch
             {
                 BadHttpRequestException bad => bad.StatusCode,
-                _ when IsBackPressure(exception) => StatusCodes.Status503ServiceUnavailable,
+                _ when ClusterFailures.IsTransient(exception) => StatusCodes.Status503ServiceUnavailable,
                 _ => StatusCodes.Status500InternalServerError,
             },
-            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException || IsBackPressure(context.Exception),
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException || ClusterFailures.IsTransient(context.Exception),
         });
         app.Use(async (context, next) =>
         {
@@ -71,8 +70,6 @@ internal static class ApiComposition
         return app;
     }
 
-    private static bool IsBackPressure(Exception exception) =>
-        exception is JournalSaturatedException || ClusterFailures.IsTransient(exception);
 
     public static IEndpointRouteBuilder MapShipmentGridApi(this IEndpointRouteBuilder endpoints)
     {

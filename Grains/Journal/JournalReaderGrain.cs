@@ -12,8 +12,9 @@ namespace ShipmentGrid.Journal;
 /// writes what they mean for the read models (<see cref="ReadModelProjection"/>): those count each event exactly once.
 /// Followers are idempotent, so the only cost of a crash between delivery and checkpoint is a repeat; nothing is skipped. Streams of one
 /// page are delivered concurrently, each stream's events in order. A follower that fails an event
-/// <see cref="JournalOptions.MaxDeliveryAttempts"/> times dead-letters that event alone; an unreachable silo or
-/// a timeout is waited out and never counts as a failure.
+/// <see cref="JournalOptions.MaxDeliveryAttempts"/> times dead-letters that event alone; an unreachable silo, a
+/// timeout or a saturated journal (the follower's own commit refused while the writer is behind) is waited out and
+/// never counts as a failure.
 /// </summary>
 public sealed partial class JournalReaderGrain(
     IJournalFeed feed,

@@ -107,19 +107,26 @@ public sealed class JournalReaderTests(JournalReaderCluster silo) : IClassFixtur
         Assert.Equal(0, lag.Events);
     }
 
-    [Fact]
-    public async Task An_unreachable_follower_is_waited_out_however_often_it_fails()
+    /// <summary>
+    /// Its silo gone, or its own commit refused while the journal's writer is behind (a burst of proofs of delivery
+    /// opening invoices): neither may dead-letter the event, or its shipment would never be invoiced.
+    /// </summary>
+    [Theory]
+    [InlineData("unreachable")]
+    [InlineData("saturated")]
+    public async Task A_follower_that_is_unreachable_or_whose_journal_is_saturated_is_waited_out_however_often_it_fails(string failure)
     {
         var failures = JournalReaderCluster.MaxDeliveryAttempts * 3;
-        Followers.Script("transient/t", attempt => attempt <= failures
-            ? throw new SiloUnavailableException("the follower's silo is gone")
+        var streamId = $"transient/{failure}";
+        Followers.Script(streamId, attempt => attempt <= failures
+            ? throw (failure == "saturated" ? new JournalSaturatedException() : new SiloUnavailableException("the follower's silo is gone"))
             : Task.CompletedTask);
         var deadLettersBefore = (await Reader.GetLag()).DeadLetters;
 
-        await AppendAsync("transient/t", 0, "t1");
+        await AppendAsync(streamId, 0, "t1");
 
-        await UntilAsync(() => Followers.DeliveredTo("transient/t").Count == 1, "delivered once the follower is back");
-        Assert.Equal(failures + 1, Followers.AttemptsOn("transient/t"));
+        await UntilAsync(() => Followers.DeliveredTo(streamId).Count == 1, "delivered once the follower can take it");
+        Assert.Equal(failures + 1, Followers.AttemptsOn(streamId));
         var lag = await UntilLagAsync(lag => lag.Events == 0);
         Assert.Equal(deadLettersBefore, lag.DeadLetters);
     }
