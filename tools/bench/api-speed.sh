@@ -13,6 +13,9 @@
 #     cluster runner and the container image run, to compare the two.
 #   --runtime-env "NAME=VALUE ..." sets runtime settings for the silos and the API only (not LoadGen), e.g.
 #     "DOTNET_TieredCompilation=0", to compare them.
+#   --warmup N first sends N shipments through their whole lifecycle (verified, not measured), so the measured run
+#     finds the silos and the API past their JIT warm-up (the tiered JIT takes a quarter of the CPU for the first
+#     minute of load; BENCHMARKS.md).
 #   --npgsql OPTIONS appends Npgsql connection-string options for the silos and the API (e.g. "Max Auto Prepare=0" to
 #     turn statement preparation off and compare).
 #   (LoadGen's --api and --postgres are set here; see tools/LoadGen/LoadOptions.cs for the rest)
@@ -23,6 +26,7 @@ profile=false
 npgsql=""
 jit=false
 runtime_env=()
+warmup=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --silos) silos=$2; shift 2 ;;
@@ -30,6 +34,7 @@ while [ $# -gt 0 ]; do
         --npgsql) npgsql=";$2"; shift 2 ;;
         --jit) jit=true; shift ;;
         --runtime-env) read -ra runtime_env <<< "$2"; shift 2 ;;
+        --warmup) warmup=$2; shift 2 ;;
         *) break ;;
     esac
 done
@@ -107,6 +112,16 @@ until curl -sf http://127.0.0.1:25080/health/ready >/dev/null; do sleep 0.5; don
 
 echo "silos: $silos, each ready after ${ready_times[*]} s (launch to /health/ready)"
 echo "machine: $(nproc) cores ($(sed -n "s/^model name\t*: //p" /proc/cpuinfo | head -n 1)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $("$bin/postgres" --version)"
+loadgen_run() {
+    SHIPMENTGRID_API_KEY="$Auth__BootstrapKey" dotnet tools/LoadGen/bin/Release/net10.0/ShipmentGrid.LoadGen.dll \
+        --api http://127.0.0.1:25080 --postgres "$ConnectionStrings__Postgres" "$@"
+}
+if [ "$warmup" -gt 0 ]; then
+    # The same options, fewer shipments (LoadGen takes the last of a repeated option); its own report, kept apart.
+    loadgen_run "$@" --shipments "$warmup" --out "$work/warmup" >"$work/warmup.log" 2>&1 \
+        || { echo "the warm-up run failed:"; tail -n 30 "$work/warmup.log"; exit 1; }
+    echo "warm-up: $warmup shipments through their lifecycle, verified ($(grep -o 'writes acknowledged for [0-9.]* s' "$work/warmup.log"))"
+fi
 echo "pgbench before: $(pgbench_run) single-row 1 KB upserts/s (32 clients)"
 loadgen=0
 read -r silo_cpu api_cpu pg_cpu <<< "$(cpu_now)"
@@ -115,8 +130,7 @@ if $profile; then
     perf record -e cpu-clock -F 99 -g -a -o "$work/perf.data" >/dev/null 2>&1 &
     perf_pid=$!
 fi
-SHIPMENTGRID_API_KEY="$Auth__BootstrapKey" dotnet tools/LoadGen/bin/Release/net10.0/ShipmentGrid.LoadGen.dll \
-    --api http://127.0.0.1:25080 --postgres "$ConnectionStrings__Postgres" "$@" || loadgen=$?
+loadgen_run "$@" || loadgen=$?
 read -r silo_end api_end pg_end <<< "$(cpu_now)"
 if $profile; then
     kill -INT "$perf_pid"; wait "$perf_pid" || true
