@@ -70,7 +70,6 @@ internal static class ApiComposition
         return app;
     }
 
-
     public static IEndpointRouteBuilder MapShipmentGridApi(this IEndpointRouteBuilder endpoints)
     {
         // The API's description and its interactive reference are public; the reference is served from the package,
