@@ -109,7 +109,7 @@ internal sealed class Verifier(GridClient grid, string readKey, VerifierOptions 
     }
 
     /// <summary>Checks every shipment until none differs or the deadline passes; returns what was seen of each.</summary>
-    private async Task<IReadOnlyDictionary<string, SeenShipment>> ShipmentsAsync(
+    private async Task<ConcurrentDictionary<string, SeenShipment>> ShipmentsAsync(
         AcknowledgementLedger ledger,
         HashSet<(string CarrierId, string EventId)> rejected,
         DateTime deadline,
@@ -180,10 +180,11 @@ internal sealed class Verifier(GridClient grid, string readKey, VerifierOptions 
             }
         }
 
-        var seen = new SeenShipment(id, (string?)view["status"], (string?)view["billingStatus"], (string?)view["invoiceNumber"], null, null, null);
+        var seen = Seen(id, view);
         if (shipment.Uncertain)
         {
-            return (seen, problems);
+            // Not judged, but what it shows counts: its invoice, if the grid made one, is in the customer's receivables.
+            return (await WithInvoiceAsync(seen), problems);
         }
 
         if (!shipment.Billable)
@@ -218,6 +219,26 @@ internal sealed class Verifier(GridClient grid, string readKey, VerifierOptions 
         return (seen, problems);
     }
 
+    private static SeenShipment Seen(string id, System.Text.Json.Nodes.JsonNode view) =>
+        new(id, (string?)view["status"], (string?)view["billingStatus"], (string?)view["invoiceNumber"], null, null, null);
+
+    /// <summary>The shipment with its invoice's status, total and posting time, when it has an invoice.</summary>
+    private async Task<SeenShipment> WithInvoiceAsync(SeenShipment seen)
+    {
+        if (seen.InvoiceNumber is null)
+        {
+            return seen;
+        }
+
+        var invoice = await grid.ReadAsync(readKey, $"api/v1/shipments/{seen.ShipmentId}/invoice");
+        return seen with
+        {
+            InvoiceStatus = (string?)invoice?["status"],
+            InvoiceTotal = (decimal?)invoice?["total"]?["amount"],
+            PostedAt = (DateTimeOffset?)invoice?["postedAt"],
+        };
+    }
+
     /// <summary>Journal readers caught up (lag zero), and nothing dead-lettered by followers during the run.</summary>
     private async Task JournalAsync(long deadLettersBefore, DateTime deadline, ConcurrentQueue<Difference> differences, CancellationToken cancellationToken)
     {
@@ -243,7 +264,7 @@ internal sealed class Verifier(GridClient grid, string readKey, VerifierOptions 
 
     /// <summary>Each customer's shipment list agrees with the shipment views; receivables with posted invoices; the hold with the ledger.</summary>
     private async Task CustomersAsync(
-        AcknowledgementLedger ledger, IReadOnlyDictionary<string, SeenShipment> shipments, DateTime deadline, ConcurrentQueue<Difference> differences, CancellationToken cancellationToken)
+        AcknowledgementLedger ledger, ConcurrentDictionary<string, SeenShipment> shipments, DateTime deadline, ConcurrentQueue<Difference> differences, CancellationToken cancellationToken)
     {
         var byCustomer = ledger.Shipments.Values.ToLookup(shipment => shipment.CustomerId, StringComparer.Ordinal);
         await UntilSettledAsync(
@@ -256,7 +277,7 @@ internal sealed class Verifier(GridClient grid, string readKey, VerifierOptions 
     }
 
     private async Task<IReadOnlyList<Difference>> CheckCustomerAsync(
-        string customerId, bool held, IEnumerable<AcknowledgedShipment> booked, IReadOnlyDictionary<string, SeenShipment> shipments)
+        string customerId, bool held, IEnumerable<AcknowledgedShipment> booked, ConcurrentDictionary<string, SeenShipment> shipments)
     {
         var problems = new List<Difference>();
         var listed = (await grid.ReadAllAsync(readKey, $"api/v1/customers/{customerId}/shipments"))
@@ -271,11 +292,18 @@ internal sealed class Verifier(GridClient grid, string readKey, VerifierOptions 
                 continue;
             }
 
+            if (shipment.Uncertain)
+            {
+                // Nothing waited for an uncertain shipment's billing to settle: it is read again on each pass, and what it
+                // shows now is what its list line, the customer's receivables and the ERP ledger must agree with.
+                var view = await grid.ReadAsync(readKey, $"api/v1/shipments/{shipment.ShipmentId}");
+                seen = shipments[shipment.ShipmentId] = view is null ? seen : await WithInvoiceAsync(Seen(shipment.ShipmentId, view));
+            }
+
             var entries = listed.GetValueOrDefault(shipment.ShipmentId) ?? [];
             var line = entries.FirstOrDefault();
             var shown = ((string?)line?["status"], (string?)line?["billingStatus"], (string?)line?["invoiceNumber"], (string?)line?["invoiceStatus"]);
-            // The invoice of an uncertain shipment was not read: its list line is compared without the invoice's status.
-            var expected = (seen.Status, seen.BillingStatus, seen.InvoiceNumber, shipment.Uncertain ? shown.Item4 : seen.InvoiceStatus);
+            var expected = (seen.Status, seen.BillingStatus, seen.InvoiceNumber, seen.InvoiceStatus);
             if (entries.Count != 1 || shown != expected)
             {
                 problems.Add(new Difference("customer-list-disagrees", shipment.ShipmentId, $"listed {entries.Count} times for {customerId} as {shown}, the shipment shows {expected}"));

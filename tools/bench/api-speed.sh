@@ -19,6 +19,7 @@
 #   --npgsql OPTIONS appends Npgsql connection-string options for the silos and the API (e.g. "Max Auto Prepare=0" to
 #     turn statement preparation off and compare).
 #   (LoadGen's --api and --postgres are set here; see tools/LoadGen/LoadOptions.cs for the rest)
+# API_SPEED_KEEP=1 keeps the run's folder (the silos', the API's and PostgreSQL's logs, LoadGen's report) and prints it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 silos=1
@@ -54,7 +55,7 @@ cleanup() {
     for pid in "${pids[@]}" ${perf_pid:-}; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
     "${as_postgres[@]}" "$bin/pg_ctl" -D "$work/data" stop -m immediate >/dev/null 2>&1 || true
-    rm -rf "$work"
+    [ -n "${API_SPEED_KEEP:-}" ] && echo "kept: $work (PostgreSQL's data, the logs, LoadGen's report)" || rm -rf "$work"
 }
 trap cleanup EXIT
 

@@ -8,7 +8,8 @@ namespace ShipmentGrid.IntegrationTests.LoadGen;
 
 /// <summary>
 /// The load generator (issue 9, point 1) against the embedded API: a small run over JSON, the stream and EDI, with every
-/// anomaly, verifies clean; then its verifier reports an acknowledged event the grid never got (dropped) and an event the
+/// anomaly, verifies clean, and still does with a shipment whose request went unanswered (its invoice counted in its
+/// customer's receivables); then its verifier reports an acknowledged event the grid never got (dropped) and an event the
 /// grid applied behind the tool's back (a carrier's proof of delivery resent under a new id: a duplicate the grid cannot
 /// recognise), and a run with either difference exits non-zero.
 /// </summary>
@@ -45,8 +46,19 @@ public sealed class LoadGenVerifierTests(EmbeddedApiFactory factory) : IClassFix
         var deadLetters = (long)(await ReadAsync("api/v1/journal/lag"))["deadLetters"]!;
         var verifier = new Verifier(new GridClient(http, new RunMetrics()), TestKeys.Admin, new VerifierOptions(SettledAlready, options.Concurrency, null));
 
+        // An uncertain shipment (a request for it went unanswered) is not judged, but its posted invoice is in its customer's
+        // receivables and the check of those must count it: the grid as it stands still verifies clean.
+        var uncertain = run.Ledger.Shipments.Values.Where(shipment => shipment.Billable && !run.Ledger.EverHeld(shipment.CustomerId))
+            .OrderBy(shipment => shipment.ShipmentId, StringComparer.Ordinal).Last();
+        run.Ledger.Uncertain(uncertain.ShipmentId);
+
+        var withUncertain = await verifier.VerifyAsync(run.Ledger, deadLetters);
+
+        Assert.True(withUncertain.Passed, string.Join(Environment.NewLine, withUncertain.Differences));
+        Assert.Equal(1, withUncertain.Uncertain);
+
         // (a) Dropped: the ledger holds an acknowledged event that never reached the grid.
-        var dropped = run.Ledger.Shipments.Values.Where(shipment => shipment.Billable).OrderBy(shipment => shipment.ShipmentId, StringComparer.Ordinal).First();
+        var dropped = run.Ledger.Shipments.Values.Where(shipment => shipment.Billable && shipment != uncertain).OrderBy(shipment => shipment.ShipmentId, StringComparer.Ordinal).First();
         run.Ledger.Event(new AcknowledgedEvent(
             dropped.CarrierId, $"{dropped.ShipmentId}-DROPPED", dropped.ShipmentId, EventRoute.Json, EventAcknowledgement.Accepted, "IT", DateTimeOffset.UtcNow));
 
@@ -57,7 +69,7 @@ public sealed class LoadGenVerifierTests(EmbeddedApiFactory factory) : IClassFix
         Assert.Equal(1, (report with { Verification = afterDrop }).ExitCode);
 
         // (b) A duplicate behind the tool's back: another shipment's proof of delivery sent again under a new event id.
-        var duplicated = run.Ledger.Shipments.Values.Where(shipment => shipment.Billable && shipment.ShipmentId != dropped.ShipmentId)
+        var duplicated = run.Ledger.Shipments.Values.Where(shipment => shipment.Billable && shipment != dropped && shipment != uncertain)
             .OrderBy(shipment => shipment.ShipmentId, StringComparer.Ordinal).First();
         using (var resend = Admin(HttpMethod.Post, "api/v1/carrier-events", new JsonObject
         {
