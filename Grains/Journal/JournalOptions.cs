@@ -28,8 +28,15 @@ public sealed class JournalOptions
     /// <summary>How often every silo makes sure each partition's reader is active somewhere.</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Appends a process's journal writer holds while earlier ones commit; past it, appends are refused as saturated.</summary>
+    /// <summary>Appends a process's journal writer holds while earlier ones commit; past it, appends wait for room (<see cref="SaturationWait"/>).</summary>
     public int WriterQueueCapacity { get; set; } = 4096;
+
+    /// <summary>
+    /// How long an append that finds the writer's queue full waits for room before it is refused as saturated: a burst is
+    /// absorbed as latency, while a database that stays behind still refuses (the API answers 503) instead of holding
+    /// callers until they time out.
+    /// </summary>
+    public TimeSpan SaturationWait { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Reader lag counts unread events up to this many (exact totals over a large backlog are not worth their cost).</summary>
     public int LagCountCap { get; set; } = 100_000;
@@ -49,6 +56,11 @@ public sealed class JournalOptions
         if (PollInterval <= TimeSpan.Zero || KeepAliveInterval <= TimeSpan.Zero || RetryDelay <= TimeSpan.Zero || MaxRetryDelay < RetryDelay || TurnBudget <= TimeSpan.Zero)
         {
             throw new InvalidOperationException($"{Section}: intervals must be positive and MaxRetryDelay at least RetryDelay.");
+        }
+
+        if (SaturationWait < TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{Section}:SaturationWait must not be negative.");
         }
     }
 }

@@ -77,7 +77,8 @@ public static class GridHosting
                 services.GetRequiredService<PostgresReadModels>(),
                 services.GetRequiredService<IOptions<JournalOptions>>(),
                 services.GetRequiredService<JournalWriterName>(),
-                services.GetRequiredService<ILogger<PostgresEventJournal>>()));
+                services.GetRequiredService<ILogger<PostgresEventJournal>>(),
+                services.GetRequiredService<TimeProvider>()));
             silo.Services.AddSingleton<IEventJournal>(services => services.GetRequiredService<PostgresEventJournal>());
             silo.Services.AddSingleton<IJournalFeed>(services => services.GetRequiredService<PostgresEventJournal>());
             silo.Services.AddHostedService(services => services.GetRequiredService<PostgresEventJournal>());

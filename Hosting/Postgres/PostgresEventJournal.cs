@@ -14,12 +14,13 @@ namespace ShipmentGrid.Hosting.Postgres;
 /// The journal on PostgreSQL with group commit: appends from every grain on the silo queue up while the
 /// previous transaction commits, and the next transaction writes all of them with one statement. One commit
 /// (one WAL flush) then acknowledges many events, so throughput follows the database's commit rate rather than
-/// one round trip per event. The queue is bounded: when the database falls behind, appends are refused with
-/// <see cref="JournalSaturatedException"/> instead of piling up in memory. Payloads use the Orleans serializer,
-/// written with their runtime type (so a reader can take them as they are) and version tolerant through the
-/// contracts' [Id] and [Alias] attributes. Each row carries its partition and the trace context of the request
-/// that wrote it; readers follow partitions through <see cref="IJournalFeed"/>, and commit the read-model changes they
-/// derived (<see cref="PostgresReadModels"/>) in the transaction that moves their checkpoint. A commit may carry its
+/// one round trip per event. The queue is bounded: an append that finds it full waits a moment for room, and when the
+/// database stays behind appends are refused with <see cref="JournalSaturatedException"/> instead of piling up in
+/// memory. Payloads use the Orleans serializer, written with their runtime type (so a reader can take them as they
+/// are) and version tolerant through the contracts' [Id] and [Alias] attributes. Each row carries its partition and
+/// the trace context of the request that wrote it; readers follow partitions through <see cref="IJournalFeed"/>, and
+/// commit the read-model changes they derived (<see cref="PostgresReadModels"/>) in the transaction that moves their
+/// checkpoint. A commit may carry its
 /// writer's state as the stream's snapshot: it joins the same statement, so the events and the state commit together.
 /// Every write is fenced (migration 0023): it records its writer, and once the cluster declares this silo dead it
 /// commits nothing and throws <see cref="JournalWriterFencedException"/>.
@@ -46,6 +47,9 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     // This writer's id on each server (registered on first use).
     private readonly int?[] writerIds;
 
+    private readonly TimeSpan saturationWait;
+    private readonly TimeProvider clock;
+
     /// <summary>The journal with every partition on the one server of <paramref name="dataSource"/>.</summary>
     public PostgresEventJournal(
         NpgsqlDataSource dataSource,
@@ -53,8 +57,9 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
         PostgresReadModels readModels,
         IOptions<JournalOptions> options,
         JournalWriterName writerName,
-        ILogger<PostgresEventJournal> logger)
-        : this(JournalServers.PrimaryOnly(dataSource), serializer, readModels, options, writerName, logger)
+        ILogger<PostgresEventJournal> logger,
+        TimeProvider? clock = null)
+        : this(JournalServers.PrimaryOnly(dataSource), serializer, readModels, options, writerName, logger, clock)
     {
     }
 
@@ -64,7 +69,8 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
         PostgresReadModels readModels,
         IOptions<JournalOptions> options,
         JournalWriterName writerName,
-        ILogger<PostgresEventJournal> logger)
+        ILogger<PostgresEventJournal> logger,
+        TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(servers);
         ArgumentNullException.ThrowIfNull(options);
@@ -76,6 +82,8 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
         this.writerName = writerName;
         writerIds = new int?[servers.Count];
         Partitions = options.Value.Partitions;
+        saturationWait = options.Value.SaturationWait;
+        this.clock = clock ?? TimeProvider.System;
         pending = [.. Enumerable.Range(0, servers.Count).Select(_ => Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(options.Value.WriterQueueCapacity)
         {
             SingleReader = true,
@@ -331,11 +339,17 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(Enumerable.Range(0, servers.Count).Select(WriteAsync));
 
-    /// <summary>The group-commit writer of one server: takes what waits in its queue and commits it, until the queue completes.</summary>
+    /// <summary>
+    /// The group-commit writer of one server: takes what waits in its queue and commits it, until the queue completes. It
+    /// commits on connections of its own, held between commits: on the pool's connections its commit would wait in line
+    /// behind every activation read, read-model write and ledger posting of the silo, and while it waited nothing it holds
+    /// could be acknowledged, the queue filled and appends were refused (BENCHMARKS.md, "The writer's own connection").
+    /// </summary>
     private async Task WriteAsync(int server)
     {
         var batch = new List<PendingAppend>(MaxAppendsPerCommit);
         var queue = pending[server].Reader;
+        await using var connections = new WriterConnections(servers[server], server == 0 ? null : servers.Primary);
         while (await queue.WaitToReadAsync(CancellationToken.None))
         {
             while (batch.Count < MaxAppendsPerCommit && queue.TryRead(out var append))
@@ -345,7 +359,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
 
             try
             {
-                await CommitAsync(server, batch);
+                await CommitAsync(server, connections, batch);
             }
             catch (Exception exception)
             {
@@ -367,7 +381,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     /// snapshot first, only the appends whose expectation is no longer current are refused; the rest commit
     /// together in the next statement.
     /// </summary>
-    private async Task CommitAsync(int server, List<PendingAppend> batch)
+    private async Task CommitAsync(int server, WriterConnections connections, List<PendingAppend> batch)
     {
         var waiting = batch;
         while (waiting.Count > 0)
@@ -375,18 +389,18 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
             var streams = new HashSet<string>(StringComparer.Ordinal);
             var round = waiting.Where(append => streams.Add(append.StreamId)).ToList();
             waiting = [.. waiting.Except(round)];
-            await CommitRoundAsync(server, round);
+            await CommitRoundAsync(server, connections, round);
         }
     }
 
-    private async Task CommitRoundAsync(int server, IReadOnlyList<PendingAppend> round)
+    private async Task CommitRoundAsync(int server, WriterConnections connections, IReadOnlyList<PendingAppend> round)
     {
         var remaining = round;
         while (remaining.Count > 0)
         {
             try
             {
-                var stored = await InsertAsync(server, remaining);
+                var stored = await InsertAsync(server, connections, remaining);
                 foreach (var append in remaining)
                 {
                     append.Completion.TrySetResult(append.Snapshot is null || stored.Contains(append.StreamId));
@@ -396,7 +410,7 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
             }
             catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation)
             {
-                var stale = await StaleAppendsAsync(servers[server], remaining);
+                var stale = await StaleAppendsAsync(await connections.OwnAsync(), remaining);
                 if (stale.Count == 0)
                 {
                     throw;
@@ -413,10 +427,10 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     }
 
     /// <summary>Appends whose stream has moved past the version they expected, or that lost to an earlier append of the same stream in the batch.</summary>
-    private static async Task<List<PendingAppend>> StaleAppendsAsync(NpgsqlDataSource server, IReadOnlyList<PendingAppend> appends)
+    private static async Task<List<PendingAppend>> StaleAppendsAsync(NpgsqlConnection server, IReadOnlyList<PendingAppend> appends)
     {
         await using var command = GridSql.ReadJournalStreamVersions.CreateCommand(
-            server, (object)appends.Select(append => append.StreamId).Distinct(StringComparer.Ordinal).ToArray());
+            server, null, (object)appends.Select(append => append.StreamId).Distinct(StringComparer.Ordinal).ToArray());
         var current = new Dictionary<string, int>(StringComparer.Ordinal);
         await using (var reader = await command.ExecuteReaderAsync())
         {
@@ -450,14 +464,15 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     /// fences its writer. An extra journal server holds no membership, so before a commit there the writer's fence is
     /// read on the primary: a silo declared dead commits nothing that starts after the declaration.
     /// </summary>
-    private async Task<HashSet<string>> InsertAsync(int server, IReadOnlyList<PendingAppend> appends)
+    private async Task<HashSet<string>> InsertAsync(int server, WriterConnections connections, IReadOnlyList<PendingAppend> appends)
     {
         var rows = appends.SelectMany(append => append.Rows.Select(row => (Row: row, WithSnapshot: append.Snapshot is not null))).ToArray();
         var snapshots = appends.Where(append => append.Snapshot is not null).Select(append => (append.StreamId, Row: append.Snapshot!)).ToArray();
         var writer = await WriterIdAsync(server, CancellationToken.None);
         if (server != 0)
         {
-            await using var fence = GridSql.ReadJournalWriterFence.CreateCommand(servers.Primary, await WriterIdAsync(0, CancellationToken.None));
+            await using var fence = GridSql.ReadJournalWriterFence.CreateCommand(
+                await connections.PrimaryAsync(), null, await WriterIdAsync(0, CancellationToken.None));
             if (await fence.ExecuteScalarAsync() is not false)
             {
                 throw new JournalWriterFencedException();
@@ -465,7 +480,8 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
         }
 
         await using var command = GridSql.AppendJournal.CreateCommand(
-            servers[server],
+            await connections.OwnAsync(),
+            null,
             rows.Select(r => r.Row.StreamId).ToArray(),
             rows.Select(r => r.Row.Version).ToArray(),
             rows.Select(r => r.Row.Partition).ToArray(),
@@ -567,11 +583,26 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
         return rows;
     }
 
+    /// <summary>
+    /// Queues the append for its server's writer. A full queue is waited on for at most <see cref="JournalOptions.SaturationWait"/>
+    /// (a burst becomes latency); past that, or when the writer has stopped, the append is refused as saturated.
+    /// </summary>
     private async Task<bool> EnqueueAsync(PendingAppend append, CancellationToken cancellationToken)
     {
-        if (!pending[servers.ServerOf(JournalPartitioning.PartitionOf(append.StreamId, Partitions))].Writer.TryWrite(append))
+        var queue = pending[servers.ServerOf(JournalPartitioning.PartitionOf(append.StreamId, Partitions))].Writer;
+        if (!queue.TryWrite(append))
         {
-            throw new JournalSaturatedException();
+            using var waited = new CancellationTokenSource(saturationWait, clock);
+            using var room = CancellationTokenSource.CreateLinkedTokenSource(waited.Token, cancellationToken);
+            try
+            {
+                await queue.WriteAsync(append, room.Token);
+            }
+            catch (Exception exception) when (exception is ChannelClosedException
+                || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                throw new JournalSaturatedException();
+            }
         }
 
         return await append.Completion.Task.WaitAsync(cancellationToken);
@@ -588,6 +619,47 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Journal commit of {AppendCount} appends on journal server {Server} failed")]
     private static partial void LogCommitFailed(ILogger logger, Exception exception, int appendCount, int server);
+
+    /// <summary>
+    /// The connections one writer loop holds: one to its server and, for an extra server, one to the primary for the fence.
+    /// Each is opened on first use and again after it broke (a commit that failed on it failed its batch, as before).
+    /// </summary>
+    private sealed class WriterConnections(NpgsqlDataSource own, NpgsqlDataSource? primary) : IAsyncDisposable
+    {
+        private NpgsqlConnection? ownConnection;
+        private NpgsqlConnection? primaryConnection;
+
+        public async Task<NpgsqlConnection> OwnAsync() => ownConnection = await OpenAsync(own, ownConnection);
+
+        public async Task<NpgsqlConnection> PrimaryAsync() =>
+            primaryConnection = await OpenAsync(primary ?? throw new InvalidOperationException("The primary's writer holds no fence connection."), primaryConnection);
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var connection in new[] { ownConnection, primaryConnection })
+            {
+                if (connection is not null)
+                {
+                    await connection.DisposeAsync();
+                }
+            }
+        }
+
+        private static async Task<NpgsqlConnection> OpenAsync(NpgsqlDataSource source, NpgsqlConnection? held)
+        {
+            if (held is { State: System.Data.ConnectionState.Open })
+            {
+                return held;
+            }
+
+            if (held is not null)
+            {
+                await held.DisposeAsync();
+            }
+
+            return await source.OpenConnectionAsync();
+        }
+    }
 
     private sealed record JournalRow(string StreamId, int Version, int Partition, string EventType, byte[] Payload, string? TraceParent);
 

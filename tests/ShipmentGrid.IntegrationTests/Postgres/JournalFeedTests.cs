@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Orleans.Serialization;
 using ShipmentGrid.Hosting.Postgres;
@@ -11,8 +12,9 @@ namespace ShipmentGrid.IntegrationTests.Postgres;
 
 /// <summary>
 /// The journal's feed and writer on a real PostgreSQL: commit order across concurrent transactions, the fenced
-/// checkpoint, a conflicting append refused alone, back pressure when the database stalls, and the write fence of a
-/// silo the cluster declared dead.
+/// checkpoint, a conflicting append refused alone, back pressure when the database stalls (a burst waits for room, a
+/// stall past the saturation wait is refused), commits while others hold every pooled connection, and the write fence
+/// of a silo the cluster declared dead.
 /// </summary>
 [Collection(SharedPostgres.Name)]
 public sealed class JournalFeedTests(PostgresServer server) : IAsyncLifetime, IDisposable
@@ -24,6 +26,7 @@ public sealed class JournalFeedTests(PostgresServer server) : IAsyncLifetime, ID
     private const int AppendsPerCommit = 512;
 
     private readonly ServiceProvider services = new ServiceCollection().AddSerializer().BuildServiceProvider();
+    private readonly FakeTimeProvider clock = new();
     private NpgsqlDataSource dataSource = null!;
     private PostgresEventJournal journal = null!;
     private string connectionString = null!;
@@ -40,7 +43,8 @@ public sealed class JournalFeedTests(PostgresServer server) : IAsyncLifetime, ID
             new PostgresReadModels(dataSource, services.GetRequiredService<Serializer>()),
             Options.Create(new JournalOptions { Partitions = Partitions, WriterQueueCapacity = WriterQueueCapacity }),
             new JournalWriterName("journal-feed-tests"),
-            NullLogger<PostgresEventJournal>.Instance);
+            NullLogger<PostgresEventJournal>.Instance,
+            clock);
         await journal.StartAsync(CancellationToken.None);
     }
 
@@ -165,29 +169,104 @@ public sealed class JournalFeedTests(PostgresServer server) : IAsyncLifetime, ID
     }
 
     [Fact]
-    public async Task A_stalled_database_fills_the_writer_queue_and_further_appends_are_refused_not_held()
+    public async Task A_burst_past_the_writer_queue_waits_for_room_and_commits()
     {
-        await using var blocker = await dataSource.OpenConnectionAsync();
-        await using var blocking = await blocker.BeginTransactionAsync();
-        await using (var lockTable = new NpgsqlCommand("LOCK TABLE event_journal IN ACCESS EXCLUSIVE MODE", blocker, blocking))
-        {
-            await lockTable.ExecuteNonQueryAsync();
-        }
+        await using var blocker = await LockJournalAsync();
 
+        var appends = Enumerable.Range(0, WriterQueueCapacity + AppendsPerCommit + 64)
+            .Select(i => journal.AppendAsync<object>($"burst/{i}", 0, ["queued"], CancellationToken.None))
+            .ToList();
+
+        // Within the saturation wait (no time passes on the fake clock), appends past what the writer holds wait for room.
+        Assert.DoesNotContain(appends, append => append.IsCompleted);
+
+        await blocker.DisposeAsync();
+        Assert.All(await Task.WhenAll(appends), Assert.True);
+    }
+
+    [Fact]
+    public async Task A_database_stalled_past_the_saturation_wait_refuses_further_appends_not_holds_them()
+    {
+        await using var blocker = await LockJournalAsync();
         var appends = Enumerable.Range(0, WriterQueueCapacity + AppendsPerCommit + 64)
             .Select(i => journal.AppendAsync<object>($"stall/{i}", 0, ["queued"], CancellationToken.None))
             .ToList();
 
-        // Past what the writer holds, appends fail at once rather than wait in memory.
+        clock.Advance(new JournalOptions().SaturationWait);
+        await blocker.DisposeAsync();
+        await Task.WhenAll(appends.Select(append => append.ContinueWith(_ => { }, TaskScheduler.Default)));
+
+        // What the writer held commits once the database is back; the rest waited their time and were refused.
         var refused = appends.Where(append => append.IsFaulted).ToList();
         Assert.NotEmpty(refused);
         Assert.All(refused, append => Assert.IsType<JournalSaturatedException>(append.Exception?.InnerException));
         var held = appends.Except(refused).ToList();
         Assert.InRange(held.Count, WriterQueueCapacity, WriterQueueCapacity + AppendsPerCommit);
-        Assert.All(held, append => Assert.False(append.IsCompleted));
+        Assert.All(held, append => Assert.True(append.Result));
+    }
 
-        await blocking.RollbackAsync();
-        Assert.All(await Task.WhenAll(held), Assert.True);
+    [Fact]
+    public async Task The_writer_commits_while_others_hold_every_pooled_connection()
+    {
+        Assert.True(await journal.AppendAsync<object>("pool/first", 0, ["first"], CancellationToken.None));
+
+        // Activation reads, read-model writes and ledger postings take the pool's connections; the writer holds its own.
+        var taken = new List<NpgsqlConnection>();
+        try
+        {
+            while (await TryOpenAsync() is { } connection)
+            {
+                taken.Add(connection);
+            }
+
+            Assert.Equal(PostgresSettings.DefaultMaxPoolSize - 1, taken.Count);
+            Assert.True(await journal.AppendAsync<object>("pool/second", 0, ["second"], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            foreach (var connection in taken)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+
+        Assert.Equal(["second"], await journal.ReadAsync<object>("pool/second", CancellationToken.None));
+    }
+
+    /// <summary>A pooled connection, or null when none comes within a second (the pool is exhausted).</summary>
+    private async Task<NpgsqlConnection?> TryOpenAsync()
+    {
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        try
+        {
+            return await dataSource.OpenConnectionAsync(patience.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Holds an exclusive lock on the journal's table until disposed (the transaction rolls back): a stalled database.</summary>
+    private async Task<JournalLock> LockJournalAsync()
+    {
+        var blocker = await dataSource.OpenConnectionAsync();
+        var blocking = await blocker.BeginTransactionAsync();
+        await using (var lockTable = new NpgsqlCommand("LOCK TABLE event_journal IN ACCESS EXCLUSIVE MODE", blocker, blocking))
+        {
+            await lockTable.ExecuteNonQueryAsync();
+        }
+
+        return new JournalLock(blocker, blocking);
+    }
+
+    private sealed class JournalLock(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
     }
 
     [Fact]
