@@ -201,12 +201,7 @@ internal sealed class Verifier(GridClient grid, string readKey, VerifierOptions 
         var invoice = await grid.ReadAsync(readKey, $"api/v1/shipments/{id}/invoice");
         var expectedStatus = heldAtEnd ? "OnHold" : "Posted";
         var total = shipment.Charges.Values.Sum();
-        seen = seen with
-        {
-            InvoiceStatus = (string?)invoice?["status"],
-            InvoiceTotal = (decimal?)invoice?["total"]?["amount"],
-            PostedAt = (DateTimeOffset?)invoice?["postedAt"],
-        };
+        seen = WithInvoice(seen, invoice);
         if (invoice is null || seen.BillingStatus != "Invoiced" || seen.InvoiceNumber != (string?)invoice["invoiceNumber"] || seen.InvoiceStatus != expectedStatus)
         {
             problems.Add(new Difference("invoice-missing", id, $"billable: expected one invoice {expectedStatus}, billing is {seen.BillingStatus} with invoice {seen.InvoiceNumber ?? "none"}, the invoice answered {invoice?["invoiceNumber"]?.ToString() ?? "404"} {seen.InvoiceStatus}"));
@@ -222,22 +217,16 @@ internal sealed class Verifier(GridClient grid, string readKey, VerifierOptions 
     private static SeenShipment Seen(string id, System.Text.Json.Nodes.JsonNode view) =>
         new(id, (string?)view["status"], (string?)view["billingStatus"], (string?)view["invoiceNumber"], null, null, null);
 
-    /// <summary>The shipment with its invoice's status, total and posting time, when it has an invoice.</summary>
-    private async Task<SeenShipment> WithInvoiceAsync(SeenShipment seen)
-    {
-        if (seen.InvoiceNumber is null)
-        {
-            return seen;
-        }
+    /// <summary>The shipment with its invoice's status, total and posting time, read when it has an invoice.</summary>
+    private async Task<SeenShipment> WithInvoiceAsync(SeenShipment seen) =>
+        seen.InvoiceNumber is null ? seen : WithInvoice(seen, await grid.ReadAsync(readKey, $"api/v1/shipments/{seen.ShipmentId}/invoice"));
 
-        var invoice = await grid.ReadAsync(readKey, $"api/v1/shipments/{seen.ShipmentId}/invoice");
-        return seen with
-        {
-            InvoiceStatus = (string?)invoice?["status"],
-            InvoiceTotal = (decimal?)invoice?["total"]?["amount"],
-            PostedAt = (DateTimeOffset?)invoice?["postedAt"],
-        };
-    }
+    private static SeenShipment WithInvoice(SeenShipment seen, System.Text.Json.Nodes.JsonNode? invoice) => seen with
+    {
+        InvoiceStatus = (string?)invoice?["status"],
+        InvoiceTotal = (decimal?)invoice?["total"]?["amount"],
+        PostedAt = (DateTimeOffset?)invoice?["postedAt"],
+    };
 
     /// <summary>Journal readers caught up (lag zero), and nothing dead-lettered by followers during the run.</summary>
     private async Task JournalAsync(long deadLettersBefore, DateTime deadline, ConcurrentQueue<Difference> differences, CancellationToken cancellationToken)
