@@ -20,8 +20,8 @@ namespace ShipmentGrid.Hosting.Postgres;
 /// are) and version tolerant through the contracts' [Id] and [Alias] attributes. Each row carries its partition and
 /// the trace context of the request that wrote it; readers follow partitions through <see cref="IJournalFeed"/>, and
 /// commit the read-model changes they derived (<see cref="PostgresReadModels"/>) in the transaction that moves their
-/// checkpoint. A commit may carry its
-/// writer's state as the stream's snapshot: it joins the same statement, so the events and the state commit together.
+/// checkpoint. A commit may carry its writer's state as the stream's snapshot: it joins the same statement, so the
+/// events and the state commit together.
 /// Every write is fenced (migration 0023): it records its writer, and once the cluster declares this silo dead it
 /// commits nothing and throws <see cref="JournalWriterFencedException"/>.
 /// Partitions may live on several servers (<see cref="JournalServers"/>): every statement about a stream or a partition
@@ -584,8 +584,9 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
     }
 
     /// <summary>
-    /// Queues the append for its server's writer. A full queue is waited on for at most <see cref="JournalOptions.SaturationWait"/>
-    /// (a burst becomes latency); past that, or when the writer has stopped, the append is refused as saturated.
+    /// Queues the append for its server's writer. A full queue is waited on for at most
+    /// <see cref="JournalOptions.SaturationWait"/> (a burst becomes latency); past that, or when the writer has stopped,
+    /// the append is refused as saturated.
     /// </summary>
     private async Task<bool> EnqueueAsync(PendingAppend append, CancellationToken cancellationToken)
     {
