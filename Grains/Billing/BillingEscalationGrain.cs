@@ -1,11 +1,12 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
 using ShipmentGrid.CustomerService;
 using ShipmentGrid.Operations;
 using ShipmentGrid.ReadModels;
 
 namespace ShipmentGrid.Billing;
 
-public sealed class BillingEscalationGrain(IReadModels readModels, TimeProvider clock) : Grain, IBillingEscalationGrain, IRemindable
+public sealed class BillingEscalationGrain(IReadModels readModels, [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, IBillingEscalationGrain, IRemindable
 {
     public const string SweepReminder = "billing-escalation";
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ShipmentGrid.Access;
@@ -52,7 +53,7 @@ public sealed partial class InvoiceGrain : Grain, IInvoiceGrain, IRemindable
         [PersistentState("invoice", GridProviders.Storage)] IPersistentState<InvoiceState> legacy,
         IEventJournal journal,
         IErpGateway erp,
-        TimeProvider clock,
+        [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
         IOptions<BillingOptions> options,
         GridMetrics metrics,
         ILogger<InvoiceGrain> logger)

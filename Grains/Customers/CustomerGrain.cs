@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ShipmentGrid.Access;
 using ShipmentGrid.Billing;
@@ -41,7 +42,7 @@ public sealed class CustomerGrain : Grain, ICustomerGrain, IRemindable
     public CustomerGrain(
         [PersistentState("customer", GridProviders.Storage)] IPersistentState<CustomerState> legacy,
         IEventJournal journal,
-        TimeProvider clock,
+        [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
         IOptions<BillingOptions> options)
     {
         account = new(journal, legacy, GrainContext, JournalStreams.Customer(this.GetPrimaryKeyString()));

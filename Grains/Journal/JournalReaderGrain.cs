@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ShipmentGrid.Observability;
@@ -21,7 +22,7 @@ public sealed partial class JournalReaderGrain(
     IJournalFollowers followers,
     IOptions<JournalOptions> options,
     JournalLagMetrics metrics,
-    TimeProvider clock,
+    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
     ILogger<JournalReaderGrain> logger) : Grain, IJournalReaderGrain
 {
     // Streams of one page delivered at once; bounds the calls a reader has in flight.

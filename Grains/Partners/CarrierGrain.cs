@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using ShipmentGrid.Access;
 using ShipmentGrid.Shipments;
 using ShipmentGrid.Validation;
@@ -6,7 +7,7 @@ namespace ShipmentGrid.Partners;
 
 public sealed class CarrierGrain(
     [PersistentState("carrier", GridProviders.Storage)] IPersistentState<CarrierState> carrier,
-    TimeProvider clock) : Grain, ICarrierGrain
+    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, ICarrierGrain
 {
     public async Task<CommandResult> Register(CarrierProfile profile)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Concurrency;
 using ShipmentGrid.Journal;
 
@@ -10,7 +11,7 @@ namespace ShipmentGrid.Shipments;
 /// event reads as Queued by its event id until it is applied.
 /// </summary>
 [StatelessWorker]
-public sealed class CarrierEventIntakeGrain(IEventJournal journal, IQueuedEventOutcomes outcomes, TimeProvider clock) : Grain, ICarrierEventIntakeGrain
+public sealed class CarrierEventIntakeGrain(IEventJournal journal, IQueuedEventOutcomes outcomes, [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, ICarrierEventIntakeGrain
 {
     public async Task Enqueue(ImmutableArray<CarrierEvent> carrierEvents)
     {

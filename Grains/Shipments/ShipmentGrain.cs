@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ShipmentGrid.Access;
 using ShipmentGrid.Billing;
@@ -25,7 +26,7 @@ namespace ShipmentGrid.Shipments;
 /// hands them to <see cref="IShipmentFollowUpGrain"/> in commit order, so a crash after the commit loses no
 /// follow-up effect.
 /// </remarks>
-public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels readModels, GridMetrics metrics, TimeProvider clock, ILogger<ShipmentGrain> logger)
+public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels readModels, GridMetrics metrics, [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock, ILogger<ShipmentGrain> logger)
     : Grain, IShipmentGrain
 {
     private ShipmentState state = ShipmentState.Empty;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Orleans.Reminders;
 using Orleans.TestingHost;
 using ShipmentGrid.Billing;
 using ShipmentGrid.Journal;
@@ -40,25 +41,21 @@ public sealed class BillingCluster : InProcessCluster<BillingCluster.SiloConfigu
     /// <summary>The clock Orleans gives the area named <paramref name="area"/> (a key of TimeProviderNames or ReminderTimeProviderNames).</summary>
     public TimeProvider ClockOf(string area) => Silo.GetRequiredKeyedService<TimeProvider>(area);
 
-    private IServiceProvider Silo => (Cluster.Primary as InProcessSiloHandle ?? throw new InvalidOperationException("The test silo runs in process.")).SiloHost.Services;
+    /// <summary>The clock registered for <see cref="TimeProvider"/>, the one Orleans' own machinery runs on.</summary>
+    public TimeProvider RuntimeClock => Silo.GetRequiredService<TimeProvider>();
 
     /// <summary>
-    /// The grid's grains and the reminders run on the fake clock; Orleans' own machinery does not. Orleans resolves a
-    /// clock per area and by default gives each the one registered for <see cref="TimeProvider"/>, so a test moving the
-    /// fake clock on by days timed out every request still in flight at once: the reminder service's first read of its
-    /// table failed that way while another test advanced the clock, its retry came 10 to 20 s later, and a reminder
-    /// registered meanwhile failed with "Reminder Service is still initializing" after 20 s.
+    /// Only the grains (the grid's, which take the clock of <see cref="TimeProviderNames.Grains"/>, and Orleans' grain
+    /// timers) and the reminders run on the fake clock. Everything else of Orleans runs on the clock registered for
+    /// <see cref="TimeProvider"/>, which stays the system's: placement's timeout and retries (which have no area of their
+    /// own) on the fake clock were timed out by a test moving it an hour, or never retried while no test moved it, and
+    /// the reminder service's first read of its table, waiting behind that placement, failed the first reminder
+    /// registered with "Reminder Service is still initializing" after 20 s.
     /// </summary>
-    private static void KeepOrleansRuntimeOnTheSystemClock(IServiceCollection services)
+    private static void RunGrainsAndRemindersOnTheFakeClock(IServiceCollection services)
     {
-        foreach (var area in new[]
-                 {
-                     TimeProviderNames.Messaging, TimeProviderNames.Membership, TimeProviderNames.SystemTimers,
-                     TimeProviderNames.ActivationManagement, TimeProviderNames.GrainDirectory,
-                 })
-        {
-            services.AddKeyedSingleton(area, TimeProvider.System);
-        }
+        services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Grains, Clock);
+        services.AddKeyedSingleton<TimeProvider>(ReminderTimeProviderNames.Reminders, Clock);
     }
 
     public sealed class SiloConfigurator : ISiloConfigurator
@@ -67,12 +64,11 @@ public sealed class BillingCluster : InProcessCluster<BillingCluster.SiloConfigu
             siloBuilder.AddMemoryGrainStorage(GridProviders.Storage)
                 .UseInMemoryReminderService()
                 .ConfigureServices(services => services
-                    .AddSingleton<TimeProvider>(Clock)
                     .AddInMemoryJournal()
                     .AddSingleton(provider => new FaultyJournal(provider.GetRequiredService<InMemoryEventJournal>()))
                     .AddSingleton<IEventJournal>(provider => provider.GetRequiredService<FaultyJournal>())
                     .AddGridMetrics()
                     .AddSingleton<IErpGateway>(Erp))
-                .ConfigureServices(KeepOrleansRuntimeOnTheSystemClock);
+                .ConfigureServices(RunGrainsAndRemindersOnTheFakeClock);
     }
 }

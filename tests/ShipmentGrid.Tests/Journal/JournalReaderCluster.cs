@@ -21,7 +21,6 @@ public sealed class JournalReaderCluster : InProcessCluster<JournalReaderCluster
     /// <summary>The silo's meter factory: instruments it created are this silo's, not another test silo's in the process.</summary>
     public object MeterScope => Silo.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
 
-    private IServiceProvider Silo => (Cluster.Primary as InProcessSiloHandle ?? throw new InvalidOperationException("The test silo runs in process.")).SiloHost.Services;
 
     public sealed class SiloConfigurator : ISiloConfigurator
     {
