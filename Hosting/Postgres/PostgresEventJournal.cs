@@ -457,7 +457,6 @@ public sealed partial class PostgresEventJournal : BackgroundService, IEventJour
         return stale;
     }
 
-    /// <summary>Writes the appends; answers the streams whose snapshot was stored (the others, and their events, were refused).</summary>
     /// <summary>
     /// Writes the appends; answers the streams whose snapshot was stored (the others, and their events, were refused).
     /// The fence of migration 0023 is exact on the primary, where the membership change that declares this silo dead

@@ -30,15 +30,11 @@ public sealed class PostgresReadModels(NpgsqlDataSource dataSource, Serializer s
             return;
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var batch = new NpgsqlBatch(connection, transaction))
-        {
-            AddChanges(batch, changes, OutsideReaders);
-            await batch.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
+        // One round trip: a batch outside an explicit transaction runs as one implicit transaction (a failing statement
+        // rolls back those before it and skips those after), so it needs no BEGIN and COMMIT of its own.
+        await using var batch = dataSource.CreateBatch();
+        AddChanges(batch, changes, OutsideReaders);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>The KPI shard of read-model writes made outside the journal readers.</summary>

@@ -54,6 +54,22 @@ public sealed class PostgresReadModelTests(PostgresServer server) : ReadModelCon
     }
 
     /// <summary>
+    /// Changes written outside the readers go in one batch without an explicit transaction (one round trip): a statement
+    /// the database refuses (a NUL character in a text) leaves none of the batch's earlier statements behind.
+    /// </summary>
+    [Fact]
+    public async Task A_change_the_database_refuses_takes_the_whole_apply_with_it()
+    {
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => Store.ApplyAsync(
+            [new OpenExceptionItem(Item("X-ATOMIC", T0)), Track("S-ATOMIC", "C-ATOMIC\0", T0)], default));
+
+        Assert.Equal(PostgresErrorCodes.CharacterNotInRepertoire, refused.SqlState);
+        Assert.Null(await Store.FindExceptionAsync("X-ATOMIC", default));
+        await Store.ApplyAsync([new OpenExceptionItem(Item("X-ATOMIC", T0))], default);
+        Assert.NotNull(await Store.FindExceptionAsync("X-ATOMIC", default));
+    }
+
+    /// <summary>
     /// Readers of two partitions add to the same carrier's day at once: the second commits while the first still holds
     /// its transaction open (each adds to its own shard; with shared rows it would wait for the first's commit and run
     /// into the lock timeout), and a read sums both.
