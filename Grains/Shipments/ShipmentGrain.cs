@@ -13,7 +13,7 @@ using ShipmentGrid.ReadModels;
 namespace ShipmentGrid.Shipments;
 
 /// <summary>
-/// The shell around the shipment rules: rebuilds state from the journal on activation, asks
+/// The shell around the shipment rules: rebuilds state from the journal before its first command, asks
 /// <see cref="ShipmentDecisions"/> what a command means, appends the resulting events and only then applies
 /// them and answers. Carrier events arrive by direct call (HTTP) or from the journal's intake streams (queued
 /// ingestion); whatever is rejected goes to the carrier's dead letters, and duplicates count on the carrier's scorecard.
@@ -32,16 +32,29 @@ public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels rea
     private ShipmentState state = ShipmentState.Empty;
     private ImmutableArray<IShipmentEvent> history = [];
 
+    /// <summary>Whether <see cref="state"/> is the journal's: false on a fresh activation until the stream is read or a first append proves it empty.</summary>
+    private bool loaded;
+
     private string ShipmentId => this.GetPrimaryKeyString();
 
     private string StreamId => JournalStreams.Shipment(ShipmentId);
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    /// <summary>Reads the stream once per activation, before the first command that needs the shipment's state.</summary>
+    private ValueTask EnsureLoadedAsync() => loaded ? ValueTask.CompletedTask : new(LoadAsync());
+
+    private async Task LoadAsync()
     {
-        history = [.. await journal.ReadAsync<IShipmentEvent>(StreamId, cancellationToken)];
+        history = [.. await journal.ReadAsync<IShipmentEvent>(StreamId, CancellationToken.None)];
         state = ShipmentHistory.Replay(history);
+        loaded = true;
     }
 
+    /// <remarks>
+    /// A fresh activation is most often a new shipment's booking, so a booking on an unread stream is decided against
+    /// an empty one and appended only if the stream is still empty (version 0): a new shipment's booking costs no read
+    /// of a stream expected to be empty. When that append is refused (the booking was sent again after its activation
+    /// was collected) or the booking is not applied, the stream is read and the booking decided again.
+    /// </remarks>
     public async Task<CommandResult> Book(ShipmentBooking booking)
     {
         ArgumentNullException.ThrowIfNull(booking);
@@ -50,19 +63,21 @@ public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels rea
             return ShipmentDecision.Rejected(RejectionCode.Forbidden, "Only operations or the customer itself books a customer's shipments.").ToResult();
         }
 
-        var currency = state.BillingCurrency;
-        if (currency is null && !string.IsNullOrWhiteSpace(booking.CustomerId))
+        CommandResult? result = null;
+        if (!loaded)
         {
-            var customer = await GrainFactory.GetGrain<ICustomerGrain>(booking.CustomerId).GetProfile();
-            if (customer is null)
+            var first = await DecideBookingAsync(booking);
+            if (first.Outcome == CommandOutcome.Applied && await TryCommitToEmptyStreamAsync(first))
             {
-                return ShipmentDecision.Rejected(RejectionCode.CustomerNotFound, $"Customer {booking.CustomerId} is not registered.").ToResult();
+                result = first.ToResult();
             }
-
-            currency = customer.BillingCurrency;
+            else
+            {
+                await LoadAsync();
+            }
         }
 
-        var result = await CommitAsync(ShipmentDecisions.Book(state, booking, currency ?? string.Empty, clock.GetUtcNow()));
+        result ??= await CommitAsync(await DecideBookingAsync(booking));
         if (result.Outcome != CommandOutcome.Rejected && history.OfType<ShipmentBooked>().FirstOrDefault() is { } booked)
         {
             // Indexed before the answer, so a carrier status naming only the PRO finds the shipment at once; the
@@ -73,8 +88,41 @@ public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels rea
         return result;
     }
 
+    private async Task<ShipmentDecision> DecideBookingAsync(ShipmentBooking booking)
+    {
+        var currency = state.BillingCurrency;
+        if (currency is null && !string.IsNullOrWhiteSpace(booking.CustomerId))
+        {
+            var customer = await GrainFactory.GetGrain<ICustomerGrain>(booking.CustomerId).GetProfile();
+            if (customer is null)
+            {
+                return ShipmentDecision.Rejected(RejectionCode.CustomerNotFound, $"Customer {booking.CustomerId} is not registered.");
+            }
+
+            currency = customer.BillingCurrency;
+        }
+
+        return ShipmentDecisions.Book(state, booking, currency ?? string.Empty, clock.GetUtcNow());
+    }
+
+    /// <summary>Appends a booking decided on an unread stream as the stream's first events; false, writing nothing, when the stream is not empty.</summary>
+    private async Task<bool> TryCommitToEmptyStreamAsync(ShipmentDecision decision)
+    {
+        using var activity = StartApply(carrierId: null);
+        if (!await journal.AppendAsync(StreamId, 0, decision.Events, CancellationToken.None))
+        {
+            return false;
+        }
+
+        loaded = true;
+        Applied(decision.Events);
+        TagParties(activity);
+        return true;
+    }
+
     public async Task<ImmutableArray<CommandResult>> RecordCarrierEvents(ImmutableArray<CarrierEvent> carrierEvents)
     {
+        await EnsureLoadedAsync();
         using var activity = StartApply(carrierEvents.Select(carrierEvent => carrierEvent.CarrierId).FirstOrDefault());
         activity?.SetTag("shipmentgrid.carrier_event.count", carrierEvents.Length);
         // Decide each event against the state the earlier ones produce, then make them all durable at once.
@@ -129,28 +177,47 @@ public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels rea
     private static bool Kept(CarrierEvent carrierEvent, ShipmentDecision decision) =>
         !string.IsNullOrWhiteSpace(carrierEvent.CarrierId) && decision.Rejection != RejectionCode.Forbidden;
 
-    public Task<CommandResult> RecordCharge(Charge charge) =>
-        Caller.Current is { } caller && !caller.Has(GridRoles.Finance) && !(state.IsBooked && caller.IsCarrier(state.Booking!.CarrierId))
-            ? Task.FromResult(Refused(caller, "Only finance or the shipment's carrier records its charges."))
-            : CommitAsync(ShipmentDecisions.RecordCharge(state, charge, clock.GetUtcNow()));
+    public async Task<CommandResult> RecordCharge(Charge charge)
+    {
+        await EnsureLoadedAsync();
+        return Caller.Current is { } caller && !caller.Has(GridRoles.Finance) && !(state.IsBooked && caller.IsCarrier(state.Booking!.CarrierId))
+            ? Refused(caller, "Only finance or the shipment's carrier records its charges.")
+            : await CommitAsync(ShipmentDecisions.RecordCharge(state, charge, clock.GetUtcNow()));
+    }
 
-    public Task<CommandResult> VoidCharge(string chargeId, string reason, Charge? replacement) =>
-        Caller.Current is { } caller && !caller.Has(GridRoles.Finance)
-            ? Task.FromResult(Refused(caller, "Only finance voids charges."))
-            : CommitAsync(ShipmentDecisions.VoidCharge(state, chargeId, reason, replacement, clock.GetUtcNow()));
+    public async Task<CommandResult> VoidCharge(string chargeId, string reason, Charge? replacement)
+    {
+        await EnsureLoadedAsync();
+        return Caller.Current is { } caller && !caller.Has(GridRoles.Finance)
+            ? Refused(caller, "Only finance voids charges.")
+            : await CommitAsync(ShipmentDecisions.VoidCharge(state, chargeId, reason, replacement, clock.GetUtcNow()));
+    }
 
-    public Task<CommandResult> ResolveException(string exceptionId, string resolution) =>
-        Caller.Current is { } caller && !caller.Has(GridRoles.Operations)
-            ? Task.FromResult(Refused(caller, "Only operations resolves delivery exceptions."))
-            : CommitAsync(ShipmentDecisions.ResolveException(state, exceptionId, resolution, clock.GetUtcNow()));
+    public async Task<CommandResult> ResolveException(string exceptionId, string resolution)
+    {
+        await EnsureLoadedAsync();
+        return Caller.Current is { } caller && !caller.Has(GridRoles.Operations)
+            ? Refused(caller, "Only operations resolves delivery exceptions.")
+            : await CommitAsync(ShipmentDecisions.ResolveException(state, exceptionId, resolution, clock.GetUtcNow()));
+    }
 
-    public Task<CommandResult> RecordInvoice(string invoiceNumber) =>
-        CommitAsync(ShipmentDecisions.RecordInvoice(state, invoiceNumber, clock.GetUtcNow()));
+    public async Task<CommandResult> RecordInvoice(string invoiceNumber)
+    {
+        await EnsureLoadedAsync();
+        return await CommitAsync(ShipmentDecisions.RecordInvoice(state, invoiceNumber, clock.GetUtcNow()));
+    }
 
-    public Task<ImmutableArray<IShipmentEvent>> GetHistory() => Task.FromResult(CallerMayRead(Caller.Current) ? history : []);
+    public async Task<ImmutableArray<IShipmentEvent>> GetHistory()
+    {
+        await EnsureLoadedAsync();
+        return CallerMayRead(Caller.Current) ? history : [];
+    }
 
-    public async Task<ImmutableArray<string?>> GetHistoryTraces() =>
-        CallerMayRead(Caller.Current) ? [.. await journal.ReadTraceParentsAsync(StreamId, CancellationToken.None)] : [];
+    public async Task<ImmutableArray<string?>> GetHistoryTraces()
+    {
+        await EnsureLoadedAsync();
+        return CallerMayRead(Caller.Current) ? [.. await journal.ReadTraceParentsAsync(StreamId, CancellationToken.None)] : [];
+    }
 
     public async Task<ShipmentView?> Rebuild()
     {
@@ -159,12 +226,15 @@ public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels rea
             return null;
         }
 
-        await OnActivateAsync(CancellationToken.None);
+        await LoadAsync();
         return await GetView();
     }
 
-    public Task<ShipmentView?> GetView() =>
-        Task.FromResult(state.IsBooked && CallerMayRead(Caller.Current) ? ShipmentHistory.ToView(state) : null);
+    public async Task<ShipmentView?> GetView()
+    {
+        await EnsureLoadedAsync();
+        return state.IsBooked && CallerMayRead(Caller.Current) ? ShipmentHistory.ToView(state) : null;
+    }
 
     /// <summary>Inside the grid (no caller) everything is readable; otherwise staff, the carrier and the customer of a booked shipment.</summary>
     private bool CallerMayRead(Caller? caller) =>
@@ -223,6 +293,11 @@ public sealed partial class ShipmentGrain(IEventJournal journal, IReadModels rea
             throw new StaleActivationException($"Shipment {ShipmentId} changed elsewhere; retry the command.");
         }
 
+        Applied(events);
+    }
+
+    private void Applied(ImmutableArray<IShipmentEvent> events)
+    {
         state = events.Aggregate(state, ShipmentHistory.Apply);
         history = history.AddRange(events);
     }

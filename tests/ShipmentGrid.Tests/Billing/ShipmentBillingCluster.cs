@@ -19,6 +19,9 @@ public sealed class ShipmentBillingCluster : InProcessCluster<ShipmentBillingClu
     // The silo builds its services from a configurator type, so the doubles it hands over are static.
     internal static PostingRecorder Erp { get; } = new(new InMemoryLedgerGateway(TimeProvider.System));
 
+    /// <summary>The silo's journal, where each shipment's events are kept.</summary>
+    public IEventJournal Journal => Silo.GetRequiredService<IEventJournal>();
+
     /// <summary>Mirrors the embedded branch of GridHosting.UseShipmentGridSilo (the test project may not reference Hosting).</summary>
     public sealed class SiloConfigurator : ISiloConfigurator
     {
