@@ -20,7 +20,7 @@ internal sealed class AccessOptions
     /// <summary>Requests per second each key may send (a token bucket holding two seconds' worth).</summary>
     public int RequestsPerSecond { get; set; } = 1_000;
 
-    /// <summary>Carrier events per second each key may send (a token bucket holding two seconds' worth).</summary>
+    /// <summary>Batched items (carrier events, bookings in a batch) per second each key may send (a token bucket holding two seconds' worth).</summary>
     public int EventsPerSecond { get; set; } = 20_000;
 
     /// <summary>How long a browser session lasts without use.</summary>

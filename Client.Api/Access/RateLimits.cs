@@ -9,8 +9,8 @@ namespace ShipmentGrid.Api.Access;
 
 /// <summary>
 /// Per-key rate limits with ASP.NET Core's rate limiter: a token bucket of requests for every key (unauthenticated
-/// requests share one bucket per client address), and a second bucket of carrier events that the event routes draw
-/// a whole batch from. Past either, the answer is 429 problem+json with <c>Retry-After</c>.
+/// requests share one bucket per client address), and a second bucket of batched items (carrier events, bookings) that
+/// the batch routes draw a whole batch from. Past either, the answer is 429 problem+json with <c>Retry-After</c>.
 /// </summary>
 internal sealed class RateLimits : IDisposable
 {
@@ -39,10 +39,10 @@ internal sealed class RateLimits : IDisposable
     }
 
     /// <summary>
-    /// Takes <paramref name="count"/> events from the caller's bucket; when it cannot, how long to wait. A batch larger
+    /// Takes <paramref name="count"/> items from the caller's bucket; when it cannot, how long to wait. A batch larger
     /// than the bucket holds takes the whole, full bucket, so a key with a small allowance can still send a full batch.
     /// </summary>
-    public TimeSpan? TryTakeEvents(HttpContext context, int count)
+    public TimeSpan? TryTakeItems(HttpContext context, int count)
     {
         ArgumentNullException.ThrowIfNull(context);
         using var lease = events.AttemptAcquire(PartitionOf(context), Math.Clamp(count, 1, eventBurst));

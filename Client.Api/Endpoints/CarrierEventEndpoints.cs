@@ -58,7 +58,7 @@ internal static class CarrierEventEndpoints
             return parsed.Problem;
         }
 
-        if (limits.TryTakeEvents(context, parsed.Results.Length) is { } retryAfter)
+        if (limits.TryTakeItems(context, parsed.Results.Length) is { } retryAfter)
         {
             return RateLimits.TooMany(context, retryAfter);
         }
@@ -149,7 +149,7 @@ internal static class CarrierEventEndpoints
             return parsed.Problem;
         }
 
-        if (limits.TryTakeEvents(context, parsed.Results.Length) is { } retryAfter)
+        if (limits.TryTakeItems(context, parsed.Results.Length) is { } retryAfter)
         {
             return RateLimits.TooMany(context, retryAfter);
         }

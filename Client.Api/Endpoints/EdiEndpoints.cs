@@ -92,7 +92,7 @@ internal static class EdiEndpoints
         if (!validateOnly)
         {
             var (carrierEvents, unresolved) = await ResolveShipmentsAsync(readModels, carrierId, result.Statuses, cancellationToken);
-            if (limits.TryTakeEvents(context, carrierEvents.Count + result.Charges().Count()) is { } retryAfter)
+            if (limits.TryTakeItems(context, carrierEvents.Count + result.Charges().Count()) is { } retryAfter)
             {
                 return RateLimits.TooMany(context, retryAfter);
             }

@@ -12,12 +12,21 @@ internal static class ShipmentEndpoints
 {
     private const int MaxMatches = 50;
 
+    /// <summary>The most bookings one batch request carries.</summary>
+    public const int MaxBookingBatch = 500;
+
     public static RouteGroupBuilder MapShipments(this RouteGroupBuilder api)
     {
         var shipments = api.MapGroup("/shipments").WithTags("Shipments");
         shipments.MapPost("/", BookAsync)
             .WithName("BookShipment")
             .WithSummary("Books a shipment under the caller's id; repeating the same booking is idempotent. A customer's key books only its own.")
+            .RequireAuthorization(AccessPolicies.Booking);
+        shipments.MapPost("/batch", BookBatchAsync)
+            .WithName("BookShipments")
+            .WithMetadata(BodyLimit.BookingBatch)
+            .WithSummary($"Books up to {MaxBookingBatch} shipments in one request (a JSON array) and answers per booking, in the request's order: "
+                + "booked, duplicate (the same booking again) or rejected with the reason. Each booking is idempotent as on the single route.")
             .RequireAuthorization(AccessPolicies.Booking);
         shipments.MapGet("/", FindAsync)
             .WithName("FindShipments")
@@ -143,6 +152,39 @@ internal static class ShipmentEndpoints
             : TypedResults.Ok(view);
     }
 
+    /// <summary>
+    /// Books each shipment of the batch at once, each on its own grain as the single route does, and answers per booking
+    /// without the shipment's view (read it with GET when needed). The batch draws its size from the key's bucket of
+    /// batched items; a malformed body or a batch of the wrong size is refused whole and books nothing.
+    /// </summary>
+    private static async Task<Results<Ok<BookingResults>, ValidationProblem, ProblemHttpResult>> BookBatchAsync(
+        ShipmentBooking?[] bookings, HttpContext context, IGrainFactory grains, RateLimits limits)
+    {
+        if (bookings.Length is 0 or > MaxBookingBatch)
+        {
+            return Problems.Validation(ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add("body", [$"Send between 1 and {MaxBookingBatch} bookings."]));
+        }
+
+        if (limits.TryTakeItems(context, bookings.Length) is { } retryAfter)
+        {
+            return RateLimits.TooMany(context, retryAfter);
+        }
+
+        var results = await Task.WhenAll(bookings.Select(async booking =>
+        {
+            if (booking is null)
+            {
+                return BookingResult.Invalid(null, ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add("body", ["A booking object, not null."]));
+            }
+
+            var errors = ShipmentValidation.Validate(booking);
+            return errors.IsEmpty
+                ? BookingResult.From(booking.ShipmentId, await grains.GetGrain<IShipmentGrain>(booking.ShipmentId).Book(booking))
+                : BookingResult.Invalid(booking.ShipmentId, errors);
+        }));
+        return TypedResults.Ok(new BookingResults([.. results]));
+    }
+
     private static async Task<Results<Ok<ShipmentMatches>, ValidationProblem>> FindAsync(
         HttpContext context,
         IReadModels readModels,
@@ -186,6 +228,42 @@ internal static class ShipmentEndpoints
         return view is null ? Problems.NotFound("shipment", shipmentId) : TypedResults.Ok(view);
     }
 }
+
+internal enum BookingOutcome
+{
+    Booked,
+
+    /// <summary>The same booking again: nothing changed.</summary>
+    Duplicate,
+    Rejected,
+}
+
+/// <summary>One booking's answer in a batch; <see cref="Rejection"/> names why a rejected one was refused (e.g. customer-not-found, validation-failed).</summary>
+internal sealed record BookingResult(
+    string? ShipmentId,
+    BookingOutcome Outcome,
+    string? Reason,
+    IReadOnlyDictionary<string, ImmutableArray<string>>? Errors,
+    string? Rejection = null)
+{
+    public static BookingResult Invalid(string? shipmentId, ImmutableDictionary<string, ImmutableArray<string>> errors) =>
+        new(shipmentId, BookingOutcome.Rejected, "Validation failed.", errors, Problems.Slug(RejectionCode.ValidationFailed));
+
+    public static BookingResult From(string shipmentId, CommandResult result) => new(
+        shipmentId,
+        result.Outcome switch
+        {
+            CommandOutcome.Applied => BookingOutcome.Booked,
+            CommandOutcome.Duplicate => BookingOutcome.Duplicate,
+            _ => BookingOutcome.Rejected,
+        },
+        result.Reason,
+        result.Errors.IsEmpty ? null : result.Errors,
+        result.Outcome == CommandOutcome.Rejected ? Problems.Slug(result.Rejection) : null);
+}
+
+/// <summary>A batch's answers, one per booking in the request's order.</summary>
+internal sealed record BookingResults(ImmutableArray<BookingResult> Results);
 
 /// <summary>The shipments a reference names that the caller may read.</summary>
 internal sealed record ShipmentMatches(ImmutableArray<ShipmentMatch> Items);

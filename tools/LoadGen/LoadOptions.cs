@@ -23,6 +23,8 @@ internal sealed record LoadOptions
                                  the first carrier the first route (default json,stream,edi)
           --concurrency N        requests in flight (default 32)
           --batch N              carrier events per request, 214 sets per EDI interchange (default 100)
+          --booking-batch N      bookings per request: 1 books each on its own (POST /shipments), more send
+                                 them together (POST /shipments/batch, at most 500) (default 1)
           --rate N               writes per second (each event, booking, charge, credit hold counts one);
                                  flat out when absent
           --anomalies on|off     late and resent events, delivery exceptions, missing and late fuel surcharges,
@@ -51,6 +53,8 @@ internal sealed record LoadOptions
     public int Concurrency { get; init; } = 32;
 
     public int Batch { get; init; } = 100;
+
+    public int BookingBatch { get; init; } = 1;
 
     /// <summary>Writes per second, or null for flat out.</summary>
     public double? Rate { get; init; }
@@ -92,6 +96,7 @@ internal sealed record LoadOptions
                     "--routes" => options with { Routes = ParseRoutes(value) },
                     "--concurrency" => options with { Concurrency = Positive(value) },
                     "--batch" => options with { Batch = Math.Min(Positive(value), 1000) },
+                    "--booking-batch" => options with { BookingBatch = Math.Min(Positive(value), 500) },
                     "--rate" => options with { Rate = Positive(value) },
                     "--anomalies" => options with { Anomalies = value switch { "on" => true, "off" => false, _ => throw new FormatException("on or off") } },
                     "--cohorts" => options with { Cohorts = Positive(value) },

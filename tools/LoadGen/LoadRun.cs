@@ -168,7 +168,9 @@ internal sealed class LoadRun(LoadOptions options, HttpClient http, string admin
             var requests = new List<Func<Task>>(_resends);
             _resends = [];
             requests.AddRange(round.Credit.Select(change => (Func<Task>)(() => CreditAsync(change.Customer, change.Hold))));
-            requests.AddRange(round.Bookings.Select(shipment => (Func<Task>)(() => BookAsync(shipment))));
+            requests.AddRange(options.BookingBatch == 1
+                ? round.Bookings.Select(shipment => (Func<Task>)(() => BookAsync(shipment)))
+                : round.Bookings.Chunk(options.BookingBatch).Select(chunk => (Func<Task>)(() => BookBatchAsync(chunk))));
             requests.AddRange(round.Charges.Where(charge => !ChargeSender.ByEdi(charge)).Select(charge => (Func<Task>)(() => _charges.SendAsync(charge))));
             foreach (var chunk in round.Charges.Where(ChargeSender.ByEdi).GroupBy(charge => charge.Shipment.Carrier).SelectMany(carrier => carrier.Chunk(options.Batch).Select(chunk => (carrier.Key, chunk))))
             {
@@ -210,16 +212,7 @@ internal sealed class LoadRun(LoadOptions options, HttpClient http, string admin
 
         private async Task BookAsync(ShipmentPlan shipment)
         {
-            var body = new JsonObject
-            {
-                ["shipmentId"] = shipment.Id, ["customerId"] = shipment.Customer.Id, ["carrierId"] = shipment.Carrier.Id,
-                ["origin"] = new JsonObject { ["city"] = "Chicago", ["state"] = "IL", ["country"] = "US" },
-                ["destination"] = new JsonObject { ["city"] = "Dallas", ["state"] = "TX", ["country"] = "US" },
-                ["references"] = new JsonObject { ["proNumber"] = shipment.ProNumber, ["billOfLading"] = "BOL-" + shipment.Id },
-                ["plannedPickup"] = shipment.PickupAt, ["plannedDelivery"] = shipment.PickupAt.AddHours(42),
-                ["serviceFlags"] = new JsonObject { ["specialHandling"] = false },
-            };
-            var answer = await grid.WriteAsync(RunMetrics.Operations.Booking, keys.Operations, HttpMethod.Post, "api/v1/shipments", body.ToJsonString());
+            var answer = await grid.WriteAsync(RunMetrics.Operations.Booking, keys.Operations, HttpMethod.Post, "api/v1/shipments", Booking(shipment).ToJsonString());
             if (answer.Acknowledged)
             {
                 ledger.Booked(shipment.Id, shipment.Customer.Id, shipment.Carrier.Id);
@@ -232,6 +225,53 @@ internal sealed class LoadRun(LoadOptions options, HttpClient http, string admin
                 ledger.Uncertain(shipment.Id);
             }
         }
+
+        /// <summary>Books the shipments in one request; each booking answered booked or duplicate is acknowledged, a rejected one is an error of its kind.</summary>
+        private async Task BookBatchAsync(ShipmentPlan[] shipments)
+        {
+            var body = new JsonArray([.. shipments.Select(Booking)]);
+            var answer = await grid.WriteAsync(RunMetrics.Operations.BookingBatch, keys.Operations, HttpMethod.Post, "api/v1/shipments/batch", body.ToJsonString(), shipments.Length);
+            if (answer.Unanswered)
+            {
+                foreach (var shipment in shipments)
+                {
+                    ledger.Booked(shipment.Id, shipment.Customer.Id, shipment.Carrier.Id);
+                    ledger.Uncertain(shipment.Id);
+                }
+
+                return;
+            }
+
+            if (!answer.Acknowledged)
+            {
+                return;
+            }
+
+            var results = answer.Body?["results"]?.AsArray() ?? [];
+            foreach (var (shipment, result) in shipments.Zip(results))
+            {
+                if ((string?)result?["outcome"] is "Booked" or "Duplicate")
+                {
+                    ledger.Booked(shipment.Id, shipment.Customer.Id, shipment.Carrier.Id);
+                    grid.Metrics.Acknowledged(1);
+                }
+                else
+                {
+                    grid.Metrics.Error($"{RunMetrics.Operations.BookingBatch}: {(string?)result?["rejection"] ?? "no answer for the booking"}");
+                }
+            }
+        }
+
+        private static JsonObject Booking(ShipmentPlan shipment) =>
+            new()
+            {
+                ["shipmentId"] = shipment.Id, ["customerId"] = shipment.Customer.Id, ["carrierId"] = shipment.Carrier.Id,
+                ["origin"] = new JsonObject { ["city"] = "Chicago", ["state"] = "IL", ["country"] = "US" },
+                ["destination"] = new JsonObject { ["city"] = "Dallas", ["state"] = "TX", ["country"] = "US" },
+                ["references"] = new JsonObject { ["proNumber"] = shipment.ProNumber, ["billOfLading"] = "BOL-" + shipment.Id },
+                ["plannedPickup"] = shipment.PickupAt, ["plannedDelivery"] = shipment.PickupAt.AddHours(42),
+                ["serviceFlags"] = new JsonObject { ["specialHandling"] = false },
+            };
 
         private async Task CreditAsync(CustomerPlan customer, bool hold)
         {

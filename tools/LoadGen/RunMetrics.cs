@@ -21,6 +21,7 @@ internal sealed class RunMetrics
     {
         public const string Setup = "setup (customers, carriers, keys)";
         public const string Booking = "book shipment";
+        public const string BookingBatch = "book shipments (batch)";
         public const string Charge = "record charge (JSON)";
         public const string CreditHold = "credit hold / release";
         public const string EventsJson = "carrier events (JSON batch)";
@@ -33,7 +34,7 @@ internal sealed class RunMetrics
 
         /// <summary>The order the report lists them in: the writes as a lifecycle makes them, then the reads, then the outcome.</summary>
         public static readonly string[] InReportOrder =
-            [Setup, Booking, Charge, EventsJson, EventsStream, Edi214, Edi210, CreditHold, Lag, Read, ProofToPosted];
+            [Setup, Booking, BookingBatch, Charge, EventsJson, EventsStream, Edi214, Edi210, CreditHold, Lag, Read, ProofToPosted];
     }
 
     public TimeSpan Elapsed => _clock.Elapsed;

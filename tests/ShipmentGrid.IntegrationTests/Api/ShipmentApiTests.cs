@@ -52,6 +52,69 @@ public sealed class ShipmentApiTests(EmbeddedApiFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task A_booking_batch_answers_each_booking_in_order_and_books_only_the_valid_ones()
+    {
+        await RegisterCustomerAsync("CUST-BATCH");
+        using (var first = await http.PostAsJsonAsync(new Uri("/api/v1/shipments", UriKind.Relative), SampleBookings.Booking("SHP-BATCH-2", "CUST-BATCH")))
+        {
+            Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        }
+
+        var batch = new JsonArray
+        {
+            JsonSerializer.SerializeToNode(SampleBookings.Booking("SHP-BATCH-1", "CUST-BATCH"), JsonSerializerOptions.Web),
+            JsonSerializer.SerializeToNode(SampleBookings.Booking("SHP-BATCH-2", "CUST-BATCH"), JsonSerializerOptions.Web),
+            JsonSerializer.SerializeToNode(SampleBookings.Booking("SHP-BATCH-2", "CUST-BATCH", carrierId: "OTHER"), JsonSerializerOptions.Web),
+            JsonSerializer.SerializeToNode(SampleBookings.Booking("SHP-BATCH-3", "NOBODY"), JsonSerializerOptions.Web),
+            JsonSerializer.SerializeToNode(SampleBookings.Booking("SHP-BATCH-4", "CUST-BATCH") with { CarrierId = "" }, JsonSerializerOptions.Web),
+            null,
+        };
+        using var response = await http.PostAsJsonAsync(new Uri("/api/v1/shipments/batch", UriKind.Relative), batch);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var results = (await response.Content.ReadFromJsonAsync<JsonObject>())?["results"]?.AsArray();
+        Assert.NotNull(results);
+        Assert.Equal(
+            [("SHP-BATCH-1", "Booked", null), ("SHP-BATCH-2", "Duplicate", null), ("SHP-BATCH-2", "Rejected", "already-booked-differently"),
+                ("SHP-BATCH-3", "Rejected", "customer-not-found"), ("SHP-BATCH-4", "Rejected", "validation-failed"), (null, "Rejected", "validation-failed")],
+            results.Select(result => ((string?)result?["shipmentId"], (string?)result?["outcome"], (string?)result?["rejection"])));
+        Assert.NotNull(results[4]?["errors"]?["carrierId"]);
+        var booked = await http.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/shipments/SHP-BATCH-1", UriKind.Relative));
+        Assert.Equal("Booked", (string?)booked?["status"]);
+        Assert.Equal("CARR-1", (string?)(await http.GetFromJsonAsync<JsonObject>(new Uri("/api/v1/shipments/SHP-BATCH-2", UriKind.Relative)))?["booking"]?["carrierId"]);
+        foreach (var refused in new[] { "SHP-BATCH-3", "SHP-BATCH-4" })
+        {
+            using var lookup = await http.GetAsync(new Uri($"/api/v1/shipments/{refused}", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.NotFound, lookup.StatusCode);
+        }
+    }
+
+    [Theory]
+    [InlineData("[]")]
+    [InlineData("{\"shipmentId\":\"SHP-BATCH-OBJ\"}")]
+    [InlineData("[{\"shipmentId\":5}]")]
+    public async Task A_booking_batch_that_is_empty_or_not_an_array_of_bookings_is_refused_whole(string body)
+    {
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync(new Uri("/api/v1/shipments/batch", UriKind.Relative), content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task A_booking_batch_larger_than_its_limit_is_refused_and_books_nothing()
+    {
+        await RegisterCustomerAsync("CUST-BATCH-BIG");
+        var batch = new JsonArray([.. Enumerable.Range(0, 501).Select(i => JsonSerializer.SerializeToNode(SampleBookings.Booking($"SHP-BIG-{i}", "CUST-BATCH-BIG"), JsonSerializerOptions.Web))]);
+        using var response = await http.PostAsJsonAsync(new Uri("/api/v1/shipments/batch", UriKind.Relative), batch);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var lookup = await http.GetAsync(new Uri("/api/v1/shipments/SHP-BIG-0", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, lookup.StatusCode);
+    }
+
+    [Fact]
     public async Task Booking_for_an_unregistered_customer_is_refused_as_problem_details()
     {
         using var response = await http.PostAsJsonAsync(

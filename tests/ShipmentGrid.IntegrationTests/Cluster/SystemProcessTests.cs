@@ -24,6 +24,7 @@ public sealed class SystemProcessTests(PostgresServer postgres, ITestOutputHelpe
     private const int Carriers = 5;
     private const int BatchSize = 250;
     private const int InFlight = 16;
+    private const int BookingBatch = 65;
 
     /// <summary>How long a sender keeps resending one request: covers a failover and a restart on a loaded machine.</summary>
     private static readonly TimeSpan SendDeadline = TimeSpan.FromSeconds(120);
@@ -55,10 +56,11 @@ public sealed class SystemProcessTests(PostgresServer postgres, ITestOutputHelpe
             SendDeadline));
         await InParallelAsync(Enumerable.Range(0, Customers).Where(OnHoldAtFirst), customer => cluster.SendUntilAcknowledgedAsync(
             $"api/v1/customers/{CustomerId(customer)}/credit-hold", new JsonObject { ["reason"] = "Disputed invoices" }, SendDeadline));
-        await InParallelAsync(plan, shipment => cluster.SendUntilAcknowledgedAsync(
-            "api/v1/shipments",
-            JsonSerializer.SerializeToNode(SampleBookings.Booking(shipment.Id, shipment.Customer, shipment.Carrier), JsonSerializerOptions.Web)!,
-            SendDeadline));
+        // A third of the shipments are booked one request each, the rest in batches.
+        await InParallelAsync(plan.Where(shipment => !shipment.BookedInBatch), shipment => cluster.SendUntilAcknowledgedAsync(
+            "api/v1/shipments", Booking(shipment), SendDeadline));
+        var batches = plan.Where(shipment => shipment.BookedInBatch).Chunk(BookingBatch).ToArray();
+        await InParallelAsync(batches, batch => BookBatchAsync(cluster, batch, "Booked", "Duplicate"));
 
         Phase($"{Customers} customers and {Shipments} shipments booked");
 
@@ -86,8 +88,10 @@ public sealed class SystemProcessTests(PostgresServer postgres, ITestOutputHelpe
         await cluster.RestartAsync();
         Phase("cluster stopped and started again");
 
-        // Senders that never saw an answer send again after the restart: each event is a duplicate by now.
+        // Senders that never saw an answer send again after the restart: each event and booking is a duplicate by now,
+        // the bookings answered by fresh activations that find their stream already written.
         await SendEventsAsync(cluster, plan, shipment => shipment.SecondEvents(), crossRoute: false);
+        await InParallelAsync(batches, batch => BookBatchAsync(cluster, batch, "Duplicate"));
         await InParallelAsync(Enumerable.Range(0, Customers).Where(ReleasedAfterRestart), customer =>
             cluster.DeleteUntilAcknowledgedAsync($"api/v1/customers/{CustomerId(customer)}/credit-hold", SendDeadline));
         var invoices = await SettleAsync(cluster, plan, released: true);
@@ -451,6 +455,18 @@ public sealed class SystemProcessTests(PostgresServer postgres, ITestOutputHelpe
     private static async Task SendChargeAsync(FaultCluster cluster, (string ShipmentId, JsonObject Charge) charge) =>
         await cluster.SendUntilAcknowledgedAsync($"api/v1/shipments/{charge.ShipmentId}/charges", charge.Charge, SendDeadline);
 
+    private static JsonNode Booking(PlannedShipment shipment) =>
+        JsonSerializer.SerializeToNode(SampleBookings.Booking(shipment.Id, shipment.Customer, shipment.Carrier), JsonSerializerOptions.Web)!;
+
+    /// <summary>Books the shipments in one batch request until acknowledged; each booking must answer one of <paramref name="outcomes"/>.</summary>
+    private static async Task BookBatchAsync(FaultCluster cluster, PlannedShipment[] batch, params string[] outcomes)
+    {
+        var answer = await cluster.SendUntilAcknowledgedAsync("api/v1/shipments/batch", new JsonArray([.. batch.Select(Booking)]), SendDeadline);
+        var results = JsonNode.Parse(answer)!["results"]!.AsArray();
+        Assert.Equal(batch.Select(shipment => shipment.Id), results.Select(result => (string?)result?["shipmentId"]));
+        Assert.All(results, result => Assert.Contains((string?)result?["outcome"], outcomes));
+    }
+
     private static Task InParallelAsync<T>(IEnumerable<T> items, Func<T, Task> send) =>
         Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = InFlight }, async (item, _) => await send(item));
 
@@ -476,6 +492,9 @@ public sealed class SystemProcessTests(PostgresServer postgres, ITestOutputHelpe
 
         /// <summary>Its carrier sends through the journal's intake rather than directly.</summary>
         public bool Streamed => Index % 2 == 1;
+
+        /// <summary>Booked in a batch request (POST /shipments/batch) rather than one request of its own.</summary>
+        public bool BookedInBatch => Index % 3 != 1;
 
         public bool DeliveryException => Index % 10 == 3;
 
