@@ -155,7 +155,10 @@ internal static class ShipmentEndpoints
     /// <summary>
     /// Books each shipment of the batch at once, each on its own grain as the single route does, and answers per booking
     /// without the shipment's view (read it with GET when needed). The batch draws its size from the key's bucket of
-    /// batched items; a malformed body or a batch of the wrong size is refused whole and books nothing.
+    /// batched items. A malformed body, a batch of the wrong size or any booking that fails validation (a null, a
+    /// missing field, a text beyond its bound) is refused whole with every failing field as <c>[i].field</c>, and books
+    /// nothing: the caller fixes its file and sends it again. What only the grains can judge (an unknown customer, a
+    /// shipment booked differently, a key booking another customer's shipment) is answered per booking.
     /// </summary>
     private static async Task<Results<Ok<BookingResults>, ValidationProblem, ProblemHttpResult>> BookBatchAsync(
         ShipmentBooking?[] bookings, HttpContext context, IGrainFactory grains, RateLimits limits)
@@ -165,23 +168,23 @@ internal static class ShipmentEndpoints
             return Problems.Validation(ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add("body", [$"Send between 1 and {MaxBookingBatch} bookings."]));
         }
 
+        var invalid = bookings
+            .SelectMany((booking, i) => booking is null
+                ? [KeyValuePair.Create($"[{i}]", ImmutableArray.Create("A booking object, not null."))]
+                : ShipmentValidation.Validate(booking).Select(error => KeyValuePair.Create($"[{i}].{error.Key}", error.Value)))
+            .ToImmutableDictionary(StringComparer.Ordinal);
+        if (!invalid.IsEmpty)
+        {
+            return Problems.Validation(invalid);
+        }
+
         if (limits.TryTakeItems(context, bookings.Length) is { } retryAfter)
         {
             return RateLimits.TooMany(context, retryAfter);
         }
 
         var results = await Task.WhenAll(bookings.Select(async booking =>
-        {
-            if (booking is null)
-            {
-                return BookingResult.Invalid(null, ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add("body", ["A booking object, not null."]));
-            }
-
-            var errors = ShipmentValidation.Validate(booking);
-            return errors.IsEmpty
-                ? BookingResult.From(booking.ShipmentId, await grains.GetGrain<IShipmentGrain>(booking.ShipmentId).Book(booking))
-                : BookingResult.Invalid(booking.ShipmentId, errors);
-        }));
+            BookingResult.From(booking!.ShipmentId, await grains.GetGrain<IShipmentGrain>(booking.ShipmentId).Book(booking))));
         return TypedResults.Ok(new BookingResults([.. results]));
     }
 
@@ -238,16 +241,14 @@ internal enum BookingOutcome
     Rejected,
 }
 
-/// <summary>One booking's answer in a batch; <see cref="Rejection"/> names why a rejected one was refused (e.g. customer-not-found, validation-failed).</summary>
+/// <summary>One booking's answer in a batch; <see cref="Rejection"/> names why a rejected one was refused (e.g. customer-not-found, already-booked-differently).</summary>
 internal sealed record BookingResult(
-    string? ShipmentId,
+    string ShipmentId,
     BookingOutcome Outcome,
     string? Reason,
     IReadOnlyDictionary<string, ImmutableArray<string>>? Errors,
     string? Rejection = null)
 {
-    public static BookingResult Invalid(string? shipmentId, ImmutableDictionary<string, ImmutableArray<string>> errors) =>
-        new(shipmentId, BookingOutcome.Rejected, "Validation failed.", errors, Problems.Slug(RejectionCode.ValidationFailed));
 
     public static BookingResult From(string shipmentId, CommandResult result) => new(
         shipmentId,

@@ -108,6 +108,32 @@ public sealed class AccessMatrixTests(EmbeddedApiFactory factory) : IClassFixtur
         Assert.Single(history!);
     }
 
+    [Fact]
+    public async Task A_customer_key_books_only_its_own_shipments_in_a_batch_and_another_customers_booking_is_refused_alone()
+    {
+        foreach (var customerId in new[] { "C-A", "C-B" })
+        {
+            using var registered = await admin.PostAsJsonAsync("/api/v1/customers", SampleBookings.Customer(customerId));
+            Assert.True(registered.IsSuccessStatusCode);
+        }
+
+        var customer = await MintAsync("customer:C-A");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/shipments/batch")
+        {
+            Content = JsonContent.Create(new[] { SampleBookings.Booking("S-BATCH-OWN", "C-A", "K-A"), SampleBookings.Booking("S-BATCH-THEIRS", "C-B", "K-A") }),
+        };
+        request.Headers.Authorization = TestKeys.Bearer(customer);
+        using var response = await admin.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var results = (await response.Content.ReadFromJsonAsync<JsonObject>())!["results"]!.AsArray();
+        Assert.Equal(
+            [("S-BATCH-OWN", "Booked", null), ("S-BATCH-THEIRS", "Rejected", "forbidden")],
+            results.Select(r => ((string?)r!["shipmentId"], (string?)r["outcome"], (string?)r["rejection"])).ToArray());
+        using var theirs = await admin.GetAsync("/api/v1/shipments/S-BATCH-THEIRS");
+        Assert.Equal(HttpStatusCode.NotFound, theirs.StatusCode);
+    }
+
     private static JsonObject Event(string eventId, string carrierId, string shipmentId, string milestone) => new()
     {
         ["eventId"] = eventId, ["carrierId"] = carrierId, ["shipmentId"] = shipmentId, ["milestone"] = milestone,
@@ -118,6 +144,7 @@ public sealed class AccessMatrixTests(EmbeddedApiFactory factory) : IClassFixtur
     {
         var booking = SampleBookings.Booking("S-NEW", "C-A", "K-A");
         var foreignBooking = SampleBookings.Booking("S-NEW-B", "C-B", "K-B");
+        var batchBooking = SampleBookings.Booking("S-NEW-BATCH", "C-A", "K-A");
         var charge = new JsonObject
         {
             ["chargeId"] = "ACC-1", ["type"] = "OtherAccessorial", ["amount"] = new JsonObject { ["amount"] = 10m, ["currency"] = "USD" },
@@ -134,6 +161,7 @@ public sealed class AccessMatrixTests(EmbeddedApiFactory factory) : IClassFixtur
             new("GET", "/api/v1/customers/{customerId}/shipments", "/api/v1/customers/C-B/shipments", null, "oooo444"),
             new("POST", "/api/v1/shipments/", "/api/v1/shipments", Json(booking), "oo333o4"),
             new("POST", "/api/v1/shipments/", "/api/v1/shipments", Json(foreignBooking), "oo33334"),
+            new("POST", "/api/v1/shipments/batch", "/api/v1/shipments/batch", Json(new[] { batchBooking }), "oo333o4"),
             new("GET", "/api/v1/shipments/", "/api/v1/shipments?pro=PRO-S-A", null, "oooooo4"),
             new("GET", "/api/v1/shipments/{shipmentId}", "/api/v1/shipments/S-A", null, "oooooo4"),
             new("GET", "/api/v1/shipments/{shipmentId}", "/api/v1/shipments/S-B", null, "oooo444"),

@@ -72,6 +72,13 @@ public sealed class FuzzPassTests(EmbeddedApiFactory factory) : IClassFixture<Em
              "plannedPickup":"2026-11-30T08:00:00-06:00","plannedDelivery":"2026-12-02T17:00:00-06:00",
              "serviceFlags":{"specialHandling":true}}
             """,
+        ["BookShipments"] = """
+            [{"shipmentId":"FZ-NEW-SHP-B","customerId":"FZ-CUST","carrierId":"FZ-CARR",
+              "origin":{"city":"Chicago","state":"IL","country":"US","postalCode":"60601"},
+              "destination":{"city":"Dallas","state":"TX","country":"US","postalCode":"75201"},
+              "references":{"proNumber":"PRO-2","billOfLading":"BOL-2","purchaseOrder":"PO-2"},
+              "plannedPickup":"2026-11-30T08:00:00-06:00","plannedDelivery":"2026-12-02T17:00:00-06:00","serviceFlags":{"specialHandling":false}}]
+            """,
         ["RecordCharge"] = """{"chargeId":"FZ-NEW-CHG","type":"Detention","amount":{"amount":75.50,"currency":"USD"},"source":"Manual","sourceReference":"FZ-REF"}""",
         ["VoidCharge"] = """{"reason":"Fuzz void","replacement":{"chargeId":"FZ-LH-2","type":"LINEHAUL","amount":{"amount":800,"currency":"USD"},"source":"Manual"}}""",
         ["PlaceCreditHold"] = """{"reason":"Fuzz hold"}""",
@@ -121,6 +128,7 @@ public sealed class FuzzPassTests(EmbeddedApiFactory factory) : IClassFixture<Em
         $"/api/v1/shipments/{Shipment}/history",
         $"/api/v1/shipments/{Shipment}/invoice",
         "/api/v1/shipments/FZ-NEW-SHP",
+        "/api/v1/shipments/FZ-NEW-SHP-B",
         $"/api/v1/carriers/{Carrier}",
         $"/api/v1/carriers/{Carrier}/dead-letters",
         $"/api/v1/carrier-events/{Carrier}/FZ-NEW-E",
