@@ -614,16 +614,21 @@ public static class GridSql
 
     // Shipments by reference (migration 0016). $1 kinds and $2 references (parallel arrays), $3 carrier, $4 shipment,
     // $5 customer, $6 booked at: the latest booking per reference and carrier wins.
+    /// <summary>
+    /// One row per (kind, reference, carrier), at most one of each per statement, in key order: the latest booking
+    /// wins, and a row already naming that booking is left as it is (the readers index every booking again).
+    /// </summary>
     public static readonly GridQuery IndexShipmentReferences = new(
         nameof(IndexShipmentReferences),
         """
         INSERT INTO shipment_reference AS s (kind, reference, carrier_id, shipment_id, customer_id, booked_at)
-        SELECT r.kind, r.reference, $3, $4, $5, $6 FROM unnest($1::smallint[], $2::text[]) AS r(kind, reference)
+        SELECT * FROM unnest($1::smallint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
         ON CONFLICT (kind, reference, carrier_id) DO UPDATE
         SET shipment_id = excluded.shipment_id, customer_id = excluded.customer_id, booked_at = excluded.booked_at
         WHERE excluded.booked_at >= s.booked_at
+          AND (excluded.shipment_id, excluded.customer_id, excluded.booked_at) IS DISTINCT FROM (s.shipment_id, s.customer_id, s.booked_at)
         """,
-        ["smallint[]", "text[]", "text", "text", "text", "timestamptz"]);
+        ["smallint[]", "text[]", "text[]", "text[]", "text[]", "timestamptz[]"]);
 
     public static readonly GridQuery FindShipmentsByReference = new(
         nameof(FindShipmentsByReference),

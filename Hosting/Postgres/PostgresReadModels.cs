@@ -22,19 +22,114 @@ public sealed class PostgresReadModels(NpgsqlDataSource dataSource, Serializer s
     private static readonly KeysetCursor Earliest = new(DateTimeOffset.MinValue, "");
     private static readonly KeysetCursor Latest = new(DateTimeOffset.MaxValue, "");
 
-    public async Task ApplyAsync(IReadOnlyList<ReadModelChange> changes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies one caller's changes in one transaction. Callers at once share a round trip (group commit): while one
+    /// batch is at the server, the next callers queue, and the next batch carries all of them, so a thousand bookings
+    /// indexing their references make a few statements and commits rather than a thousand. A batch is one implicit
+    /// transaction (no BEGIN and COMMIT of its own); should the server refuse a shared batch, each caller's changes are
+    /// written again alone, so one caller's refused change fails only that caller.
+    /// </summary>
+    public Task ApplyAsync(IReadOnlyList<ReadModelChange> changes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
         if (changes.Count == 0)
         {
-            return;
+            return Task.CompletedTask;
         }
 
-        // One round trip: a batch outside an explicit transaction runs as one implicit transaction (a failing statement
-        // rolls back those before it and skips those after), so it needs no BEGIN and COMMIT of its own.
+        var apply = new PendingApply(changes);
+        bool lead;
+        lock (gate)
+        {
+            queued.Add(apply);
+            lead = !flushing;
+            flushing = true;
+        }
+
+        if (lead)
+        {
+            // On the thread pool, not the caller's (a grain's) scheduler: the loop serves every caller that queues meanwhile.
+            _ = Task.Run(FlushAsync, CancellationToken.None);
+        }
+
+        return apply.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>The most changes one shared batch carries; callers beyond it go in the next.</summary>
+    private const int MaxSharedChanges = 2_000;
+
+    private readonly Lock gate = new();
+    private readonly List<PendingApply> queued = [];
+    private bool flushing;
+
+    private async Task FlushAsync()
+    {
+        while (true)
+        {
+            List<PendingApply> group;
+            lock (gate)
+            {
+                if (queued.Count == 0)
+                {
+                    flushing = false;
+                    return;
+                }
+
+                var take = 1;
+                var size = queued[0].Changes.Count;
+                while (take < queued.Count && size + queued[take].Changes.Count <= MaxSharedChanges)
+                {
+                    size += queued[take++].Changes.Count;
+                }
+
+                group = queued.GetRange(0, take);
+                queued.RemoveRange(0, take);
+            }
+
+            await WriteAsync(group);
+        }
+    }
+
+    private async Task WriteAsync(List<PendingApply> group)
+    {
+        try
+        {
+            await WriteBatchAsync(group.Count == 1 ? group[0].Changes : [.. group.SelectMany(apply => apply.Changes)]);
+            foreach (var apply in group)
+            {
+                apply.Completion.TrySetResult();
+            }
+        }
+        catch (Exception exception) when (group.Count > 1 && exception is PostgresException or ArgumentException)
+        {
+            // A change the server refuses (or one it cannot be sent as), or a deadlock with a reader: the shared batch
+            // left nothing, so each caller is written again by itself and learns only of its own failure.
+            foreach (var apply in group)
+            {
+                await WriteAsync([apply]);
+            }
+        }
+        catch (Exception exception)
+        {
+            foreach (var apply in group)
+            {
+                apply.Completion.TrySetException(exception);
+            }
+        }
+    }
+
+    private async Task WriteBatchAsync(IReadOnlyList<ReadModelChange> changes)
+    {
         await using var batch = dataSource.CreateBatch();
         AddChanges(batch, changes, OutsideReaders);
-        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await batch.ExecuteNonQueryAsync(CancellationToken.None);
+    }
+
+    private sealed class PendingApply(IReadOnlyList<ReadModelChange> changes)
+    {
+        public IReadOnlyList<ReadModelChange> Changes { get; } = changes;
+
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <summary>The KPI shard of read-model writes made outside the journal readers.</summary>
@@ -52,6 +147,7 @@ public sealed class PostgresReadModels(NpgsqlDataSource dataSource, Serializer s
         var tracked = new List<TrackCustomerShipment>();
         var advanced = new Dictionary<string, AdvanceCustomerShipment>(StringComparer.Ordinal);
         var notifications = new List<QueueNotification>();
+        var referenced = new SortedDictionary<(ShipmentReferenceKind Kind, string Reference, string CarrierId), IndexShipmentReferences>(ReferenceKeyOrder.Instance);
         var kpis = new SortedDictionary<(KpiScope Scope, string Subject, DateOnly Day, string Metric), KpiBucket>(KpiKeyOrder.Instance);
         foreach (var change in changes)
         {
@@ -97,16 +193,13 @@ public sealed class PostgresReadModels(NpgsqlDataSource dataSource, Serializer s
                         keep.Reference?.Value));
                     break;
                 case IndexShipmentReferences index:
-                    var references = InMemoryReadModels.ReferencesOf(index.Booking.References).ToList();
-                    if (references.Count > 0)
+                    foreach (var (kind, value) in InMemoryReadModels.ReferencesOf(index.Booking.References))
                     {
-                        batch.BatchCommands.Add(GridSql.IndexShipmentReferences.CreateBatchCommand(
-                            references.Select(reference => (short)reference.Kind).ToArray(),
-                            references.Select(reference => reference.Reference).ToArray(),
-                            index.Booking.CarrierId,
-                            index.Booking.ShipmentId,
-                            index.Booking.CustomerId,
-                            index.BookedAt));
+                        // As if applied in turn: a later (or equally late, later listed) booking of the key wins.
+                        if (!referenced.TryGetValue((kind, value, index.Booking.CarrierId), out var known) || known.BookedAt <= index.BookedAt)
+                        {
+                            referenced[(kind, value, index.Booking.CarrierId)] = index;
+                        }
                     }
 
                     break;
@@ -157,6 +250,18 @@ public sealed class PostgresReadModels(NpgsqlDataSource dataSource, Serializer s
                 notifications.Select(queue => queue.Notification.Text).ToArray(),
                 notifications.Select(queue => queue.Notification.OccurredAt).ToArray(),
                 notifications.Select(queue => queue.TraceParent).ToArray()));
+        }
+
+        if (referenced.Count > 0)
+        {
+            // One statement in key order, so concurrent writers of shared references lock them in one order.
+            batch.BatchCommands.Add(GridSql.IndexShipmentReferences.CreateBatchCommand(
+                referenced.Keys.Select(key => (short)key.Kind).ToArray(),
+                referenced.Keys.Select(key => key.Reference).ToArray(),
+                referenced.Keys.Select(key => key.CarrierId).ToArray(),
+                referenced.Values.Select(index => index.Booking.ShipmentId).ToArray(),
+                referenced.Values.Select(index => index.Booking.CustomerId).ToArray(),
+                referenced.Values.Select(index => index.BookedAt).ToArray()));
         }
 
         if (kpis.Count > 0)
@@ -442,6 +547,18 @@ public sealed class PostgresReadModels(NpgsqlDataSource dataSource, Serializer s
             order = order != 0 ? order : string.CompareOrdinal(x.Subject, y.Subject);
             order = order != 0 ? order : x.Day.CompareTo(y.Day);
             return order != 0 ? order : string.CompareOrdinal(x.Metric, y.Metric);
+        }
+    }
+
+    private sealed class ReferenceKeyOrder : IComparer<(ShipmentReferenceKind Kind, string Reference, string CarrierId)>
+    {
+        public static ReferenceKeyOrder Instance { get; } = new();
+
+        public int Compare((ShipmentReferenceKind Kind, string Reference, string CarrierId) x, (ShipmentReferenceKind Kind, string Reference, string CarrierId) y)
+        {
+            var order = x.Kind.CompareTo(y.Kind);
+            order = order != 0 ? order : string.CompareOrdinal(x.Reference, y.Reference);
+            return order != 0 ? order : string.CompareOrdinal(x.CarrierId, y.CarrierId);
         }
     }
 }

@@ -70,6 +70,67 @@ public sealed class PostgresReadModelTests(PostgresServer server) : ReadModelCon
     }
 
     /// <summary>
+    /// Callers at once share a batch: while the first caller's write waits at the server (on a row another
+    /// transaction holds), three more queue and go as one. One of them carries a change the server refuses; it alone
+    /// fails, and the other two land.
+    /// </summary>
+    [Fact]
+    public async Task Callers_queued_behind_a_write_share_one_batch_and_a_refused_change_fails_only_its_caller()
+    {
+        await using var holder = await dataSource.OpenConnectionAsync();
+        await using var holding = await holder.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand(
+            "INSERT INTO shipment_reference (kind, reference, carrier_id, shipment_id, customer_id, booked_at) VALUES (0, 'PRO-HELD', 'CARR-1', 'S-HELD', 'C-1', now())",
+            holder,
+            holding))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        var first = Store.ApplyAsync([new IndexShipmentReferences(Booking("S-FIRST", "PRO-HELD"), T0)], default);
+        await Eventually.Holds(
+            async () =>
+            {
+                await using var waiting = dataSource.CreateCommand("SELECT count(*) FROM pg_locks WHERE NOT granted");
+                return (long)(await waiting.ExecuteScalarAsync())! == 1;
+            },
+            TimeSpan.FromSeconds(20),
+            "the first write waits on the held row");
+        var good = Store.ApplyAsync([new OpenExceptionItem(Item("X-SHARED-1", T0))], default);
+        var refused = Store.ApplyAsync([new OpenExceptionItem(Item("X-SHARED-BAD", T0)), Track("S-SHARED", "C-SHARED\0", T0)], default);
+        var alsoGood = Store.ApplyAsync([new IndexShipmentReferences(Booking("S-SHARED-2", "PRO-SHARED-2"), T0)], default);
+        await holding.RollbackAsync();
+
+        await first;
+        await good;
+        await alsoGood;
+        Assert.Equal(PostgresErrorCodes.CharacterNotInRepertoire, (await Assert.ThrowsAsync<PostgresException>(() => refused)).SqlState);
+        Assert.NotNull(await Store.FindExceptionAsync("X-SHARED-1", default));
+        Assert.Null(await Store.FindExceptionAsync("X-SHARED-BAD", default));
+        Assert.Equal(["S-FIRST"], (await Store.FindShipmentsAsync(ShipmentReferenceKind.ProNumber, "PRO-HELD", null, 10, default)).Select(match => match.ShipmentId));
+        Assert.Equal(["S-SHARED-2"], (await Store.FindShipmentsAsync(ShipmentReferenceKind.ProNumber, "PRO-SHARED-2", null, 10, default)).Select(match => match.ShipmentId));
+    }
+
+    /// <summary>Many callers at once, as a burst of bookings indexing their references: each one's write lands.</summary>
+    [Fact]
+    public async Task A_burst_of_callers_at_once_each_lands()
+    {
+        await Task.WhenAll(Enumerable.Range(0, 500).Select(i =>
+            Store.ApplyAsync([new IndexShipmentReferences(Booking($"S-BURST-{i}", $"PRO-BURST-{i}"), T0.AddSeconds(i))], default)));
+
+        foreach (var i in Enumerable.Range(0, 500))
+        {
+            Assert.Equal(
+                [$"S-BURST-{i}"],
+                (await Store.FindShipmentsAsync(ShipmentReferenceKind.ProNumber, $"PRO-BURST-{i}", "CARR-1", 10, default)).Select(match => match.ShipmentId));
+        }
+    }
+
+    private static ShipmentBooking Booking(string shipmentId, string pro) => new(
+        shipmentId, "C-1", "CARR-1", new Location("Lyon", null, "FR", "69001"), new Location("Nice", null, "FR", "06000"),
+        new ShipmentReferences(pro, null, null), null, null, new ServiceFlags(false));
+
+    /// <summary>
     /// Readers of two partitions add to the same carrier's day at once: the second commits while the first still holds
     /// its transaction open (each adds to its own shard; with shared rows it would wait for the first's commit and run
     /// into the lock timeout), and a read sums both.
