@@ -27,7 +27,8 @@ public sealed class PostgresReadModels(NpgsqlDataSource dataSource, Serializer s
     /// batch is at the server, the next callers queue, and the next batch carries all of them, so a thousand bookings
     /// indexing their references make a few statements and commits rather than a thousand. A batch is one implicit
     /// transaction (no BEGIN and COMMIT of its own); should the server refuse a shared batch, each caller's changes are
-    /// written again alone, so one caller's refused change fails only that caller.
+    /// written again alone, so one caller's refused change fails only that caller. A caller's cancellation ends only its
+    /// wait: once queued, its changes still go with the next batch.
     /// </summary>
     public Task ApplyAsync(IReadOnlyList<ReadModelChange> changes, CancellationToken cancellationToken)
     {
