@@ -612,8 +612,8 @@ public static class GridSql
 
     public static readonly GridQuery PurgeKpiBuckets = Purge(nameof(PurgeKpiBuckets), "kpi_bucket", "day < $1", "day", "date");
 
-    // Shipments by reference (migration 0016). $1 kinds and $2 references (parallel arrays), $3 carrier, $4 shipment,
-    // $5 customer, $6 booked at: the latest booking per reference and carrier wins.
+    // Shipments by reference (migration 0016). Six parallel arrays, one element per row: $1 kinds, $2 references,
+    // $3 carriers, $4 shipments, $5 customers, $6 booked at.
     /// <summary>
     /// One row per (kind, reference, carrier), at most one of each per statement, in key order: the latest booking
     /// wins, and a row already naming that booking is left as it is (the readers index every booking again).
